@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import git from 'isomorphic-git';
+
+export const AUTHOR = { name: 'autodev', email: 'autodev@localhost' } as const;
+
+export interface InitialFile {
+  path: string;
+  content: string;
+}
+
+/** Creates the job's repository with one initial commit; a second call changes nothing. */
+export async function initJobRepo(dir: string, files: readonly InitialFile[], message: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const existing = await headCommit(dir);
+  if (existing) return existing;
+  await git.init({ fs, dir, defaultBranch: 'main' });
+  return commitFiles(dir, files, message);
+}
+
+export async function headCommit(dir: string): Promise<string | null> {
+  try {
+    return await git.resolveRef({ fs, dir, ref: 'HEAD' });
+  } catch {
+    return null;
+  }
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/**
+ * Writes files and commits them. Calls on one repository are serialised,
+ * because concurrent isomorphic-git commits on one branch would race on HEAD.
+ */
+export function commitFiles(dir: string, files: readonly InitialFile[], message: string): Promise<string> {
+  const previous = locks.get(dir) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(async () => {
+    for (const file of files) {
+      const target = join(dir, file.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, file.content);
+      await git.add({ fs, dir, filepath: file.path });
+    }
+    return git.commit({ fs, dir, message, author: { ...AUTHOR } });
+  });
+  locks.set(dir, run);
+  void run.finally(() => {
+    if (locks.get(dir) === run) locks.delete(dir);
+  });
+  return run;
+}
+
+export async function commitMessages(dir: string): Promise<Array<{ oid: string; message: string }>> {
+  const log = await git.log({ fs, dir });
+  return log.map((entry) => ({ oid: entry.oid, message: entry.commit.message }));
+}

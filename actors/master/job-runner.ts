@@ -1,0 +1,70 @@
+import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate';
+import type { JobEvent, JobRecord } from '../../proto/index.js';
+import type { MasterMachine, MasterNotice } from '../../machines/master.machine.js';
+import type { Logger } from '../log/logger.js';
+import type { JobStore } from './job-store.js';
+
+export interface JobRunnerDeps {
+  machine: MasterMachine;
+  store: JobStore;
+  publish: (event: JobEvent) => Promise<void>;
+  maxParallel: number;
+  retryBaseMs?: number;
+  clock?: ActorOptions<AnyActorLogic>['clock'];
+  now: () => Date;
+  log: Logger;
+}
+
+export interface RunningJob {
+  readonly id: string;
+  cancel(reason: string): void;
+  stop(): void;
+  /** Resolves with the final record once it is persisted and its events published. */
+  readonly done: Promise<JobRecord>;
+}
+
+/**
+ * Runs one Master actor. After every transition the job record is saved and
+ * only then are that transition's events published, so a subscriber never
+ * sees a state the daemon could lose in a crash.
+ */
+export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
+  const actor = createActor(deps.machine, {
+    input: { job, maxParallel: deps.maxParallel, retryBaseMs: deps.retryBaseMs },
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  const log = deps.log.child({ jobId: job.id });
+  let pending: MasterNotice[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let resolveDone: (job: JobRecord) => void = () => {};
+  const done = new Promise<JobRecord>((resolve) => (resolveDone = resolve));
+
+  actor.on('*', (notice) => pending.push(notice));
+  actor.subscribe({
+    next: (snapshot) => {
+      const at = deps.now().toISOString();
+      const record: JobRecord = { ...snapshot.context.job, updatedAt: at };
+      const events = pending.map((notice) => ({ ...notice, at }) as JobEvent);
+      pending = [];
+      chain = chain.then(async () => {
+        try {
+          await deps.store.save(record);
+          for (const event of events) await deps.publish(event);
+        } catch (error) {
+          log.error('could not persist or publish a job transition', { error: String(error) });
+        }
+        if (snapshot.status === 'done') resolveDone(record);
+      });
+    },
+    error: (error) => log.error('master actor crashed', { error: String(error) }),
+  });
+  actor.start();
+
+  return {
+    id: job.id,
+    cancel: (reason) => actor.send({ type: 'CANCEL', reason }),
+    stop: () => actor.stop(),
+    done,
+  };
+}
+

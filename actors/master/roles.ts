@@ -1,0 +1,25 @@
+import type { Role } from '../../proto/index.js';
+import type { PlanDefaults } from '../../machines/plan.js';
+
+/** Tools each role may call once the MCP servers exist; the allow-list travels with the task. */
+export const TOOLS_BY_ROLE: PlanDefaults['toolsByRole'] = {
+  backend: ['filesystem', 'git', 'memory', 'database'],
+  frontend: ['filesystem', 'git', 'memory'],
+  testing: ['filesystem', 'git', 'memory'],
+  devops: ['filesystem', 'git', 'memory', 'time'],
+  docs: ['filesystem', 'git', 'memory', 'fetch'],
+};
+
+export const DEFAULT_RULES_BY_ROLE: PlanDefaults['defaultRulesByRole'] = {
+  backend: ['writes at least one source file'],
+  frontend: ['writes at least one UI file'],
+  testing: ['writes at least one test file'],
+  devops: ['writes at least one build or deployment file'],
+  docs: ['writes at least one documentation file'],
+};
+
+export function planDefaults(maxRetries: number): PlanDefaults {
+  return { maxRetries, toolsByRole: TOOLS_BY_ROLE, defaultRulesByRole: DEFAULT_RULES_BY_ROLE };
+}
+
+export const ALL_ROLES: readonly Role[] = ['backend', 'frontend', 'testing', 'devops', 'docs'];

@@ -1,0 +1,29 @@
+import type { ParseArgsConfig } from 'node:util';
+
+export interface CommandContext {
+  home: string;
+  json: boolean;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** True when stdout is a terminal, so live output may redraw in place. */
+  interactive: boolean;
+  write: (text: string) => void;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(ctx: CommandContext, values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+export const COMMON_OPTIONS = {
+  home: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export const COMMON_HELP = `  --home DIR   autodev home folder (default: $AUTODEV_HOME or ~/.autodev)
+  --json       print one JSON object instead of text
+  --help       show this help`;

@@ -1,0 +1,58 @@
+import { HealthResponse } from '../../proto/index.js';
+import { call, connectToDaemon, jsonOrThrow } from '../client.js';
+import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
+import { ensureDaemon, stopDaemon } from '../daemon-process.js';
+import { CliError, EXIT } from '../errors.js';
+
+export const daemonCommand: Command = {
+  name: 'daemon',
+  summary: 'start, stop or check the background daemon',
+  usage: `Usage: autodev daemon start|stop|status [--json]
+
+  start   start autodevd in the background unless it already runs
+  stop    stop it (SIGTERM) and wait until it has exited
+  status  show whether it runs and answers; exits 3 if it does not
+
+Options:
+  --model PATH  model for a daemon that start launches
+${COMMON_HELP}`,
+  options: { ...COMMON_OPTIONS, model: { type: 'string' } },
+  async run(ctx, values, positionals) {
+    const action = positionals[0];
+    if (positionals.length !== 1 || !['start', 'stop', 'status'].includes(action ?? '')) {
+      throw new CliError('usage', 'daemon takes one of: start, stop, status');
+    }
+    if (action === 'start') {
+      const { connection, started } = await ensureDaemon({
+        home: ctx.home,
+        model: typeof values.model === 'string' ? values.model : undefined,
+      });
+      const result = { running: true, started, ...connection.info };
+      if (ctx.json) ctx.out(JSON.stringify(result));
+      else ctx.out(`${started ? 'started' : 'already running'}: pid ${connection.info.pid}, ${connection.info.apiUrl}`);
+      return EXIT.ok;
+    }
+    if (action === 'stop') {
+      const pid = await stopDaemon(ctx.home);
+      if (ctx.json) ctx.out(JSON.stringify({ running: false, stoppedPid: pid }));
+      else ctx.out(pid === null ? 'no daemon was running' : `stopped pid ${pid}`);
+      return EXIT.ok;
+    }
+    const connection = await connectToDaemon(ctx.home);
+    if (!connection) {
+      if (ctx.json) ctx.out(JSON.stringify({ running: false }));
+      else ctx.out(`no daemon is running for ${ctx.home}`);
+      return EXIT.unreachable;
+    }
+    const res = await call(connection, () => connection.api.health.$get());
+    const health = await jsonOrThrow(res, HealthResponse);
+    if (ctx.json) ctx.out(JSON.stringify({ running: true, ...connection.info, health }));
+    else {
+      ctx.out(`running: pid ${health.pid}, ${connection.info.apiUrl}`);
+      ctx.out(`nats: ${health.natsUrl}`);
+      ctx.out(`model: ${health.model ?? '(none configured)'}`);
+      ctx.out(`active jobs: ${health.jobs.active}`);
+    }
+    return EXIT.ok;
+  },
+};

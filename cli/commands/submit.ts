@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { JobView } from '../../proto/index.js';
+import { call, jsonOrThrow } from '../client.js';
+import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
+import { ensureDaemon } from '../daemon-process.js';
+import { CliError, EXIT } from '../errors.js';
+import { exitCodeForJob, followJob } from '../follow.js';
+import { renderJobView } from '../render.js';
+
+export const submitCommand: Command = {
+  name: 'submit',
+  summary: 'submit a job: a prompt and an optional spec',
+  usage: `Usage: autodev submit "PROMPT" [--spec FILE] [--wait] [--json]
+
+Starts the daemon in the background when none is running.
+
+Options:
+  --spec FILE  an API spec or docs to build against (OpenAPI, Markdown, text)
+  --wait       follow the job until it ends; exit 0 if it completed, 1 if not
+  --model PATH model for a daemon this command starts (else AUTODEV_MODEL or config.json)
+${COMMON_HELP}`,
+  options: { ...COMMON_OPTIONS, spec: { type: 'string' }, wait: { type: 'boolean' }, model: { type: 'string' } },
+  async run(ctx, values, positionals) {
+    if (positionals.length !== 1 || !positionals[0]?.trim()) {
+      throw new CliError('usage', 'submit takes exactly one PROMPT argument (quote it)');
+    }
+    const prompt = positionals[0];
+    let spec: string | undefined;
+    if (typeof values.spec === 'string') {
+      const file = resolve(values.spec);
+      spec = await readFile(file, 'utf8').catch((error: Error) => {
+        throw new CliError('usage', `cannot read --spec ${file}: ${error.message}`);
+      });
+    }
+    const { connection, started } = await ensureDaemon({
+      home: ctx.home,
+      model: typeof values.model === 'string' ? resolve(values.model) : undefined,
+      onWaiting: () => {
+        if (!ctx.json) ctx.err('starting autodevd in the background…');
+      },
+    });
+    if (started && !ctx.json) ctx.err(`autodevd is running (${connection.info.apiUrl})`);
+    const res = await call(connection, () =>
+      connection.api.jobs.$post({ json: spec === undefined ? { prompt } : { prompt, spec } }),
+    );
+    const submitted = await jsonOrThrow(res, JobView);
+    if (!values.wait) {
+      if (ctx.json) ctx.out(JSON.stringify(submitted));
+      else ctx.out(`submitted ${submitted.jobId}; follow it with: autodev watch ${submitted.jobId}`);
+      return EXIT.ok;
+    }
+    if (!ctx.json) ctx.err(`submitted ${submitted.jobId}`);
+    const final = await followJob(ctx, connection, submitted.jobId, !ctx.json);
+    if (ctx.json) ctx.out(JSON.stringify(final));
+    else for (const line of renderJobView(final)) ctx.out(line);
+    return exitCodeForJob(final);
+  },
+};

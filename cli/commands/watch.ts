@@ -1,0 +1,27 @@
+import { requireDaemon } from '../client.js';
+import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { exitCodeForJob, followJob } from '../follow.js';
+import { renderJobView } from '../render.js';
+
+export const watchCommand: Command = {
+  name: 'watch',
+  summary: 'follow a job live as a task tree',
+  usage: `Usage: autodev watch JOB [--json]
+
+Replays the job from its start, then follows it until it ends.
+With --json, prints only the final job object.
+
+Options:
+${COMMON_HELP}`,
+  options: { ...COMMON_OPTIONS },
+  async run(ctx, _values, positionals) {
+    const jobId = positionals[0];
+    if (positionals.length !== 1 || !jobId) throw new CliError('usage', 'watch takes exactly one JOB argument');
+    const connection = await requireDaemon(ctx.home);
+    const final = await followJob(ctx, connection, jobId, !ctx.json);
+    if (ctx.json) ctx.out(JSON.stringify(final));
+    else for (const line of renderJobView(final)) ctx.out(line);
+    return exitCodeForJob(final);
+  },
+};

@@ -1,0 +1,85 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import {
+  CancelJobBody,
+  JobId,
+  ProtocolError,
+  SubmitJobBody,
+  isTerminalJobEvent,
+  toJobView,
+  toWireError,
+  type HealthResponse,
+  type JobEvent,
+  type JobId as JobIdType,
+  type JobRecord,
+} from '../../proto/index.js';
+import { requireToken } from './auth.js';
+import { httpStatusFor, type ErrorBody } from './errors.js';
+import { jsonBody, pathParams } from './validate.js';
+
+/** The slice of the job manager the API needs. */
+export interface JobService {
+  submit(body: SubmitJobBody): Promise<JobRecord>;
+  get(id: JobIdType): Promise<JobRecord | null>;
+  list(): Promise<JobRecord[]>;
+  cancel(id: JobIdType, reason: string): Promise<JobRecord>;
+}
+
+export interface AppDeps {
+  token: string;
+  jobs: JobService;
+  /** A job's events from its first, then live ones, until `signal` aborts. */
+  jobEvents: (jobId: JobIdType, signal: AbortSignal) => AsyncIterable<JobEvent>;
+  health: () => HealthResponse;
+}
+
+const JobParams = z.object({ id: JobId });
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono()
+    .use('*', requireToken(deps.token))
+    .get('/health', (c) => c.json(deps.health()))
+    .post('/jobs', jsonBody(SubmitJobBody), async (c) => {
+      const job = await deps.jobs.submit(c.req.valid('json'));
+      return c.json(toJobView(job), 201);
+    })
+    .get('/jobs', async (c) => {
+      const jobs = await deps.jobs.list();
+      return c.json({ jobs: jobs.map(toJobView) });
+    })
+    .get('/jobs/:id', pathParams(JobParams), async (c) => {
+      const job = await deps.jobs.get(c.req.valid('param').id);
+      if (!job) throw new ProtocolError('not_found', `no job ${c.req.valid('param').id}`);
+      return c.json(toJobView(job));
+    })
+    .get('/jobs/:id/events', pathParams(JobParams), async (c) => {
+      const { id } = c.req.valid('param');
+      if (!(await deps.jobs.get(id))) throw new ProtocolError('not_found', `no job ${id}`);
+      return streamSSE(c, async (stream) => {
+        const controller = new AbortController();
+        stream.onAbort(() => controller.abort());
+        let seq = 0;
+        for await (const event of deps.jobEvents(id, controller.signal)) {
+          await stream.writeSSE({ id: String(++seq), event: event.type, data: JSON.stringify(event) });
+          if (isTerminalJobEvent(event)) break;
+        }
+        controller.abort();
+      });
+    })
+    .post('/jobs/:id/cancel', pathParams(JobParams), jsonBody(CancelJobBody), async (c) => {
+      const { id } = c.req.valid('param');
+      const job = await deps.jobs.cancel(id, c.req.valid('json').reason ?? 'cancelled by user');
+      return c.json(toJobView(job));
+    });
+
+  app.onError((error, c) => {
+    const wire = toWireError(error);
+    const body: ErrorBody = { error: wire };
+    return c.json(body, httpStatusFor(wire.code));
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } } satisfies ErrorBody, 404));
+  return app;
+}
+
+export type AppType = ReturnType<typeof createApp>;

@@ -1,0 +1,19 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCode, WireError } from '../../proto/index.js';
+
+const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  model_not_configured: 503,
+  model_unavailable: 503,
+};
+
+export function httpStatusFor(code: ErrorCode): ContentfulStatusCode {
+  return STATUS[code] ?? 500;
+}
+
+export interface ErrorBody {
+  error: WireError;
+}

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_SUBJECT_PREFIX } from '../proto/index.js';
+
+export const DaemonConfig = z
+  .object({
+    model: z.string().min(1).optional().describe('path of a GGUF model file'),
+    gpu: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']).default('auto'),
+    threads: z.number().int().nonnegative().optional(),
+    contextSize: z.number().int().min(512).default(4096),
+    maxParallelTasks: z.number().int().min(1).max(64).default(2),
+    workersPerRole: z.number().int().min(1).max(16).default(1),
+    maxRetries: z.number().int().min(0).max(10).default(3),
+    retryBaseMs: z.number().int().min(0).default(1000),
+    taskTimeoutMs: z.number().int().min(1000).default(15 * 60_000),
+    planMaxTokens: z.number().int().min(64).default(2048),
+    planAttempts: z.number().int().min(1).max(5).default(2),
+    taskMaxTokens: z.number().int().min(64).default(4096),
+    output: z
+      .object({
+        maxFiles: z.number().int().min(1).max(32).default(6),
+        maxLinesPerFile: z.number().int().min(1).max(2000).default(300),
+        maxLineChars: z.number().int().min(8).max(1000).default(200),
+        maxSummaryChars: z.number().int().min(8).max(500).default(160),
+      })
+      .prefault({}),
+    subjectPrefix: z.string().default(DEFAULT_SUBJECT_PREFIX),
+    eventRetentionDays: z.number().positive().default(7),
+    natsServerBin: z.string().default('nats-server'),
+  })
+  .strict();
+export type DaemonConfig = z.infer<typeof DaemonConfig>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'config_invalid';
+}
+
+/** `--home`, then AUTODEV_HOME, then ~/.autodev. */
+export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(flag ?? env.AUTODEV_HOME ?? join(homedir(), '.autodev'));
+}
+
+export interface ConfigOverrides {
+  model?: string;
+  gpu?: string;
+}
+
+/**
+ * The config file, then the environment, then flags; later wins. A bad value
+ * anywhere stops the daemon with the field named, instead of being ignored.
+ */
+export async function loadConfig(home: string, env: NodeJS.ProcessEnv, flags: ConfigOverrides): Promise<DaemonConfig> {
+  const file = join(home, 'config.json');
+  let fromFile: unknown = {};
+  try {
+    fromFile = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+    throw new ConfigError(`${file} must hold a JSON object`);
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  if (env.AUTODEV_MODEL) merged.model = env.AUTODEV_MODEL;
+  if (env.AUTODEV_GPU) merged.gpu = env.AUTODEV_GPU;
+  if (flags.model) merged.model = flags.model;
+  if (flags.gpu) merged.gpu = flags.gpu;
+  const parsed = DaemonConfig.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration (${file}, AUTODEV_* or flags): ${problems}`);
+  }
+  const config = parsed.data;
+  return config.model ? { ...config, model: resolve(config.model) } : config;
+}
+
+export const MODEL_HOWTO =
+  'No model is configured. Pass --model PATH to autodevd, set AUTODEV_MODEL=PATH, or add "model": "PATH" to config.json in the autodev home folder; PATH is a GGUF file such as a Qwen2.5-Coder instruct build.';

@@ -1,0 +1,27 @@
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DaemonInfo } from '../proto/index.js';
+
+export const daemonFilePath = (home: string) => join(home, 'daemon.json');
+
+export async function writeDaemonFile(home: string, info: DaemonInfo): Promise<void> {
+  const target = daemonFilePath(home);
+  const temp = `${target}.tmp`;
+  await writeFile(temp, `${JSON.stringify(DaemonInfo.parse(info), null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, target);
+}
+
+/** Removes daemon.json only if it still describes this process. */
+export async function removeDaemonFile(home: string, pid: number): Promise<void> {
+  const info = await readDaemonFile(home);
+  if (info?.pid === pid) await rm(daemonFilePath(home), { force: true });
+}
+
+export async function readDaemonFile(home: string): Promise<DaemonInfo | null> {
+  try {
+    const parsed = DaemonInfo.safeParse(JSON.parse(await readFile(daemonFilePath(home), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,206 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { connect, type NatsConnection } from 'nats';
+import {
+  JobEvent,
+  createSubjects,
+  eventStreamName,
+  subjectForEvent,
+  type JobId,
+  type TaskProgress,
+} from '../proto/index.js';
+import { masterMachine } from '../machines/master.machine.js';
+import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
+import type { Logger } from '../actors/log/logger.js';
+import { JobManager } from '../actors/master/job-manager.js';
+import { planJob } from '../actors/master/plan-job.js';
+import { createRunTaskLogic } from '../actors/master/run-task.js';
+import { ALL_ROLES } from '../actors/master/roles.js';
+import { performTask } from '../actors/worker/perform-task.js';
+import { WorkerPool } from '../actors/worker/worker-pool.js';
+import { fromPromise } from 'xstate';
+import { createApp } from './api/app.js';
+import type { DaemonConfig } from './config.js';
+import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
+import { FileJobStore } from './file-job-store.js';
+import { createModelHandle } from './model-loader.js';
+import { startEmbeddedNats, type EmbeddedNats } from './nats-server.js';
+import { ensureToken } from './secrets.js';
+
+export const VERSION = '0.1.0';
+
+export interface DaemonOptions {
+  home: string;
+  config: DaemonConfig;
+  log: Logger;
+  /** Use this NATS server instead of starting one. */
+  natsUrl?: string;
+  apiPort?: number;
+  now?: () => Date;
+}
+
+export interface RunningDaemon {
+  apiUrl: string;
+  natsUrl: string;
+  tokenFile: string;
+  jobs: JobManager;
+  stop(): Promise<void>;
+}
+
+/** Wires every part together; the only place that knows the concrete implementations. */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { home, config, log } = options;
+  const now = options.now ?? (() => new Date());
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const jobsDir = join(home, 'jobs');
+  await mkdir(jobsDir, { recursive: true });
+  const tokenFile = join(home, 'token');
+  const token = await ensureToken(tokenFile);
+  const model = createModelHandle(config, config.maxParallelTasks + 1);
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.warn('error while stopping', { error: String(error) });
+      }
+    }
+  };
+
+  try {
+    let nats: EmbeddedNats | null = null;
+    if (!options.natsUrl) {
+      nats = await startEmbeddedNats({ dir: join(home, 'nats'), user: 'autodev', password: token, bin: config.natsServerBin });
+      cleanups.push(() => nats?.stop());
+      log.info('started embedded nats-server', { url: nats.url, pid: nats.pid });
+    }
+    const natsUrl = nats?.url ?? (options.natsUrl as string);
+    const nc: NatsConnection = await connect({
+      servers: natsUrl,
+      name: 'autodevd',
+      ...(nats ? { user: nats.user, pass: nats.password } : {}),
+    });
+    cleanups.push(() => nc.drain());
+    cleanups.push(() => model.close());
+
+    const subjects = createSubjects(config.subjectPrefix);
+    const stream = eventStreamName(config.subjectPrefix);
+    await ensureEventStream(nc, {
+      name: stream,
+      subjects: [subjects.allJobEvents],
+      maxAgeMs: config.eventRetentionDays * 86_400_000,
+    });
+    const bus = new NatsBus({ connection: nc, stream });
+    const publish = (event: JobEvent) => bus.publishDurable(subjectForEvent(subjects, event), event);
+
+    const pool = new WorkerPool({
+      bus,
+      subjects,
+      roles: ALL_ROLES,
+      workersPerRole: config.workersPerRole,
+      log,
+      perform: async (workerId, request, signal) =>
+        performTask(
+          {
+            model: await model.get(),
+            limits: config.output,
+            maxTokens: config.taskMaxTokens,
+            progress: (req, phase, tokens) => {
+              const event: TaskProgress = {
+                type: 'task.progress',
+                jobId: req.jobId,
+                taskId: req.taskId,
+                at: now().toISOString(),
+                worker: workerId,
+                phase,
+                tokens,
+              };
+              publish(event).catch((error: unknown) => log.warn('progress event lost', { error: String(error) }));
+            },
+          },
+          request,
+          signal,
+        ),
+    });
+    pool.start();
+    cleanups.push(() => pool.stop());
+
+    const machine = masterMachine.provide({
+      actors: {
+        planJob: fromPromise(({ input, signal }) =>
+          planJob(
+            {
+              model: () => model.get(),
+              maxTokens: config.planMaxTokens,
+              maxRetries: config.maxRetries,
+              maxPlanAttempts: config.planAttempts,
+              log,
+            },
+            input,
+            signal,
+          ),
+        ),
+        runTask: createRunTaskLogic({ bus, subjects, timeoutMs: config.taskTimeoutMs }),
+      },
+    });
+    const jobs = new JobManager({
+      machine,
+      store: new FileJobStore({ jobsDir, log }),
+      bus,
+      subjects,
+      publish,
+      jobsDir,
+      maxParallel: config.maxParallelTasks,
+      retryBaseMs: config.retryBaseMs,
+      assertReady: () => model.assertConfigured(),
+      now,
+      log,
+    });
+    cleanups.push(() => jobs.stopAll());
+
+    const jobEvents = async function* (jobId: JobId, signal: AbortSignal) {
+      for await (const msg of bus.replay(subjects.job.all(jobId), signal)) {
+        const parsed = JobEvent.safeParse(msg.payload);
+        if (parsed.success) yield parsed.data;
+        else log.warn('skipped an event that fails the schema', { subject: msg.subject });
+      }
+    };
+    const app = createApp({
+      token,
+      jobs,
+      jobEvents,
+      health: () => ({
+        ok: true,
+        pid: process.pid,
+        version: VERSION,
+        natsUrl,
+        model: model.path,
+        jobs: { active: jobs.activeCount },
+      }),
+    });
+    const server = await listen(app.fetch, options.apiPort ?? 0);
+    cleanups.push(() => new Promise<void>((resolve) => server.server.close(() => resolve())));
+    const apiUrl = `http://127.0.0.1:${server.port}`;
+
+    const resumed = await jobs.resumeUnfinished();
+    if (resumed.length > 0) log.info('resumed unfinished jobs', { jobs: resumed });
+
+    await writeDaemonFile(home, { pid: process.pid, apiUrl, natsUrl, tokenFile });
+    cleanups.push(() => removeDaemonFile(home, process.pid));
+    log.info('autodevd ready', { apiUrl, natsUrl, home, model: model.path });
+    return { apiUrl, natsUrl, tokenFile, jobs, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname: '127.0.0.1', port }, (info) => resolve({ server, port: info.port }));
+    server.once('error', reject);
+  });
+}

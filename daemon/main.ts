@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { createLogger } from '../actors/log/logger.js';
+import { ConfigError, loadConfig, resolveHome } from './config.js';
+import { readDaemonFile } from './daemon-file.js';
+import { startDaemon, VERSION } from './daemon.js';
+
+const HELP = `autodevd ${VERSION}: the autodev daemon
+
+Usage: autodevd [options]
+
+Options:
+  --home DIR      state folder (default: $AUTODEV_HOME or ~/.autodev)
+  --model PATH    GGUF model for planning and workers (or AUTODEV_MODEL, or "model" in config.json)
+  --gpu KIND      auto | cuda | vulkan | metal | cpu (or AUTODEV_GPU)
+  --nats URL      use this NATS server instead of starting an embedded one
+  --port N        control API port on 127.0.0.1 (default: a free port)
+  --help          show this help
+
+It writes daemon.json (pid, apiUrl, natsUrl, tokenFile) in the home folder and
+removes it on a clean stop. SIGTERM or SIGINT stop it and everything it started.`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The composition root's entry: the only code that reads argv, the environment and signals. */
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        home: { type: 'string' },
+        model: { type: 'string' },
+        gpu: { type: 'string' },
+        nats: { type: 'string' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`autodevd: ${(error as Error).message}\nRun autodevd --help for usage.\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`autodevd: --port must be an integer from 0 to 65535, got "${values.port}"\n`);
+    return 2;
+  }
+  const home = resolveHome(values.home, process.env);
+  const log = createLogger({ level: process.env.AUTODEV_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+
+  const existing = await readDaemonFile(home);
+  if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
+    process.stderr.write(`autodevd: already running for ${home} (pid ${existing.pid}, ${existing.apiUrl})\n`);
+    return 1;
+  }
+
+  let daemon;
+  try {
+    const config = await loadConfig(home, process.env, { model: values.model, gpu: values.gpu });
+    daemon = await startDaemon({ home, config, log, natsUrl: values.nats, apiPort: port });
+  } catch (error) {
+    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`autodevd: ${message}\n`);
+    return 1;
+  }
+
+  const running = daemon;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping', { signal });
+      void running.stop().then(() => resolve(0));
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { connect as connectTcp } from 'node:net';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export interface EmbeddedNatsOptions {
+  /** Config, JetStream store and log live here. */
+  dir: string;
+  user: string;
+  password: string;
+  bin?: string;
+  startTimeoutMs?: number;
+}
+
+export interface EmbeddedNats {
+  url: string;
+  user: string;
+  password: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const quote = (s: string) => JSON.stringify(s);
+
+/** Debian installs the server in /usr/sbin, which is not on a normal user's PATH. */
+export function resolveNatsServerBin(bin = 'nats-server', path = process.env.PATH ?? ''): string {
+  if (bin.includes('/')) return bin;
+  for (const dir of [...path.split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin']) {
+    if (dir && existsSync(`${dir}/${bin}`)) return `${dir}/${bin}`;
+  }
+  return bin;
+}
+
+/**
+ * Starts a private nats-server with JetStream on a free loopback port. The
+ * daemon owns it: it stops with the daemon, and nothing else shares the port.
+ */
+export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<EmbeddedNats> {
+  await mkdir(join(options.dir, 'jetstream'), { recursive: true });
+  const port = await freePort();
+  const conf = join(options.dir, 'nats.conf');
+  await writeFile(
+    conf,
+    [
+      `listen: "127.0.0.1:${port}"`,
+      `jetstream { store_dir: ${quote(join(options.dir, 'jetstream'))} }`,
+      `authorization { user: ${quote(options.user)}, password: ${quote(options.password)} }`,
+      `log_file: ${quote(join(options.dir, 'nats.log'))}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const bin = resolveNatsServerBin(options.bin);
+  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  const ready = waitForPort(port, options.startTimeoutMs ?? 10_000);
+  const outcome = await Promise.race([
+    ready.then(() => 'ready' as const),
+    exited.then(() => 'exited' as const),
+    spawnError.then((e) => e),
+  ]);
+  if (outcome !== 'ready') {
+    child.kill('SIGKILL');
+    const why = outcome instanceof Error ? outcome.message : `exited early: ${stderr.trim() || 'see nats.log'}`;
+    throw new Error(`could not start nats-server (${bin}): ${why}. Run scripts/setup.sh to install it.`);
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    user: options.user,
+    password: options.password,
+    pid: child.pid ?? -1,
+    stop: () => stopChild(child, exited),
+  };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connectTcp(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nats-server did not open port ${port} within ${timeoutMs} ms`);
+}

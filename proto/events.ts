@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { JobId, TaskId, Timestamp } from './ids.js';
+import { Role, TaskOutput, TaskSummary } from './task.js';
+import { WireError } from './errors.js';
+
+/**
+ * Every job and task state change, as published on NATS under
+ * `<prefix>.job.<jobId>.…`. The `type` mirrors the subject: `job.planned` is
+ * published on `<prefix>.job.<jobId>.planned`, `task.completed` on
+ * `<prefix>.job.<jobId>.task.<taskId>.completed`.
+ */
+const jobBase = { jobId: JobId, at: Timestamp };
+const taskBase = { ...jobBase, taskId: TaskId };
+
+export const JobSubmitted = z.object({
+  type: z.literal('job.submitted'),
+  ...jobBase,
+  prompt: z.string(),
+  hasSpec: z.boolean(),
+  repo: z.string(),
+});
+export const JobPlanning = z.object({ type: z.literal('job.planning'), ...jobBase });
+export const JobPlanned = z.object({ type: z.literal('job.planned'), ...jobBase, tasks: z.array(TaskSummary) });
+export const JobResumed = z.object({ type: z.literal('job.resumed'), ...jobBase });
+export const JobCompleted = z.object({ type: z.literal('job.completed'), ...jobBase });
+export const JobFailed = z.object({ type: z.literal('job.failed'), ...jobBase, error: WireError });
+export const JobCancelled = z.object({ type: z.literal('job.cancelled'), ...jobBase, reason: z.string() });
+
+export const TaskDispatched = z.object({
+  type: z.literal('task.dispatched'),
+  ...taskBase,
+  role: Role,
+  attempt: z.number().int().positive(),
+});
+export const TaskProgress = z.object({
+  type: z.literal('task.progress'),
+  ...taskBase,
+  worker: z.string(),
+  phase: z.enum(['started', 'generating', 'writing', 'committing']),
+  tokens: z.number().int().nonnegative(),
+});
+export const TaskCompleted = z.object({ type: z.literal('task.completed'), ...taskBase, output: TaskOutput });
+export const TaskFailed = z.object({
+  type: z.literal('task.failed'),
+  ...taskBase,
+  attempt: z.number().int().positive(),
+  error: WireError,
+  retryInMs: z.number().int().nonnegative().nullable(),
+});
+export const TaskBlocked = z.object({ type: z.literal('task.blocked'), ...taskBase, blockedBy: TaskId });
+export const TaskCancelled = z.object({ type: z.literal('task.cancelled'), ...taskBase });
+
+export const JobEvent = z.discriminatedUnion('type', [
+  JobSubmitted,
+  JobPlanning,
+  JobPlanned,
+  JobResumed,
+  JobCompleted,
+  JobFailed,
+  JobCancelled,
+  TaskDispatched,
+  TaskProgress,
+  TaskCompleted,
+  TaskFailed,
+  TaskBlocked,
+  TaskCancelled,
+]);
+export type JobEvent = z.infer<typeof JobEvent>;
+export type JobEventType = JobEvent['type'];
+export type JobEventOf<T extends JobEventType> = Extract<JobEvent, { type: T }>;
+
+export type JobSubmitted = z.infer<typeof JobSubmitted>;
+export type JobPlanned = z.infer<typeof JobPlanned>;
+export type JobFailed = z.infer<typeof JobFailed>;
+export type TaskProgress = z.infer<typeof TaskProgress>;
+export type TaskCompleted = z.infer<typeof TaskCompleted>;
+export type TaskFailed = z.infer<typeof TaskFailed>;
+
+export const TERMINAL_JOB_EVENTS: readonly JobEventType[] = ['job.completed', 'job.failed', 'job.cancelled'];
+
+export function isTerminalJobEvent(event: JobEvent): boolean {
+  return TERMINAL_JOB_EVENTS.includes(event.type);
+}
+
+export function isTaskEvent(event: JobEvent): event is Extract<JobEvent, { taskId: string }> {
+  return 'taskId' in event;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { JobId, Timestamp } from './ids.js';
+import { Task, TaskView } from './task.js';
+import { WireError } from './errors.js';
+
+export const JobStatus = z.enum(['planning', 'running', 'completed', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+export function isTerminalJobStatus(status: JobStatus): boolean {
+  return TERMINAL_JOB_STATUSES.includes(status);
+}
+
+/** Bumped whenever the persisted shape changes; old records are refused, not misread. */
+export const JOB_RECORD_VERSION = 1;
+
+/** The durable state of one job: the Master's context, persisted on every transition. */
+export const JobRecord = z.object({
+  schemaVersion: z.literal(JOB_RECORD_VERSION),
+  id: JobId,
+  prompt: z.string(),
+  spec: z.string().nullable(),
+  status: JobStatus,
+  repo: z.string(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  tasks: z.array(Task),
+  error: WireError.nullable(),
+});
+export type JobRecord = z.infer<typeof JobRecord>;
+
+/** The one JSON object that `autodev status JOB --json` and `submit --wait --json` print. */
+export const JobView = z.object({
+  jobId: JobId,
+  status: JobStatus,
+  repo: z.string(),
+  prompt: z.string(),
+  createdAt: Timestamp,
+  error: WireError.nullable(),
+  tasks: z.array(TaskView),
+});
+export type JobView = z.infer<typeof JobView>;
+
+export function toJobView(job: JobRecord): JobView {
+  return {
+    jobId: job.id,
+    status: job.status,
+    repo: job.repo,
+    prompt: job.prompt,
+    createdAt: job.createdAt,
+    error: job.error,
+    tasks: job.tasks.map((t) => ({ id: t.id, type: t.type, status: t.status, attempts: t.attempts })),
+  };
+}

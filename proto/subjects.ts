@@ -1,0 +1,49 @@
+import type { JobId, TaskId } from './ids.js';
+import type { Role } from './task.js';
+import { isTaskEvent, type JobEvent } from './events.js';
+
+export const DEFAULT_SUBJECT_PREFIX = 'autodev';
+
+const PREFIX_RE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/**
+ * Every NATS subject the system uses is built here, so a deployment can move
+ * the whole tree under another prefix and nothing else writes a subject by hand.
+ */
+export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
+  if (!PREFIX_RE.test(prefix)) throw new TypeError(`invalid subject prefix "${prefix}": use dot-separated tokens`);
+  const job = (jobId: JobId) => `${prefix}.job.${jobId}`;
+  const task = (jobId: JobId, taskId: TaskId) => `${job(jobId)}.task.${taskId}`;
+  return {
+    prefix,
+    /** Wildcard of every job event; the JetStream stream captures exactly this. */
+    allJobEvents: `${prefix}.job.>`,
+    job: {
+      all: (jobId: JobId) => `${job(jobId)}.>`,
+      event: (jobId: JobId, name: string) => `${job(jobId)}.${name}`,
+    },
+    task: {
+      event: (jobId: JobId, taskId: TaskId, name: string) => `${task(jobId, taskId)}.${name}`,
+    },
+    /** Work requests for one role; workers of that role share a queue group. */
+    work: (role: Role) => `${prefix}.work.${role}`,
+    workQueueGroup: (role: Role) => `${prefix}-workers-${role}`,
+    /** Commands are not events: they stay out of the event stream. */
+    cancelJob: (jobId: JobId) => `${prefix}.cmd.job.${jobId}.cancel`,
+    cancelAnyJob: `${prefix}.cmd.job.*.cancel`,
+  };
+}
+export type Subjects = ReturnType<typeof createSubjects>;
+
+/** The subject an event is published on; its tail mirrors the event's type. */
+export function subjectForEvent(subjects: Subjects, event: JobEvent): string {
+  const [, name] = event.type.split('.') as [string, string];
+  return isTaskEvent(event)
+    ? subjects.task.event(event.jobId, event.taskId, name)
+    : subjects.job.event(event.jobId, name);
+}
+
+/** The JetStream stream that keeps job events for late subscribers. */
+export function eventStreamName(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_EVENTS`;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { TaskId } from './ids.js';
+import { WireError } from './errors.js';
+
+export const Role = z.enum(['backend', 'frontend', 'testing', 'devops', 'docs']);
+export type Role = z.infer<typeof Role>;
+export const ROLES = Role.options;
+
+/**
+ * `retrying` means the task failed and waits out its backoff before it is
+ * dispatched again; after a crash it is treated like `pending`.
+ */
+export const TaskStatus = z.enum(['pending', 'running', 'retrying', 'completed', 'failed', 'blocked', 'cancelled']);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'blocked', 'cancelled'];
+
+export const TaskOutput = z.object({
+  commit: z.string().regex(/^[0-9a-f]{40}$/),
+  files: z.array(z.string()),
+  summary: z.string(),
+  tokens: z.number().int().nonnegative(),
+});
+export type TaskOutput = z.infer<typeof TaskOutput>;
+
+/**
+ * The seed's Task, in camelCase. `attempts` counts dispatches, so the seed's
+ * retry_count is `attempts - 1` once the task has run.
+ */
+export const Task = z.object({
+  id: TaskId,
+  type: Role,
+  description: z.string().min(1),
+  dependencies: z.array(TaskId),
+  priority: z.number().int().min(1).max(10),
+  estimatedTime: z.number().int().positive().describe('minutes'),
+  attempts: z.number().int().nonnegative(),
+  maxRetries: z.number().int().nonnegative(),
+  status: TaskStatus,
+  assignedWorker: z.string().nullable(),
+  prompt: z.string(),
+  tools: z.array(z.string()),
+  context: z.array(z.string()),
+  output: TaskOutput.nullable(),
+  validationRules: z.array(z.string()).min(1),
+  lastError: WireError.nullable(),
+});
+export type Task = z.infer<typeof Task>;
+
+/** What the CLI and the API show for one task. */
+export const TaskView = z.object({
+  id: TaskId,
+  type: Role,
+  status: TaskStatus,
+  attempts: z.number().int().nonnegative(),
+});
+export type TaskView = z.infer<typeof TaskView>;
+
+export const TaskSummary = Task.pick({
+  id: true,
+  type: true,
+  description: true,
+  dependencies: true,
+  priority: true,
+});
+export type TaskSummary = z.infer<typeof TaskSummary>;

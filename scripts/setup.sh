@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Idempotent set-up: installs only what is missing, so a second run takes seconds.
+# Used by `npm run demo` and `npm test`; safe to run by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"
+  else log "need root for: $*; rerun as root or install sudo"; return 1
+  fi
+}
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    log "apt-get update"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+  log "apt-get install $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# nats-server: the daemon starts its own private instance.
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  apt_install nats-server
+fi
+
+# npm dependencies: reinstall only when package-lock.json changed since the last install.
+stamp=node_modules/.autodev-installed
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+  # Not `npm ci`: node-llama-cpp lists optional binaries for platforms this
+  # registry does not serve, which `npm ci` reports as a lock mismatch.
+  log "npm install"
+  npm install --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+# Compile TypeScript; incremental, so an unchanged tree costs a couple of seconds.
+log "tsc"
+npx --no-install tsc -p tsconfig.json
+log "ready"
