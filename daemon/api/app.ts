@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import {
@@ -74,6 +75,10 @@ export function createApp(deps: AppDeps) {
     });
 
   app.onError((error, c) => {
+    // Hono's own validators throw HTTPException, e.g. for a body that is not JSON.
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json({ error: { code: 'bad_request', message: error.message || 'bad request' } } satisfies ErrorBody, 400);
+    }
     const wire = toWireError(error);
     const body: ErrorBody = { error: wire };
     return c.json(body, httpStatusFor(wire.code));

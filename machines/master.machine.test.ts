@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, fromCallback, fromPromise, SimulatedClock, type EventObject } from 'xstate';
+import { JOB_RECORD_VERSION, type JobRecord, type Task, type TaskOutput } from '../proto/index.js';
+import { masterMachine, type MasterNotice, type RunTaskInput } from './master.machine.js';
+
+function task(id: string, overrides: Partial<Task> = {}): Task {
+  return {
+    id,
+    type: 'backend',
+    description: `task ${id}`,
+    dependencies: [],
+    priority: 5,
+    estimatedTime: 5,
+    attempts: 0,
+    maxRetries: 3,
+    status: 'pending',
+    assignedWorker: null,
+    prompt: `do ${id}`,
+    tools: [],
+    context: [],
+    output: null,
+    validationRules: ['works'],
+    lastError: null,
+    ...overrides,
+  };
+}
+
+function job(overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    schemaVersion: JOB_RECORD_VERSION,
+    id: 'j1',
+    prompt: 'build it',
+    spec: null,
+    status: 'planning',
+    repo: '/tmp/repo',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    tasks: [],
+    error: null,
+    ...overrides,
+  };
+}
+
+const output = (n: number): TaskOutput => ({ commit: String(n).repeat(40).slice(0, 40), files: ['a.ts'], summary: 's', tokens: 3 });
+
+/** A harness: the plan is given, and the test decides when each dispatched attempt ends. */
+function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParallel?: number }) {
+  const clock = new SimulatedClock();
+  const running = new Map<string, { input: RunTaskInput; sendBack: (e: EventObject) => void }>();
+  const dispatchOrder: string[] = [];
+  const stopped: string[] = [];
+  const machine = masterMachine.provide({
+    actors: {
+      planJob: fromPromise(async () => {
+        if (options.plan instanceof Error) throw options.plan;
+        return options.plan ?? [];
+      }),
+      runTask: fromCallback<EventObject, RunTaskInput>(({ input, sendBack }) => {
+        const key = `${input.task.id}#${input.attempt}`;
+        running.set(input.task.id, { input, sendBack });
+        dispatchOrder.push(key);
+        return () => stopped.push(key);
+      }),
+    },
+  });
+  const actor = createActor(machine, {
+    input: { job: options.start ?? job(), maxParallel: options.maxParallel ?? 2 },
+    clock,
+  });
+  const notices: MasterNotice[] = [];
+  actor.on('*', (n) => notices.push(n));
+  const succeed = (id: string) => {
+    const entry = running.get(id);
+    if (!entry) throw new Error(`${id} is not running`);
+    running.delete(id);
+    entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: output(entry.input.attempt) });
+  };
+  const fail = (id: string, message = 'boom') => {
+    const entry = running.get(id);
+    if (!entry) throw new Error(`${id} is not running`);
+    running.delete(id);
+    entry.sendBack({ type: 'TASK_FAILED', taskId: id, attempt: entry.input.attempt, worker: 'w1', error: { code: 'task_failed', message } });
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+  const statuses = () => Object.fromEntries(actor.getSnapshot().context.job.tasks.map((t) => [t.id, t.status]));
+  return { actor, clock, running, dispatchOrder, stopped, notices, succeed, fail, settle, statuses };
+}
+
+describe('master machine', () => {
+  it('plans, dispatches by priority within the parallel limit, respects dependencies and completes', async () => {
+    const h = harness({
+      plan: [
+        task('t1', { priority: 3 }),
+        task('t2', { priority: 9 }),
+        task('t3', { priority: 5 }),
+        task('t4', { dependencies: ['t1', 't2'], priority: 10 }),
+      ],
+      maxParallel: 2,
+    });
+    h.actor.start();
+    await h.settle();
+    expect(h.dispatchOrder).toEqual(['t2#1', 't3#1']);
+    h.succeed('t2');
+    expect(h.dispatchOrder).toEqual(['t2#1', 't3#1', 't1#1']);
+    h.succeed('t1');
+    // t4's dependencies are done; t3 is still running, so one slot is free for t4.
+    expect(h.dispatchOrder.at(-1)).toBe('t4#1');
+    h.succeed('t3');
+    h.succeed('t4');
+    expect(h.actor.getSnapshot().status).toBe('done');
+    expect(h.actor.getSnapshot().value).toBe('completed');
+    expect(h.actor.getSnapshot().context.job.status).toBe('completed');
+    const types = h.notices.map((n) => n.type);
+    expect(types[0]).toBe('job.planning');
+    expect(types[1]).toBe('job.planned');
+    expect(types.at(-1)).toBe('job.completed');
+    expect(types.filter((t) => t === 'task.completed')).toHaveLength(4);
+    expect(h.stopped.sort()).toEqual(['t1#1', 't2#1', 't3#1', 't4#1']);
+  });
+
+  it('retries a failed task after 1 s, 2 s and 4 s, then fails it and blocks its dependents', async () => {
+    const h = harness({ plan: [task('t1'), task('t2', { dependencies: ['t1'] }), task('t3', { dependencies: ['t2'] })] });
+    h.actor.start();
+    await h.settle();
+    for (const expected of [1000, 2000, 4000]) {
+      h.fail('t1', `failure ${expected}`);
+      const failed = h.notices.filter((n) => n.type === 'task.failed').at(-1);
+      expect(failed).toMatchObject({ type: 'task.failed', retryInMs: expected });
+      expect(h.statuses().t1).toBe('retrying');
+      h.clock.increment(expected - 1);
+      expect(h.running.has('t1')).toBe(false);
+      h.clock.increment(1);
+      expect(h.running.has('t1')).toBe(true);
+    }
+    const retried = h.running.get('t1');
+    expect(retried?.input.attempt).toBe(4);
+    expect(retried?.input.task.lastError?.message).toBe('failure 4000');
+    h.fail('t1');
+    expect(h.statuses()).toEqual({ t1: 'failed', t2: 'blocked', t3: 'blocked' });
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.value).toBe('failed');
+    expect(snapshot.context.job.error).toMatchObject({ code: 'task_failed', data: { taskId: 't1' } });
+    expect(h.notices.filter((n) => n.type === 'task.blocked').map((n) => ('taskId' in n ? n.taskId : ''))).toEqual(['t2', 't3']);
+    expect(h.notices.at(-1)?.type).toBe('job.failed');
+  });
+
+  it('ignores a late reply from an attempt that is no longer current', async () => {
+    const h = harness({ plan: [task('t1')] });
+    h.actor.start();
+    await h.settle();
+    const first = h.running.get('t1');
+    h.fail('t1');
+    h.clock.increment(1000);
+    first?.sendBack({ type: 'TASK_SUCCEEDED', taskId: 't1', attempt: 1, worker: 'w1', output: output(1) });
+    expect(h.statuses().t1).toBe('running');
+    h.succeed('t1');
+    expect(h.actor.getSnapshot().context.job.tasks[0]?.output?.commit).toBe(output(2).commit);
+  });
+
+  it('cancels: stops in-flight attempts and marks unfinished tasks cancelled', async () => {
+    const h = harness({ plan: [task('t1'), task('t2'), task('t3', { dependencies: ['t1'] })] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t2');
+    h.actor.send({ type: 'CANCEL', reason: 'user asked' });
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.value).toBe('cancelled');
+    expect(h.statuses()).toEqual({ t1: 'cancelled', t2: 'completed', t3: 'cancelled' });
+    expect(h.stopped).toContain('t1#1');
+    expect(h.notices.at(-1)).toEqual({ type: 'job.cancelled', jobId: 'j1', reason: 'user asked' });
+  });
+
+  it('fails the job when planning fails, keeping the planner error', async () => {
+    const h = harness({ plan: new Error('model exploded') });
+    h.actor.start();
+    await h.settle();
+    expect(h.actor.getSnapshot().value).toBe('failed');
+    expect(h.actor.getSnapshot().context.job.error).toEqual({ code: 'plan_invalid', message: 'model exploded' });
+    expect(h.notices.map((n) => n.type)).toEqual(['job.planning', 'job.failed']);
+  });
+
+  it('resumes a running job without re-running completed tasks', async () => {
+    const start = job({
+      status: 'running',
+      tasks: [
+        task('t1', { status: 'completed', attempts: 1, output: output(1) }),
+        task('t2', { dependencies: ['t1'], attempts: 1 }),
+        task('t3', { dependencies: ['t2'] }),
+      ],
+    });
+    const h = harness({ start });
+    h.actor.start();
+    await h.settle();
+    expect(h.dispatchOrder).toEqual(['t2#2']);
+    expect(h.notices.map((n) => n.type)).not.toContain('job.planning');
+    h.succeed('t2');
+    h.succeed('t3');
+    expect(h.actor.getSnapshot().value).toBe('completed');
+    expect(h.dispatchOrder).toEqual(['t2#2', 't3#1']);
+  });
+});

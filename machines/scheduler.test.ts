@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { Task, TaskStatus } from '../proto/index.js';
+import { jobOutcome, pickReadyTasks, resetInFlight, retryDelayMs, transitiveDependents } from './scheduler.js';
+
+function task(id: string, overrides: Partial<Task> = {}): Task {
+  return {
+    id,
+    type: 'backend',
+    description: `task ${id}`,
+    dependencies: [],
+    priority: 5,
+    estimatedTime: 5,
+    attempts: 0,
+    maxRetries: 3,
+    status: 'pending',
+    assignedWorker: null,
+    prompt: `do ${id}`,
+    tools: [],
+    context: [],
+    output: null,
+    validationRules: ['works'],
+    lastError: null,
+    ...overrides,
+  };
+}
+
+const ids = (tasks: readonly Task[]) => tasks.map((t) => t.id);
+const withStatuses = (...statuses: TaskStatus[]) => statuses.map((status, i) => task(`t${i + 1}`, { status }));
+
+describe('retryDelayMs', () => {
+  it('doubles from one second', () => {
+    expect([1, 2, 3].map((a) => retryDelayMs(a))).toEqual([1000, 2000, 4000]);
+  });
+
+  it('scales with the base and never goes below it', () => {
+    expect(retryDelayMs(3, 50)).toBe(200);
+    expect(retryDelayMs(0)).toBe(1000);
+  });
+});
+
+describe('pickReadyTasks', () => {
+  it('only picks tasks whose dependencies are all completed', () => {
+    const tasks = [
+      task('t1', { status: 'completed' }),
+      task('t2', { status: 'running' }),
+      task('t3', { dependencies: ['t1'] }),
+      task('t4', { dependencies: ['t1', 't2'] }),
+      task('t5', { dependencies: ['t9'] }),
+    ];
+    expect(ids(pickReadyTasks(tasks, 10))).toEqual(['t3']);
+  });
+
+  it('orders by priority, highest first, then by plan order', () => {
+    const tasks = [
+      task('t1', { priority: 3 }),
+      task('t2', { priority: 8 }),
+      task('t3', { priority: 3 }),
+      task('t4', { priority: 10 }),
+      task('t5', { priority: 8 }),
+    ];
+    expect(ids(pickReadyTasks(tasks, 10))).toEqual(['t4', 't2', 't5', 't1', 't3']);
+  });
+
+  it('returns at most `slots` tasks, the best ones', () => {
+    const tasks = [task('t1', { priority: 1 }), task('t2', { priority: 9 }), task('t3', { priority: 5 })];
+    expect(ids(pickReadyTasks(tasks, 2))).toEqual(['t2', 't3']);
+    expect(pickReadyTasks(tasks, 0)).toEqual([]);
+    expect(pickReadyTasks(tasks, -1)).toEqual([]);
+  });
+
+  it('ignores every task that is not pending', () => {
+    const tasks = withStatuses('running', 'retrying', 'completed', 'failed', 'blocked', 'cancelled', 'pending');
+    expect(ids(pickReadyTasks(tasks, 10))).toEqual(['t7']);
+  });
+});
+
+describe('transitiveDependents', () => {
+  it('returns direct and indirect dependents in plan order, without the root', () => {
+    // t5 is listed before its own dependency t4, so one pass is not enough.
+    const tasks = [
+      task('t1'),
+      task('t5', { dependencies: ['t4'] }),
+      task('t2', { dependencies: ['t1'] }),
+      task('t3'),
+      task('t4', { dependencies: ['t2', 't3'] }),
+    ];
+    expect(ids(transitiveDependents(tasks, 't1'))).toEqual(['t5', 't2', 't4']);
+    expect(ids(transitiveDependents(tasks, 't3'))).toEqual(['t5', 't4']);
+    expect(transitiveDependents(tasks, 't5')).toEqual([]);
+  });
+});
+
+describe('jobOutcome', () => {
+  it('is in progress while any task is not terminal', () => {
+    expect(jobOutcome(withStatuses('completed', 'pending'))).toBe('in_progress');
+    expect(jobOutcome(withStatuses('completed', 'running'))).toBe('in_progress');
+    expect(jobOutcome(withStatuses('failed', 'retrying'))).toBe('in_progress');
+  });
+
+  it('is completed only when every task completed', () => {
+    expect(jobOutcome(withStatuses('completed', 'completed'))).toBe('completed');
+  });
+
+  it('is failed when all tasks are terminal and any did not complete', () => {
+    expect(jobOutcome(withStatuses('completed', 'failed'))).toBe('failed');
+    expect(jobOutcome(withStatuses('completed', 'blocked'))).toBe('failed');
+    expect(jobOutcome(withStatuses('cancelled'))).toBe('failed');
+  });
+});
+
+describe('resetInFlight', () => {
+  it('sends running and retrying tasks back to pending and frees their worker', () => {
+    const tasks = [
+      task('t1', { status: 'running', assignedWorker: 'w1', attempts: 1 }),
+      task('t2', { status: 'retrying', assignedWorker: 'w2', attempts: 2 }),
+      task('t3', { status: 'completed', assignedWorker: 'w3', attempts: 1 }),
+      task('t4', { status: 'failed', assignedWorker: 'w4', attempts: 4 }),
+      task('t5'),
+    ];
+    const reset = resetInFlight(tasks);
+    expect(reset.map((t) => [t.id, t.status, t.assignedWorker, t.attempts])).toEqual([
+      ['t1', 'pending', null, 1],
+      ['t2', 'pending', null, 2],
+      ['t3', 'completed', 'w3', 1],
+      ['t4', 'failed', 'w4', 4],
+      ['t5', 'pending', null, 0],
+    ]);
+    // The input is not mutated.
+    expect(tasks[0]!.status).toBe('running');
+    expect(tasks[1]!.assignedWorker).toBe('w2');
+  });
+});

@@ -1,0 +1,113 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitMessages } from '../actors/git/repo.js';
+import { COMMANDS } from '../cli/main.js';
+import { DaemonInfo, JobEvent, JobView } from '../proto/index.js';
+import { REPO_ROOT, TINY_CONFIG, TINY_MODEL, tempDir, waitUntil, writeConfig } from './helpers/env.js';
+import { collectLines, runCli } from './helpers/cli.js';
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('autodev CLI end to end, as a user runs it', () => {
+  const home = tempDir('cli');
+  const env = { AUTODEV_HOME: home.path, AUTODEV_MODEL: TINY_MODEL };
+  let info: DaemonInfo | null = null;
+
+  beforeAll(() => writeConfig(home.path, TINY_CONFIG));
+  afterAll(async () => {
+    await runCli(['daemon', 'stop'], env);
+    if (info && isAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
+    home.cleanup();
+  });
+
+  it('prints --help for every command and exits 2 on usage errors', async () => {
+    for (const command of COMMANDS) {
+      const res = await runCli([command.name, '--help'], env);
+      expect(res.code, command.name).toBe(0);
+      expect(res.stdout).toContain(`Usage: autodev ${command.name}`);
+    }
+    expect((await runCli(['frobnicate'], env)).code).toBe(2);
+    expect((await runCli(['submit'], env)).code).toBe(2);
+    expect((await runCli(['submit', 'x', '--bogus'], env)).code).toBe(2);
+  });
+
+  it('exits 3 when no daemon runs', async () => {
+    const res = await runCli(['status', '--json'], env);
+    expect(res.code).toBe(3);
+    expect(JSON.parse(res.stdout)).toMatchObject({ error: { code: 'daemon_unreachable' } });
+    expect(res.stderr).toContain('autodev daemon start');
+  });
+
+  it('submits with --wait --json, and an outside nats subscriber sees every event schema-valid', async () => {
+    const started = await runCli(['daemon', 'start', '--json'], env);
+    expect(started.code, started.stderr).toBe(0);
+    info = DaemonInfo.parse(JSON.parse(readFileSync(join(home.path, 'daemon.json'), 'utf8')));
+    expect(isAlive(info.pid)).toBe(true);
+
+    const subscriber = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'test', 'fixtures', 'subscribe-events.mjs'), info.natsUrl, 'autodev', info.tokenFile, 'autodev.job.>'],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const watched = collectLines(subscriber);
+    await waitUntil(() => watched.lines.length > 0, 10_000, 'the subscriber to connect');
+
+    const res = await runCli(['submit', 'Build a todo REST API with users', '--wait', '--json'], env);
+    const view = JobView.parse(JSON.parse(res.stdout));
+    expect(Object.keys(view)).toEqual(expect.arrayContaining(['jobId', 'status', 'repo', 'tasks']));
+    expect(['completed', 'failed']).toContain(view.status);
+    expect(res.code).toBe(view.status === 'completed' ? 0 : 1);
+    for (const task of view.tasks) expect(Object.keys(task).sort()).toEqual(['attempts', 'id', 'status', 'type']);
+
+    // One commit per completed task, and a repository that real git accepts.
+    const completed = view.tasks.filter((t) => t.status === 'completed').map((t) => t.id).sort();
+    const taskCommits = (await commitMessages(view.repo))
+      .map((c) => /^Task: (\S+)$/m.exec(c.message)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .sort();
+    expect(taskCommits).toEqual(completed);
+    execFileSync('git', ['fsck', '--strict'], { cwd: view.repo });
+
+    await waitUntil(() => watched.lines.some((l) => l.includes('"job.completed') || l.includes('"job.failed')), 10_000, 'the terminal event');
+    const events = watched.lines.slice(1).map((line) => {
+      const { subject, data } = JSON.parse(line) as { subject: string; data: string };
+      const event = JobEvent.parse(JSON.parse(data));
+      expect(subject.startsWith(`autodev.job.${view.jobId}.`)).toBe(true);
+      expect(subject.endsWith(`.${event.type.split('.')[1]}`)).toBe(true);
+      return event;
+    });
+    expect(events[0]?.type).toBe('job.submitted');
+    expect(events.map((e) => e.type)).toContain('job.planned');
+    expect(events.at(-1)?.type).toBe(`job.${view.status}`);
+    await watched.exited;
+
+    const status = await runCli(['status', view.jobId, '--json'], env);
+    expect(JobView.parse(JSON.parse(status.stdout))).toEqual(view);
+    expect(status.code).toBe(res.code);
+
+    const watchAgain = await runCli(['watch', view.jobId], env);
+    expect(watchAgain.stdout).toContain('job.submitted');
+    expect(watchAgain.stdout).toContain(`job ${view.jobId}: ${view.status}`);
+  });
+
+  it('stops the daemon and everything it started', async () => {
+    expect(info).not.toBeNull();
+    const natsPid = Number(execFileSync('pgrep', ['-f', join(home.path, 'nats', 'nats.conf')]).toString().trim());
+    expect(isAlive(natsPid)).toBe(true);
+    const res = await runCli(['daemon', 'stop', '--json'], env);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({ running: false, stoppedPid: info?.pid });
+    expect(existsSync(join(home.path, 'daemon.json'))).toBe(false);
+    await waitUntil(() => !isAlive(natsPid), 5000, 'nats-server to exit');
+    expect((await runCli(['daemon', 'status'], env)).code).toBe(3);
+  });
+});
