@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, SimulatedClock, type EventObject } from 'xstate';
 import { JOB_RECORD_VERSION, type JobRecord, type Task, type TaskOutput } from '../proto/index.js';
-import { masterMachine, type MasterNotice, type RunTaskInput } from './master.machine.js';
+import { masterMachine, type MasterEvent, type MasterNotice, type RunTaskInput } from './master.machine.js';
 
 function task(id: string, overrides: Partial<Task> = {}): Task {
   return {
@@ -46,7 +46,7 @@ const output = (n: number): TaskOutput => ({ commit: String(n).repeat(40).slice(
 /** A harness: the plan is given, and the test decides when each dispatched attempt ends. */
 function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParallel?: number }) {
   const clock = new SimulatedClock();
-  const running = new Map<string, { input: RunTaskInput; sendBack: (e: EventObject) => void }>();
+  const running = new Map<string, { input: RunTaskInput; sendBack: (e: MasterEvent) => void }>();
   const dispatchOrder: string[] = [];
   const stopped: string[] = [];
   const machine = masterMachine.provide({
