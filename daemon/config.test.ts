@@ -79,12 +79,22 @@ describe('loadConfig', () => {
     expect(config.gpu).toBe('cuda');
   });
 
-  it('makes a relative model path absolute', async () => {
+  it('resolves a relative model path in config.json against the home folder', async () => {
     writeConfig({ model: 'models/qwen.gguf' });
     const config = await loadConfig(home, {}, {});
-    expect(config.model).toBeDefined();
-    expect(path.isAbsolute(config.model ?? '')).toBe(true);
-    expect(config.model).toBe(path.resolve('models/qwen.gguf'));
+    expect(config.model).toBe(path.join(home, 'models/qwen.gguf'));
+  });
+
+  it('resolves a relative model path from the environment or a flag against the working folder', async () => {
+    expect((await loadConfig(home, { AUTODEV_MODEL: 'a.gguf' }, {})).model).toBe(path.resolve('a.gguf'));
+    expect((await loadConfig(home, {}, { model: 'b.gguf' })).model).toBe(path.resolve('b.gguf'));
+  });
+
+  it('rejects an unknown key inside output and a malformed subject prefix', async () => {
+    writeConfig({ output: { maxFile: 3 } });
+    expect((await configError(loadConfig(home, {}, {}))).message).toContain('output');
+    writeConfig({ subjectPrefix: 'a..b' });
+    expect((await configError(loadConfig(home, {}, {}))).message).toContain('subjectPrefix');
   });
 
   it('rejects a config file that is not valid JSON, naming the file', async () => {

@@ -25,8 +25,12 @@ export const DaemonConfig = z
         maxLineChars: z.number().int().min(8).max(1000).default(200),
         maxSummaryChars: z.number().int().min(8).max(500).default(160),
       })
+      .strict()
       .prefault({}),
-    subjectPrefix: z.string().default(DEFAULT_SUBJECT_PREFIX),
+    subjectPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be dot-separated tokens of A-Z a-z 0-9 _ -')
+      .default(DEFAULT_SUBJECT_PREFIX),
     eventRetentionDays: z.number().positive().default(7),
     natsServerBin: z.string().default('nats-server'),
   })
@@ -40,7 +44,7 @@ export class ConfigError extends Error {
 
 /** `--home`, then AUTODEV_HOME, then ~/.autodev. */
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return resolve(flag ?? env.AUTODEV_HOME ?? join(homedir(), '.autodev'));
+  return resolve(flag || env.AUTODEV_HOME || join(homedir(), '.autodev'));
 }
 
 export interface ConfigOverrides {
@@ -66,17 +70,18 @@ export async function loadConfig(home: string, env: NodeJS.ProcessEnv, flags: Co
     throw new ConfigError(`${file} must hold a JSON object`);
   }
   const merged: Record<string, unknown> = { ...fromFile };
-  if (env.AUTODEV_MODEL) merged.model = env.AUTODEV_MODEL;
+  // A path in config.json is relative to the home folder; one from env or flags, to the working folder.
+  if (typeof merged.model === 'string' && merged.model) merged.model = resolve(home, merged.model);
+  if (env.AUTODEV_MODEL) merged.model = resolve(env.AUTODEV_MODEL);
   if (env.AUTODEV_GPU) merged.gpu = env.AUTODEV_GPU;
-  if (flags.model) merged.model = flags.model;
+  if (flags.model) merged.model = resolve(flags.model);
   if (flags.gpu) merged.gpu = flags.gpu;
   const parsed = DaemonConfig.safeParse(merged);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration (${file}, AUTODEV_* or flags): ${problems}`);
   }
-  const config = parsed.data;
-  return config.model ? { ...config, model: resolve(config.model) } : config;
+  return parsed.data;
 }
 
 export const MODEL_HOWTO =

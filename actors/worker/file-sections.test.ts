@@ -88,7 +88,7 @@ describe('parseFileSections', () => {
 });
 
 describe('assertSafeRelativePath', () => {
-  it.each(['a.txt', 'src/index.ts', 'a/b/c/d.e.f', '_x/y.d/z', 'Makefile', 'x-y_z.9'])('accepts %j', (path) => {
+  it.each(['a.txt', 'src/index.ts', 'a/b/c/d.e.f', '_x/y.d/z', 'Makefile', 'x-y_z.9', '.gitignore', '.env.example', '.github/workflows/ci.yml'])('accepts %j', (path) => {
     expect(assertSafeRelativePath(path)).toBe(path);
   });
 

@@ -32,7 +32,7 @@ export function fileSectionsGrammar(limits: FileSectionLimits): string {
     `summary ::= "${MARK} SUMMARY " [^\\n]{1,${limits.maxSummaryChars}} "\\n"`,
     `file ::= "${MARK} FILE " path "\\n" line{0,${limits.maxLinesPerFile}} "${MARK} END\\n"`,
     `path ::= seg ("/" seg){0,5}`,
-    `seg ::= [a-zA-Z0-9_] [a-zA-Z0-9_.-]{0,40}`,
+    `seg ::= [a-zA-Z0-9_.] [a-zA-Z0-9_.-]{0,40}`,
     // A content line may start with "@" or "@@", never with the marker itself.
     `line ::= body? "\\n"`,
     `body ::= rest | "@" rest? | "@@" rest?`,

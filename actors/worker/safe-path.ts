@@ -1,6 +1,7 @@
 import { ProtocolError } from '../../proto/index.js';
 
-const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+// Dotfiles (.gitignore, .github/…) are allowed; `.`, `..` and `.git` are refused below.
+const SEGMENT = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
 export const MAX_PATH_CHARS = 200;
 export const MAX_PATH_DEPTH = 8;
 
