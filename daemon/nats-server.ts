@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -39,6 +39,7 @@ export function resolveNatsServerBin(bin = 'nats-server', path = process.env.PAT
  */
 export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<EmbeddedNats> {
   await mkdir(join(options.dir, 'jetstream'), { recursive: true });
+  await stopOrphanedServer(options.dir);
   const port = await freePort();
   const conf = join(options.dir, 'nats.conf');
   await writeFile(
@@ -70,13 +71,41 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
     const why = outcome instanceof Error ? outcome.message : `exited early: ${stderr.trim() || 'see nats.log'}`;
     throw new Error(`could not start nats-server (${bin}): ${why}. Run scripts/setup.sh to install it.`);
   }
+  await writeFile(join(options.dir, PID_FILE), `${child.pid}\n`);
   return {
     url: `nats://127.0.0.1:${port}`,
     user: options.user,
     password: options.password,
     pid: child.pid ?? -1,
-    stop: () => stopChild(child, exited),
+    stop: async () => {
+      await stopChild(child, exited);
+      await rm(join(options.dir, PID_FILE), { force: true });
+    },
   };
+}
+
+const PID_FILE = 'nats.pid';
+
+/**
+ * A daemon killed with SIGKILL leaves its nats-server running on the same
+ * JetStream store; two servers on one store would corrupt it, so the next
+ * start stops the orphan first. Only a process whose command line names this
+ * folder's config is touched.
+ */
+async function stopOrphanedServer(dir: string): Promise<void> {
+  const pid = Number((await readFile(join(dir, PID_FILE), 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const conf = join(dir, 'nats.conf');
+  if (!(await runsConfig(pid, conf))) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && (await runsConfig(pid, conf)); i++) await new Promise((r) => setTimeout(r, 50));
+  if (await runsConfig(pid, conf)) process.kill(pid, 'SIGKILL');
+}
+
+/** Reads the command line rather than probing the pid: a zombie has none, and a reused pid has another. */
+async function runsConfig(pid: number, conf: string): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.includes(conf);
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
