@@ -27,6 +27,7 @@ import { FileJobStore } from './file-job-store.js';
 import { createModelHandle } from './model-loader.js';
 import { startEmbeddedNats, type EmbeddedNats } from './nats-server.js';
 import { ensureToken } from './secrets.js';
+import { splitNatsUrl } from './nats-url.js';
 
 export const VERSION = '0.1.0';
 
@@ -77,12 +78,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       cleanups.push(() => nats?.stop());
       log.info('started embedded nats-server', { url: nats.url, pid: nats.pid });
     }
-    const natsUrl = nats?.url ?? (options.natsUrl as string);
-    const nc: NatsConnection = await connect({
-      servers: natsUrl,
-      name: 'autodevd',
-      ...(nats ? { user: nats.user, pass: nats.password } : {}),
-    });
+    const target = nats ? { url: nats.url, user: nats.user, pass: nats.password } : splitNatsUrl(options.natsUrl ?? '');
+    const natsUrl = target.url;
+    const nc: NatsConnection = await connect({ servers: natsUrl, name: 'autodevd', user: target.user, pass: target.pass });
     cleanups.push(() => nc.drain());
     cleanups.push(() => model.close());
 

@@ -111,3 +111,43 @@ describe('autodev CLI end to end, as a user runs it', () => {
     expect((await runCli(['daemon', 'status'], env)).code).toBe(3);
   });
 });
+
+describe('autodev cancel, and the npx entry points', () => {
+  const home = tempDir('cancel');
+  const env = { AUTODEV_HOME: home.path, AUTODEV_MODEL: TINY_MODEL };
+  afterAll(async () => {
+    await runCli(['daemon', 'stop'], env);
+    home.cleanup();
+  });
+
+  it('cancels a running job from the CLI; status then exits 1', async () => {
+    writeConfig(home.path, {
+      ...TINY_CONFIG,
+      taskMaxTokens: 400_000,
+      output: { maxFiles: 8, maxLinesPerFile: 400, maxLineChars: 200, maxSummaryChars: 60 },
+    });
+    const submitted = await runCli(['submit', 'A long job', '--json'], env);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const { jobId } = JobView.parse(JSON.parse(submitted.stdout));
+    await waitUntil(async () => {
+      const res = await runCli(['status', jobId, '--json'], env);
+      return JobView.parse(JSON.parse(res.stdout)).tasks.some((t) => t.status === 'running');
+    }, 60_000, 'a running task');
+    const cancelled = await runCli(['cancel', jobId, '--reason', 'changed my mind', '--json'], env);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(JobView.parse(JSON.parse(cancelled.stdout)).status).toBe('cancelled');
+    const status = await runCli(['status', jobId], env);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain('cancelled: changed my mind');
+    const again = await runCli(['cancel', jobId], env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already cancelled');
+  });
+
+  it('runs as npx autodev and npx autodevd from the repository root', () => {
+    const cli = execFileSync('npx', ['--no-install', 'autodev', '--help'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(cli).toContain('Usage: autodev COMMAND');
+    const daemon = execFileSync('npx', ['--no-install', 'autodevd', '--help'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(daemon).toContain('Usage: autodevd');
+  });
+});
