@@ -20,6 +20,7 @@ import { ALL_ROLES } from '../actors/master/roles.js';
 import { performTask } from '../actors/worker/perform-task.js';
 import { WorkerPool } from '../actors/worker/worker-pool.js';
 import { fromPromise } from 'xstate';
+import { analyzeProject } from '../actors/analysis/analyze-project.js';
 import { createApp } from './api/app.js';
 import type { DaemonConfig } from './config.js';
 import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
@@ -154,6 +155,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       maxParallel: config.maxParallelTasks,
       retryBaseMs: config.retryBaseMs,
       assertReady: () => model.assertConfigured(),
+      analyze: analyzeProject,
       now,
       log,
     });

@@ -31,6 +31,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     id: 'j1',
     prompt: 'build it',
     spec: null,
+    blueprint: null,
     status: 'planning',
     repo: '/tmp/repo',
     createdAt: '2026-01-01T00:00:00.000Z',

@@ -1,5 +1,5 @@
 import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
-import { toWireError, type JobEvent, type JobRecord, type Task, type TaskId, type TaskOutput, type WireError } from '../proto/index.js';
+import { toWireError, type Blueprint, type JobEvent, type JobRecord, type Task, type TaskId, type TaskOutput, type WireError } from '../proto/index.js';
 import { countRunning, jobOutcome, pickReadyTasks, retryDelayMs, transitiveDependents } from './scheduler.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -23,6 +23,7 @@ export interface PlanJobInput {
   jobId: string;
   prompt: string;
   spec: string | null;
+  blueprint: Blueprint | null;
   repo: string;
 }
 
@@ -191,6 +192,7 @@ export const masterMachine = setup({
           jobId: context.job.id,
           prompt: context.job.prompt,
           spec: context.job.spec,
+          blueprint: context.job.blueprint,
           repo: context.job.repo,
         }),
         onDone: {

@@ -1,4 +1,5 @@
-import { taskIdForIndex, type Role, type Task, type TaskId, type ModelPlan } from '../proto/index.js';
+import { taskIdForIndex, type Role, type Task, type TaskId } from '../proto/index.js';
+import type { PlannedTask } from './decompose.js';
 
 export interface PlanDefaults {
   maxRetries: number;
@@ -18,7 +19,7 @@ export interface NormalizedPlan {
  * anything that would stop the DAG from running (dangling references, self
  * references, cycles, missing validation rules) is repaired and recorded.
  */
-export function normalizePlan(plan: ModelPlan, defaults: PlanDefaults): NormalizedPlan {
+export function normalizePlan(plan: { tasks: readonly PlannedTask[] }, defaults: PlanDefaults): NormalizedPlan {
   const repairs: string[] = [];
   const idByKey = new Map<string, TaskId>();
   plan.tasks.forEach((t, i) => {
@@ -50,7 +51,7 @@ export function normalizePlan(plan: ModelPlan, defaults: PlanDefaults): Normaliz
       maxRetries: defaults.maxRetries,
       status: 'pending',
       assignedWorker: null,
-      prompt: description,
+      prompt: t.prompt ?? description,
       tools: [...defaults.toolsByRole[t.type]],
       context: [],
       output: null,

@@ -7,3 +7,4 @@ export * from './subjects.js';
 export * from './work.js';
 export * from './api.js';
 export * from './plan.js';
+export * from './blueprint.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JobId, Timestamp } from './ids.js';
 import { Task, TaskView } from './task.js';
 import { WireError } from './errors.js';
+import { Blueprint } from './blueprint.js';
 
 export const JobStatus = z.enum(['planning', 'running', 'completed', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -13,7 +14,7 @@ export function isTerminalJobStatus(status: JobStatus): boolean {
 }
 
 /** Bumped whenever the persisted shape changes; old records are refused, not misread. */
-export const JOB_RECORD_VERSION = 1;
+export const JOB_RECORD_VERSION = 2;
 
 /** The durable state of one job: the Master's context, persisted on every transition. */
 export const JobRecord = z.object({
@@ -21,6 +22,8 @@ export const JobRecord = z.object({
   id: JobId,
   prompt: z.string(),
   spec: z.string().nullable(),
+  /** The ProjectAnalyzer's result, computed once at submission. */
+  blueprint: Blueprint.nullable(),
   status: JobStatus,
   repo: z.string(),
   createdAt: Timestamp,

@@ -66,3 +66,12 @@ export const MODEL_PLAN_JSON_SCHEMA = {
   },
   required: ['tasks'],
 } as const;
+
+/** For refining a spec-driven backbone: the model may add up to four tasks, or none. */
+export const MODEL_REFINEMENT_JSON_SCHEMA = {
+  ...MODEL_PLAN_JSON_SCHEMA,
+  properties: {
+    tasks: { ...MODEL_PLAN_JSON_SCHEMA.properties.tasks, minItems: 0, maxItems: 4 },
+  },
+} as const;
+export const ModelRefinement = z.object({ tasks: z.array(ModelPlanTask).max(4) });

@@ -61,7 +61,8 @@ describe('autodev CLI end to end, as a user runs it', () => {
     const watched = collectLines(subscriber);
     await waitUntil(() => watched.lines.length > 0, 10_000, 'the subscriber to connect');
 
-    const res = await runCli(['submit', 'Build a todo REST API with users', '--wait', '--json'], env);
+    const spec = join(REPO_ROOT, 'examples', 'todo-api', 'openapi.yaml');
+    const res = await runCli(['submit', 'Build a todo REST API with users', '--spec', spec, '--wait', '--json'], env);
     const view = JobView.parse(JSON.parse(res.stdout));
     expect(Object.keys(view)).toEqual(expect.arrayContaining(['jobId', 'status', 'repo', 'tasks']));
     expect(['completed', 'failed']).toContain(view.status);
@@ -86,7 +87,10 @@ describe('autodev CLI end to end, as a user runs it', () => {
       return event;
     });
     expect(events[0]?.type).toBe('job.submitted');
-    expect(events.map((e) => e.type)).toContain('job.planned');
+    const planned = events.find((e) => e.type === 'job.planned');
+    // The spec's backbone: scaffold first, then a backend and a contract-test task per resource.
+    expect(planned?.type === 'job.planned' && planned.tasks.map((t) => t.type).slice(0, 5)).toEqual(['devops', 'backend', 'testing', 'backend', 'testing']);
+    expect(view.tasks.length).toBeGreaterThanOrEqual(7);
     expect(events.at(-1)?.type).toBe(`job.${view.status}`);
     await watched.exited;
 

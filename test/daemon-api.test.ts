@@ -53,6 +53,11 @@ describe('daemon control API, in process, on real NATS and the tiny model', () =
     expect(badId.status).toBe(400);
     expect(await badId.json()).toMatchObject({ error: { data: { field: 'id' } } });
     expect((await daemon.api('/jobs/jdoesnotexist')).status).toBe(404);
+    const badSpec = await daemon.api('/jobs', { method: 'POST', json: { prompt: 'x', spec: 'openapi: 3.0.3\ninfo: {version: "1"}\npaths: {}\n' } });
+    expect(badSpec.status).toBe(400);
+    const badSpecBody = (await badSpec.json()) as { error: { code: string; message: string; data: { field: string } } };
+    expect(badSpecBody.error).toMatchObject({ code: 'bad_request', data: { field: 'spec' } });
+    expect(badSpecBody.error.message).toContain("must have required property 'title'");
     const listed = JobView.array().parse(((await (await daemon.api('/jobs')).json()) as { jobs: unknown }).jobs);
     expect(listed).toEqual([]);
   });

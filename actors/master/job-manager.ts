@@ -7,6 +7,7 @@ import {
   type CancelCommand,
   type JobEvent,
   type JobId,
+  type Blueprint,
   type JobRecord,
   type Subjects,
   type SubmitJobBody,
@@ -26,6 +27,8 @@ export interface JobManagerOptions extends Omit<JobRunnerDeps, 'store' | 'publis
   jobsDir: string;
   /** Throws a ProtocolError when no job can be planned, e.g. no model configured. */
   assertReady: () => void;
+  /** The ProjectAnalyzer; throws a `bad_request` ProtocolError for an invalid spec. */
+  analyze: (prompt: string, spec: string | null) => Promise<Blueprint>;
   newId?: () => JobId;
   log: Logger;
 }
@@ -45,6 +48,7 @@ export class JobManager {
 
   async submit(body: SubmitJobBody): Promise<JobRecord> {
     this.#options.assertReady();
+    const blueprint = await this.#options.analyze(body.prompt, body.spec ?? null);
     const id = (this.#options.newId ?? (() => newJobId(this.#options.now())))();
     const at = this.#options.now().toISOString();
     const job: JobRecord = {
@@ -52,6 +56,7 @@ export class JobManager {
       id,
       prompt: body.prompt,
       spec: body.spec ?? null,
+      blueprint,
       status: 'planning',
       repo: join(this.#options.jobsDir, id, 'repo'),
       createdAt: at,

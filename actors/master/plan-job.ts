@@ -1,4 +1,13 @@
-import { MODEL_PLAN_JSON_SCHEMA, ModelPlan, ProtocolError, type Task } from '../../proto/index.js';
+import {
+  MODEL_PLAN_JSON_SCHEMA,
+  MODEL_REFINEMENT_JSON_SCHEMA,
+  ModelPlan,
+  ModelRefinement,
+  ProtocolError,
+  type Blueprint,
+  type Task,
+} from '../../proto/index.js';
+import { backboneFromBlueprint, mergeRefinements, type PlannedTask } from '../../machines/decompose.js';
 import { normalizePlan } from '../../machines/plan.js';
 import type { PlanJobInput } from '../../machines/master.machine.js';
 import type { LanguageModel } from '../llm/language-model.js';
@@ -16,47 +25,78 @@ export interface PlanJobDeps {
   log: Logger;
 }
 
-const SYSTEM = [
-  'You are the planning lead of a software team of backend, frontend, testing, devops and docs engineers.',
+const TEAM = 'You are the planning lead of a software team of backend, frontend, testing, devops and docs engineers.';
+const PLAN_SYSTEM = [
+  TEAM,
   'Split the project into small tasks, each for one engineer. Give every task a short unique key,',
   'list the keys of the tasks it depends on, a priority from 1 (low) to 10 (high), an estimate in minutes,',
   'and one to three checks that tell when it is done. Answer with JSON only.',
 ].join(' ');
+const REFINE_SYSTEM = [
+  TEAM,
+  'A plan derived from the API spec already exists. Add only the tasks it misses (at most four, possibly none):',
+  'each with a new unique key, the keys it depends on (existing keys are allowed), a priority, an estimate',
+  'and one to three checks. Answer with JSON only.',
+].join(' ');
 
-function planPrompt(input: PlanJobInput): string {
-  const spec = input.spec ? `\n\nSpecification:\n${input.spec}` : '';
-  return `Project request:\n${input.prompt}${spec}`;
+function describeBlueprint(blueprint: Blueprint | null): string {
+  if (!blueprint) return '';
+  const s = blueprint.techStack;
+  return [
+    `\n\nTech stack: ${s.language}, ${s.runtime}, ${s.framework}${s.database ? `, ${s.database}` : ''}${s.frontend ? `, ${s.frontend} front end` : ''}; tests in ${s.testing}.`,
+    `Requirements:\n${blueprint.requirements.map((r) => `- ${r}`).join('\n')}`,
+  ].join('\n');
 }
 
-/** Creates the job's repository, then asks the model for a plan until one validates. */
+function planPrompt(input: PlanJobInput, backbone: readonly PlannedTask[]): string {
+  const spec = input.spec && !backbone.length ? `\n\nSpecification:\n${input.spec}` : '';
+  const existing = backbone.length
+    ? `\n\nExisting plan:\n${backbone.map((t) => `- ${t.key} (${t.type}, after ${t.dependsOn.join(', ') || 'nothing'}): ${t.description}`).join('\n')}`
+    : '';
+  return `Project request:\n${input.prompt}${describeBlueprint(input.blueprint)}${spec}${existing}`;
+}
+
+/**
+ * The TaskDecomposer's side effects: creates the job's repository, then builds
+ * the DAG. With an OpenAPI spec the backbone comes from the spec and the model
+ * only adds to it; without one the model plans alone. Either way the result
+ * is validated and repaired (ids, dependencies, cycles, rules) before it runs,
+ * and an answer that fails validation is asked for again.
+ */
 export async function planJob(deps: PlanJobDeps, input: PlanJobInput, signal: AbortSignal): Promise<Task[]> {
   await initJobRepo(
     input.repo,
     [
       { path: 'AUTODEV.md', content: `# Job ${input.jobId}\n\n${input.prompt}\n` },
       ...(input.spec ? [{ path: 'spec/input.txt', content: input.spec }] : []),
+      ...(input.blueprint ? [{ path: 'spec/blueprint.json', content: `${JSON.stringify(input.blueprint, null, 2)}\n` }] : []),
     ],
     `chore: start job ${input.jobId}\n\nJob: ${input.jobId}\n`,
   );
+  const backbone = input.blueprint ? backboneFromBlueprint(input.blueprint) : [];
+  const refining = backbone.length > 0;
   const model = await deps.model();
   let lastProblem = '';
   for (let attempt = 1; attempt <= deps.maxPlanAttempts; attempt++) {
     signal.throwIfAborted();
     const answer = await model.generateJson({
-      system: SYSTEM,
-      prompt: planPrompt(input),
-      schema: MODEL_PLAN_JSON_SCHEMA,
+      system: refining ? REFINE_SYSTEM : PLAN_SYSTEM,
+      prompt: planPrompt(input, backbone),
+      schema: refining ? MODEL_REFINEMENT_JSON_SCHEMA : MODEL_PLAN_JSON_SCHEMA,
       maxTokens: deps.maxTokens,
       signal,
+      ...(attempt > 1 ? { temperature: 0.7, seed: attempt } : {}),
     });
-    const parsed = ModelPlan.safeParse(answer.value);
+    const parsed = (refining ? ModelRefinement : ModelPlan).safeParse(answer.value);
     if (!parsed.success) {
       lastProblem = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       deps.log.warn('plan failed validation; asking again', { jobId: input.jobId, attempt, problem: lastProblem });
       continue;
     }
-    const { tasks, repairs } = normalizePlan(parsed.data, planDefaults(deps.maxRetries));
-    if (repairs.length > 0) deps.log.info('repaired the model plan', { jobId: input.jobId, repairs });
+    const merged = mergeRefinements(backbone, parsed.data.tasks);
+    const { tasks, repairs } = normalizePlan(merged, planDefaults(deps.maxRetries));
+    const notes = [...merged.repairs, ...repairs];
+    if (notes.length > 0) deps.log.info('repaired the plan', { jobId: input.jobId, repairs: notes });
     return tasks;
   }
   throw new ProtocolError('plan_invalid', `no valid plan after ${deps.maxPlanAttempts} attempts: ${lastProblem}`);
