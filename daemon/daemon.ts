@@ -154,6 +154,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       jobsDir,
       maxParallel: config.maxParallelTasks,
       retryBaseMs: config.retryBaseMs,
+      jobTimeoutMs: config.jobTimeoutMs,
+      jobMaxTokens: config.jobMaxTokens,
       assertReady: () => model.assertConfigured(),
       analyze: analyzeProject,
       now,

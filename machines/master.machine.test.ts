@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, SimulatedClock, type EventObject } from 'xstate';
 import { JOB_RECORD_VERSION, type JobRecord, type Task, type TaskOutput } from '../proto/index.js';
-import { masterMachine, type MasterEvent, type MasterNotice, type RunTaskInput } from './master.machine.js';
+import { masterMachine, type JobBudgets, type MasterEvent, type MasterNotice, type RunTaskInput } from './master.machine.js';
+import { makeTask } from './task.fixture.js';
 
-function task(id: string, overrides: Partial<Task> = {}): Task {
-  return {
-    id,
-    type: 'backend',
-    description: `task ${id}`,
-    dependencies: [],
-    priority: 5,
-    estimatedTime: 5,
-    attempts: 0,
-    maxRetries: 3,
-    status: 'pending',
-    assignedWorker: null,
-    prompt: `do ${id}`,
-    tools: [],
-    context: [],
-    output: null,
-    validationRules: ['works'],
-    lastError: null,
-    ...overrides,
-  };
-}
+const task = makeTask;
 
 function job(overrides: Partial<JobRecord> = {}): JobRecord {
   return {
@@ -45,7 +26,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
 const output = (n: number): TaskOutput => ({ commit: String(n).repeat(40).slice(0, 40), files: ['a.ts'], summary: 's', tokens: 3 });
 
 /** A harness: the plan is given, and the test decides when each dispatched attempt ends. */
-function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParallel?: number }) {
+function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParallel?: number; budgets?: JobBudgets }) {
   const clock = new SimulatedClock();
   const running = new Map<string, { input: RunTaskInput; sendBack: (e: MasterEvent) => void }>();
   const dispatchOrder: string[] = [];
@@ -65,7 +46,7 @@ function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParalle
     },
   });
   const actor = createActor(machine, {
-    input: { job: options.start ?? job(), maxParallel: options.maxParallel ?? 2 },
+    input: { job: options.start ?? job(), maxParallel: options.maxParallel ?? 2, ...(options.budgets ? { budgets: options.budgets } : {}) },
     clock,
   });
   const notices: MasterNotice[] = [];
@@ -76,11 +57,12 @@ function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParalle
     running.delete(id);
     entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: output(entry.input.attempt) });
   };
-  const fail = (id: string, message = 'boom') => {
+  const fail = (id: string, message = 'boom', data?: Record<string, unknown>) => {
     const entry = running.get(id);
     if (!entry) throw new Error(`${id} is not running`);
     running.delete(id);
-    entry.sendBack({ type: 'TASK_FAILED', taskId: id, attempt: entry.input.attempt, worker: 'w1', error: { code: 'task_failed', message } });
+    const error = { code: 'task_failed' as const, message, ...(data ? { data } : {}) };
+    entry.sendBack({ type: 'TASK_FAILED', taskId: id, attempt: entry.input.attempt, worker: 'w1', error });
   };
   const settle = () => new Promise((r) => setTimeout(r, 0));
   const statuses = () => Object.fromEntries(actor.getSnapshot().context.job.tasks.map((t) => [t.id, t.status]));
@@ -123,8 +105,9 @@ describe('master machine', () => {
     const h = harness({ plan: [task('t1'), task('t2', { dependencies: ['t1'] }), task('t3', { dependencies: ['t2'] })] });
     h.actor.start();
     await h.settle();
-    for (const expected of [1000, 2000, 4000]) {
-      h.fail('t1', `failure ${expected}`);
+    const messages = ['syntax error', 'type error', 'test failure'];
+    for (const [i, expected] of [1000, 2000, 4000].entries()) {
+      h.fail('t1', messages[i]);
       const failed = h.notices.filter((n) => n.type === 'task.failed').at(-1);
       expect(failed).toMatchObject({ type: 'task.failed', retryInMs: expected });
       expect(h.statuses().t1).toBe('retrying');
@@ -135,8 +118,8 @@ describe('master machine', () => {
     }
     const retried = h.running.get('t1');
     expect(retried?.input.attempt).toBe(4);
-    expect(retried?.input.task.lastError?.message).toBe('failure 4000');
-    h.fail('t1');
+    expect(retried?.input.task.lastError?.message).toBe('test failure');
+    h.fail('t1', 'disk full');
     expect(h.statuses()).toEqual({ t1: 'failed', t2: 'blocked', t3: 'blocked' });
     const snapshot = h.actor.getSnapshot();
     expect(snapshot.value).toBe('failed');
@@ -198,5 +181,43 @@ describe('master machine', () => {
     h.succeed('t3');
     expect(h.actor.getSnapshot().value).toBe('completed');
     expect(h.dispatchOrder).toEqual(['t2#2', 't3#1']);
+  });
+
+  it('escalates a task that fails the same way twice instead of retrying it to the limit', async () => {
+    const h = harness({ plan: [task('t1'), task('t2', { dependencies: ['t1'] })] });
+    h.actor.start();
+    await h.settle();
+    h.fail('t1', 'file "a.ts" appears at line 3');
+    h.clock.increment(1000);
+    h.fail('t1', 'file "a.ts" appears at line 7');
+    expect(h.statuses()).toEqual({ t1: 'failed', t2: 'blocked' });
+    const last = h.notices.filter((n) => n.type === 'task.failed').at(-1);
+    expect(last).toMatchObject({ retryInMs: null, error: { code: 'loop_detected' } });
+    expect(h.dispatchOrder).toEqual(['t1#1', 't1#2']);
+  });
+
+  it('fails the job once it generates more tokens than its budget, failed attempts included', async () => {
+    const h = harness({ plan: [task('t1'), task('t2'), task('t3', { dependencies: ['t1', 't2'] })], budgets: { maxTokens: 5, remainingMs: null } });
+    h.actor.start();
+    await h.settle();
+    h.fail('t1', 'bad answer', { tokens: 4 });
+    expect(h.actor.getSnapshot().value).toBe('running');
+    h.succeed('t2');
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.value).toBe('failed');
+    expect(snapshot.context.job.error).toMatchObject({ code: 'budget_exceeded' });
+    expect(snapshot.context.job.error?.message).toContain('7 tokens');
+  });
+
+  it('fails the job when its wall-time budget runs out, whatever state it is in', async () => {
+    const h = harness({ plan: [task('t1')], budgets: { maxTokens: null, remainingMs: 60_000 } });
+    h.actor.start();
+    await h.settle();
+    h.clock.increment(59_999);
+    expect(h.actor.getSnapshot().value).toBe('running');
+    h.clock.increment(1);
+    expect(h.actor.getSnapshot().value).toBe('failed');
+    expect(h.actor.getSnapshot().context.job.error?.code).toBe('budget_exceeded');
+    expect(h.stopped).toContain('t1#1');
   });
 });

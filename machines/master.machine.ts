@@ -1,22 +1,32 @@
 import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
 import { toWireError, type Blueprint, type JobEvent, type JobRecord, type Task, type TaskId, type TaskOutput, type WireError } from '../proto/index.js';
-import { countRunning, jobOutcome, pickReadyTasks, retryDelayMs, transitiveDependents } from './scheduler.js';
+import { countRunning, jobOutcome, retryDelayMs, transitiveDependents } from './scheduler.js';
+import { TaskQueue } from './task-queue.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** A job event before the runner stamps its time: the machine has no clock of its own. */
 export type MasterNotice = DistributiveOmit<JobEvent, 'at'>;
 
+export interface JobBudgets {
+  /** Tokens the whole job may generate, over every attempt of every task. */
+  maxTokens: number | null;
+  /** Wall time left for the job, measured by the runner from its creation. */
+  remainingMs: number | null;
+}
+
 export interface MasterInput {
   job: JobRecord;
   maxParallel: number;
   retryBaseMs?: number;
+  budgets?: JobBudgets;
 }
 
 export interface MasterContext {
   job: JobRecord;
   maxParallel: number;
   retryBaseMs: number;
+  budgets: JobBudgets;
 }
 
 export interface PlanJobInput {
@@ -53,6 +63,7 @@ export type MasterEvent =
   | TaskSucceededEvent
   | TaskFailedEvent
   | { type: 'RETRY_DUE'; taskId: TaskId }
+  | { type: 'DEADLINE' }
   | { type: 'CANCEL'; reason: string };
 
 const notProvided = (name: string) => () => {
@@ -68,6 +79,18 @@ function patchTask(job: JobRecord, id: TaskId, patch: Partial<Task>): JobRecord 
 function findTask(job: JobRecord, id: TaskId): Task | undefined {
   return job.tasks.find((t) => t.id === id);
 }
+
+/** Numbers and paths vary between identical failures; the rest of the message identifies it. */
+export function failureSignature(error: WireError): string {
+  return `${error.code}:${error.message.replace(/\d+/g, '#').replace(/\s+/g, ' ').slice(0, 200)}`;
+}
+
+function tokensOf(error: WireError): number {
+  const tokens = error.data?.tokens;
+  return typeof tokens === 'number' && Number.isInteger(tokens) && tokens > 0 ? tokens : 0;
+}
+
+const jobTokens = (job: JobRecord) => job.tasks.reduce((sum, t) => sum + t.tokensUsed, 0);
 
 /**
  * One Master per job. Its context is the job record, which the runner
@@ -90,6 +113,8 @@ export const masterMachine = setup({
     wasRunning: ({ context }) => context.job.status === 'running',
     allCompleted: ({ context }) => jobOutcome(context.job.tasks) === 'completed',
     settledWithFailures: ({ context }) => jobOutcome(context.job.tasks) === 'failed',
+    overTokenBudget: ({ context }) =>
+      context.budgets.maxTokens !== null && jobTokens(context.job) > context.budgets.maxTokens,
     isCurrentAttempt: ({ context, event }) => {
       if (event.type !== 'TASK_SUCCEEDED' && event.type !== 'TASK_FAILED') return false;
       const task = findTask(context.job, event.taskId);
@@ -100,7 +125,7 @@ export const masterMachine = setup({
     dispatchReady: enqueueActions(({ context, enqueue }) => {
       const slots = context.maxParallel - countRunning(context.job.tasks);
       let job = context.job;
-      for (const task of pickReadyTasks(job.tasks, slots)) {
+      for (const task of new TaskQueue(job.tasks).getReadyTasks(slots)) {
         const attempt = task.attempts + 1;
         job = patchTask(job, task.id, { status: 'running', attempts: attempt });
         enqueue.spawnChild('runTask', {
@@ -114,12 +139,14 @@ export const masterMachine = setup({
     recordSuccess: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'TASK_SUCCEEDED') return;
       enqueue.stopChild(childId(event.taskId, event.attempt));
+      const task = findTask(context.job, event.taskId);
       enqueue.assign({
         job: patchTask(context.job, event.taskId, {
           status: 'completed',
           output: event.output,
           assignedWorker: event.worker,
           lastError: null,
+          tokensUsed: (task?.tokensUsed ?? 0) + event.output.tokens,
         }),
       });
       enqueue.emit({ type: 'task.completed', jobId: context.job.id, taskId: event.taskId, output: event.output });
@@ -130,18 +157,33 @@ export const masterMachine = setup({
       const task = findTask(context.job, event.taskId);
       if (!task) return;
       const jobId = context.job.id;
-      const canRetry = event.error.code !== 'cancelled' && task.attempts <= task.maxRetries;
+      const signature = failureSignature(event.error);
+      const looping = task.failureSignatures.at(-1) === signature;
+      const tracked = {
+        assignedWorker: event.worker,
+        failureSignatures: [...task.failureSignatures, signature],
+        tokensUsed: task.tokensUsed + tokensOf(event.error),
+      };
+      const canRetry = event.error.code !== 'cancelled' && !looping && task.attempts <= task.maxRetries;
       if (canRetry) {
         const delay = retryDelayMs(task.attempts, context.retryBaseMs);
         enqueue.assign({
-          job: patchTask(context.job, task.id, { status: 'retrying', assignedWorker: event.worker, lastError: event.error }),
+          job: patchTask(context.job, task.id, { ...tracked, status: 'retrying', lastError: event.error }),
         });
         enqueue.emit({ type: 'task.failed', jobId, taskId: task.id, attempt: event.attempt, error: event.error, retryInMs: delay });
         enqueue.raise({ type: 'RETRY_DUE', taskId: task.id }, { delay, id: `retry:${task.id}` });
         return;
       }
-      let job = patchTask(context.job, task.id, { status: 'failed', assignedWorker: event.worker, lastError: event.error });
-      enqueue.emit({ type: 'task.failed', jobId, taskId: task.id, attempt: event.attempt, error: event.error, retryInMs: null });
+      // The same failure twice in a row: retrying would only burn budget, so escalate now.
+      const error: WireError = looping
+        ? {
+            code: 'loop_detected',
+            message: `${task.id} failed the same way twice in a row; escalated instead of retrying: ${event.error.message}`,
+            data: { taskId: task.id, signature },
+          }
+        : event.error;
+      let job = patchTask(context.job, task.id, { ...tracked, status: 'failed', lastError: error });
+      enqueue.emit({ type: 'task.failed', jobId, taskId: task.id, attempt: event.attempt, error, retryInMs: null });
       for (const dependent of transitiveDependents(job.tasks, task.id)) {
         if (dependent.status !== 'pending') continue;
         job = patchTask(job, dependent.id, {
@@ -154,7 +196,7 @@ export const masterMachine = setup({
         ...job,
         error: job.error ?? {
           code: 'task_failed',
-          message: `task ${task.id} (${task.type}) failed after ${task.attempts} attempt(s): ${event.error.message}`,
+          message: `task ${task.id} (${task.type}) failed after ${task.attempts} attempt(s): ${error.message}`,
           data: { taskId: task.id },
         },
       };
@@ -172,7 +214,23 @@ export const masterMachine = setup({
     job: input.job,
     maxParallel: Math.max(1, input.maxParallel),
     retryBaseMs: input.retryBaseMs ?? 1000,
+    budgets: input.budgets ?? { maxTokens: null, remainingMs: null },
   }),
+  entry: enqueueActions(({ context, enqueue }) => {
+    const remaining = context.budgets.remainingMs;
+    if (remaining !== null) enqueue.raise({ type: 'DEADLINE' }, { delay: Math.max(0, remaining), id: 'deadline' });
+  }),
+  on: {
+    DEADLINE: {
+      target: '.failed',
+      actions: assign(({ context }) => ({
+        job: {
+          ...context.job,
+          error: { code: 'budget_exceeded' as const, message: 'the job ran out of its wall-time budget (jobTimeoutMs)' },
+        },
+      })),
+    },
+  },
   initial: 'resuming',
   states: {
     resuming: {
@@ -225,6 +283,19 @@ export const masterMachine = setup({
     running: {
       entry: 'dispatchReady',
       always: [
+        {
+          guard: 'overTokenBudget',
+          target: 'failed',
+          actions: assign(({ context }) => ({
+            job: {
+              ...context.job,
+              error: {
+                code: 'budget_exceeded' as const,
+                message: `the job generated ${jobTokens(context.job)} tokens, over its budget of ${context.budgets.maxTokens} (jobMaxTokens)`,
+              },
+            },
+          })),
+        },
         { guard: 'allCompleted', target: 'completed' },
         { guard: 'settledWithFailures', target: 'failed' },
       ],

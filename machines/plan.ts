@@ -57,6 +57,8 @@ export function normalizePlan(plan: { tasks: readonly PlannedTask[] }, defaults:
       output: null,
       validationRules: rules.length > 0 ? rules : [...defaults.defaultRulesByRole[t.type]],
       lastError: null,
+      failureSignatures: [],
+      tokensUsed: 0,
     };
   });
 

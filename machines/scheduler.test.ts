@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Task, TaskStatus } from '../proto/index.js';
 import { jobOutcome, pickReadyTasks, resetInFlight, retryDelayMs, transitiveDependents } from './scheduler.js';
+import { makeTask } from './task.fixture.js';
 
-function task(id: string, overrides: Partial<Task> = {}): Task {
-  return {
-    id,
-    type: 'backend',
-    description: `task ${id}`,
-    dependencies: [],
-    priority: 5,
-    estimatedTime: 5,
-    attempts: 0,
-    maxRetries: 3,
-    status: 'pending',
-    assignedWorker: null,
-    prompt: `do ${id}`,
-    tools: [],
-    context: [],
-    output: null,
-    validationRules: ['works'],
-    lastError: null,
-    ...overrides,
-  };
-}
+const task = makeTask;
 
 const ids = (tasks: readonly Task[]) => tasks.map((t) => t.id);
 const withStatuses = (...statuses: TaskStatus[]) => statuses.map((status, i) => task(`t${i + 1}`, { status }));

@@ -15,6 +15,8 @@ export const ErrorCode = z.enum([
   'task_timeout',
   'dependency_failed',
   'cancelled',
+  'budget_exceeded',
+  'loop_detected',
   'daemon_unreachable',
   'internal',
 ]);

@@ -44,6 +44,10 @@ export const Task = z.object({
   output: TaskOutput.nullable(),
   validationRules: z.array(z.string()).min(1),
   lastError: WireError.nullable(),
+  /** Normalised failure messages, oldest first: the same one twice in a row means the task is looping. */
+  failureSignatures: z.array(z.string()),
+  /** Tokens generated over every attempt, counted against the job's budget. */
+  tokensUsed: z.number().int().nonnegative(),
 });
 export type Task = z.infer<typeof Task>;
 

@@ -125,7 +125,7 @@ export class LlamaLanguageModel implements LanguageModel {
           throw new ProtocolError(
             'model_output_invalid',
             `the model used its whole budget of ${request.maxTokens} tokens before finishing its answer`,
-            { maxTokens: request.maxTokens },
+            { maxTokens: request.maxTokens, tokens },
           );
         }
         return { value: result.responseText, tokens };

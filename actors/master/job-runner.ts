@@ -10,6 +10,8 @@ export interface JobRunnerDeps {
   publish: (event: JobEvent) => Promise<void>;
   maxParallel: number;
   retryBaseMs?: number;
+  jobTimeoutMs?: number | null;
+  jobMaxTokens?: number | null;
   clock?: ActorOptions<AnyActorLogic>['clock'];
   now: () => Date;
   log: Logger;
@@ -29,8 +31,16 @@ export interface RunningJob {
  * sees a state the daemon could lose in a crash.
  */
 export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
+  // The wall-time budget counts from submission, so a resumed job keeps what it had left.
+  const remainingMs =
+    deps.jobTimeoutMs == null ? null : Date.parse(job.createdAt) + deps.jobTimeoutMs - deps.now().getTime();
   const actor = createActor(deps.machine, {
-    input: { job, maxParallel: deps.maxParallel, retryBaseMs: deps.retryBaseMs },
+    input: {
+      job,
+      maxParallel: deps.maxParallel,
+      retryBaseMs: deps.retryBaseMs,
+      budgets: { maxTokens: deps.jobMaxTokens ?? null, remainingMs },
+    },
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const log = deps.log.child({ jobId: job.id });

@@ -47,7 +47,7 @@ export async function performTask(
       deps.progress(request, 'generating', tokens);
     },
   });
-  const sections = parseFileSections(generation.value);
+  const sections = withTokens(generation.tokens, () => parseFileSections(generation.value));
   signal.throwIfAborted();
   deps.progress(request, 'committing', generation.tokens);
   const summary = sections.summary || `${request.role} work for ${request.taskId}`;
@@ -60,4 +60,14 @@ export async function performTask(
 export function commitMessage(request: WorkRequest, summary: string): string {
   const title = `${request.taskId} (${request.role}): ${request.description}`.replace(/\s+/g, " ").slice(0, 72);
   return `${title}\n\n${summary}\n\nJob: ${request.jobId}\nTask: ${request.taskId}\nAttempt: ${request.attempt}\n`;
+}
+
+/** A rejected answer still cost tokens; the Master counts them against the job's budget. */
+function withTokens<T>(tokens: number, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new ProtocolError(error.code, error.message, { ...error.data, tokens }, { cause: error });
+    throw error;
+  }
 }

@@ -1,0 +1,26 @@
+import type { Task } from '../proto/index.js';
+
+/** A pending backend task with every field set; tests override what they check. */
+export function makeTask(id: string, overrides: Partial<Task> = {}): Task {
+  return {
+    id,
+    type: 'backend',
+    description: `task ${id}`,
+    dependencies: [],
+    priority: 5,
+    estimatedTime: 5,
+    attempts: 0,
+    maxRetries: 3,
+    status: 'pending',
+    assignedWorker: null,
+    prompt: `do ${id}`,
+    tools: [],
+    context: [],
+    output: null,
+    validationRules: ['works'],
+    lastError: null,
+    failureSignatures: [],
+    tokensUsed: 0,
+    ...overrides,
+  };
+}
