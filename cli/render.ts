@@ -84,6 +84,17 @@ export function applyEvent(state: WatchState, event: JobEvent): WatchState {
         note: `${event.error.code}: ${event.error.message}`.slice(0, 100),
       });
       break;
+    case 'task.created':
+      next.tasks.set(event.taskId, {
+        id: event.taskId,
+        type: event.task.type,
+        status: 'pending',
+        attempts: 0,
+        description: event.task.description,
+        dependencies: event.task.dependencies,
+        note: `fixes ${event.fixOf}`,
+      });
+      break;
     case 'task.blocked':
       patch(event.taskId, { status: 'blocked', note: `blocked by ${event.blockedBy}` });
       break;

@@ -17,7 +17,7 @@ import { JobManager } from '../actors/master/job-manager.js';
 import { planJob } from '../actors/master/plan-job.js';
 import { createRunTaskLogic } from '../actors/master/run-task.js';
 import { ALL_ROLES } from '../actors/master/roles.js';
-import { performTask } from '../actors/worker/perform-task.js';
+import { generateFiles } from '../actors/worker/generate-files.js';
 import { WorkerPool } from '../actors/worker/worker-pool.js';
 import { fromPromise } from 'xstate';
 import { analyzeProject } from '../actors/analysis/analyze-project.js';
@@ -102,7 +102,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       workersPerRole: config.workersPerRole,
       log,
       perform: async (workerId, request, signal) =>
-        performTask(
+        generateFiles(
           {
             model: await model.get(),
             limits: config.output,

@@ -23,7 +23,13 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
   };
 }
 
-const output = (n: number): TaskOutput => ({ commit: String(n).repeat(40).slice(0, 40), files: ['a.ts'], summary: 's', tokens: 3 });
+const output = (n: number, issues: string[] = []): TaskOutput => ({
+  commit: String(n).repeat(40).slice(0, 40),
+  files: ['a.ts'],
+  summary: 's',
+  tokens: 3,
+  validation: { passed: issues.length === 0, issues },
+});
 
 /** A harness: the plan is given, and the test decides when each dispatched attempt ends. */
 function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParallel?: number; budgets?: JobBudgets }) {
@@ -51,11 +57,11 @@ function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParalle
   });
   const notices: MasterNotice[] = [];
   actor.on('*', (n) => notices.push(n));
-  const succeed = (id: string) => {
+  const succeed = (id: string, issues: string[] = []) => {
     const entry = running.get(id);
     if (!entry) throw new Error(`${id} is not running`);
     running.delete(id);
-    entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: output(entry.input.attempt) });
+    entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: output(entry.input.attempt, issues) });
   };
   const fail = (id: string, message = 'boom', data?: Record<string, unknown>) => {
     const entry = running.get(id);
@@ -219,5 +225,35 @@ describe('master machine', () => {
     expect(h.actor.getSnapshot().value).toBe('failed');
     expect(h.actor.getSnapshot().context.job.error?.code).toBe('budget_exceeded');
     expect(h.stopped).toContain('t1#1');
+  });
+
+  it('turns a validation failure into a fix task that carries the errors and gates the dependents', async () => {
+    const h = harness({ plan: [task('t1'), task('t2', { dependencies: ['t1'] })] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1', ['src/a.ts:1:5 Expression expected']);
+    const created = h.notices.find((n) => n.type === 'task.created');
+    expect(created).toMatchObject({ type: 'task.created', taskId: 't1-fix1', reason: 'fix', fixOf: 't1' });
+    expect(h.statuses()).toEqual({ t1: 'completed', t2: 'pending', 't1-fix1': 'running' });
+    const fix = h.running.get('t1-fix1')?.input.task;
+    expect(fix?.prompt).toContain('src/a.ts:1:5 Expression expected');
+    expect(fix?.dependencies).toEqual(['t1']);
+    expect(h.actor.getSnapshot().context.job.tasks.find((t) => t.id === 't2')?.dependencies).toEqual(['t1', 't1-fix1']);
+    h.succeed('t1-fix1');
+    expect(h.running.has('t2')).toBe(true);
+    h.succeed('t2');
+    expect(h.actor.getSnapshot().value).toBe('completed');
+  });
+
+  it('fails the task once its fix tasks are used up, and the job with it', async () => {
+    const h = harness({ plan: [task('t1'), task('t2', { dependencies: ['t1'] })] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1', ['bad 1']);
+    h.succeed('t1-fix1', ['bad 2']);
+    h.succeed('t1-fix2', ['bad 3']);
+    expect(h.statuses()).toEqual({ t1: 'completed', t2: 'blocked', 't1-fix1': 'completed', 't1-fix2': 'failed' });
+    expect(h.actor.getSnapshot().value).toBe('failed');
+    expect(h.actor.getSnapshot().context.job.error).toMatchObject({ code: 'validation_failed' });
   });
 });

@@ -20,6 +20,8 @@ export interface MasterInput {
   maxParallel: number;
   retryBaseMs?: number;
   budgets?: JobBudgets;
+  /** Fix tasks one task may spawn before its validation failure fails the job. */
+  maxFixTasks?: number;
 }
 
 export interface MasterContext {
@@ -27,6 +29,7 @@ export interface MasterContext {
   maxParallel: number;
   retryBaseMs: number;
   budgets: JobBudgets;
+  maxFixTasks: number;
 }
 
 export interface PlanJobInput {
@@ -92,6 +95,54 @@ function tokensOf(error: WireError): number {
 
 const jobTokens = (job: JobRecord) => job.tasks.reduce((sum, t) => sum + t.tokensUsed, 0);
 
+/** Marks a task failed for good, blocks everything downstream, and records the job's first error. */
+function failForGood(
+  start: JobRecord,
+  task: Task,
+  error: WireError,
+  emit: (notice: MasterNotice) => void,
+  attempt: number,
+): JobRecord {
+  let job = patchTask(start, task.id, { status: 'failed', lastError: error });
+  emit({ type: 'task.failed', jobId: job.id, taskId: task.id, attempt, error, retryInMs: null });
+  for (const dependent of transitiveDependents(job.tasks, task.id)) {
+    if (dependent.status !== 'pending') continue;
+    job = patchTask(job, dependent.id, {
+      status: 'blocked',
+      lastError: { code: 'dependency_failed', message: `depends on ${task.id}, which failed` },
+    });
+    emit({ type: 'task.blocked', jobId: job.id, taskId: dependent.id, blockedBy: task.id });
+  }
+  return {
+    ...job,
+    error: job.error ?? {
+      code: error.code === 'validation_failed' || error.code === 'loop_detected' ? error.code : 'task_failed',
+      message: `task ${task.id} (${task.type}) failed after ${task.attempts} attempt(s): ${error.message}`,
+      data: { taskId: task.id },
+    },
+  };
+}
+
+/** A task that repairs another's validation failures, carrying the logs in its prompt. */
+function fixTaskFor(task: Task, root: TaskId, n: number, issues: readonly string[]): Task {
+  return {
+    ...task,
+    id: `${root}-fix${n}`,
+    description: `Fix the validation failures of ${task.id}: ${task.description}`.slice(0, 240),
+    dependencies: [task.id],
+    priority: Math.min(10, task.priority + 1),
+    attempts: 0,
+    status: 'pending',
+    assignedWorker: null,
+    prompt: `The files written for "${task.description}" fail validation. Rewrite the affected files so that these problems are gone, changing nothing else:\n${issues.map((i) => `- ${i}`).join('\n')}`,
+    output: null,
+    lastError: null,
+    failureSignatures: [],
+    fixOf: root,
+    tokensUsed: 0,
+  };
+}
+
 /**
  * One Master per job. Its context is the job record, which the runner
  * persists after every transition, so a restarted daemon resumes from it.
@@ -140,16 +191,42 @@ export const masterMachine = setup({
       if (event.type !== 'TASK_SUCCEEDED') return;
       enqueue.stopChild(childId(event.taskId, event.attempt));
       const task = findTask(context.job, event.taskId);
-      enqueue.assign({
-        job: patchTask(context.job, event.taskId, {
-          status: 'completed',
-          output: event.output,
-          assignedWorker: event.worker,
-          lastError: null,
-          tokensUsed: (task?.tokensUsed ?? 0) + event.output.tokens,
-        }),
+      if (!task) return;
+      const jobId = context.job.id;
+      const tracked = { output: event.output, assignedWorker: event.worker, tokensUsed: task.tokensUsed + event.output.tokens };
+      const { validation } = event.output;
+      if (validation.passed) {
+        enqueue.assign({ job: patchTask(context.job, task.id, { ...tracked, status: 'completed', lastError: null }) });
+        enqueue.emit({ type: 'task.completed', jobId, taskId: task.id, output: event.output });
+        return;
+      }
+      const root = task.fixOf ?? task.id;
+      const fixes = context.job.tasks.filter((t) => t.fixOf === root).length;
+      const error: WireError = {
+        code: 'validation_failed',
+        message: `${task.id} failed validation: ${validation.issues.slice(0, 5).join('; ')}`,
+        data: { taskId: task.id, issues: validation.issues },
+      };
+      if (fixes >= context.maxFixTasks) {
+        const job = failForGood(patchTask(context.job, task.id, tracked), task, error, enqueue.emit, event.attempt);
+        enqueue.assign({ job });
+        return;
+      }
+      // The work is committed; a fix task repairs it, and whatever depended on it waits for the fix.
+      const fix = fixTaskFor(task, root, fixes + 1, validation.issues);
+      const tasks = patchTask(context.job, task.id, { ...tracked, status: 'completed', lastError: error }).tasks.map((t) =>
+        t.dependencies.includes(task.id) && t.status === 'pending' ? { ...t, dependencies: [...t.dependencies, fix.id] } : t,
+      );
+      enqueue.assign({ job: { ...context.job, tasks: [...tasks, fix] } });
+      enqueue.emit({ type: 'task.completed', jobId, taskId: task.id, output: event.output });
+      enqueue.emit({
+        type: 'task.created',
+        jobId,
+        taskId: fix.id,
+        reason: 'fix',
+        fixOf: task.id,
+        task: { id: fix.id, type: fix.type, description: fix.description, dependencies: fix.dependencies, priority: fix.priority },
       });
-      enqueue.emit({ type: 'task.completed', jobId: context.job.id, taskId: event.taskId, output: event.output });
     }),
     recordFailure: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'TASK_FAILED') return;
@@ -182,24 +259,7 @@ export const masterMachine = setup({
             data: { taskId: task.id, signature },
           }
         : event.error;
-      let job = patchTask(context.job, task.id, { ...tracked, status: 'failed', lastError: error });
-      enqueue.emit({ type: 'task.failed', jobId, taskId: task.id, attempt: event.attempt, error, retryInMs: null });
-      for (const dependent of transitiveDependents(job.tasks, task.id)) {
-        if (dependent.status !== 'pending') continue;
-        job = patchTask(job, dependent.id, {
-          status: 'blocked',
-          lastError: { code: 'dependency_failed', message: `depends on ${task.id}, which failed` },
-        });
-        enqueue.emit({ type: 'task.blocked', jobId, taskId: dependent.id, blockedBy: task.id });
-      }
-      job = {
-        ...job,
-        error: job.error ?? {
-          code: 'task_failed',
-          message: `task ${task.id} (${task.type}) failed after ${task.attempts} attempt(s): ${error.message}`,
-          data: { taskId: task.id },
-        },
-      };
+      const job = failForGood(patchTask(context.job, task.id, tracked), task, error, enqueue.emit, event.attempt);
       enqueue.assign({ job });
     }),
     releaseRetry: assign(({ context, event }) => {
@@ -214,6 +274,7 @@ export const masterMachine = setup({
     job: input.job,
     maxParallel: Math.max(1, input.maxParallel),
     retryBaseMs: input.retryBaseMs ?? 1000,
+    maxFixTasks: input.maxFixTasks ?? 2,
     budgets: input.budgets ?? { maxTokens: null, remainingMs: null },
   }),
   entry: enqueueActions(({ context, enqueue }) => {

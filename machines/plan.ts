@@ -58,6 +58,7 @@ export function normalizePlan(plan: { tasks: readonly PlannedTask[] }, defaults:
       validationRules: rules.length > 0 ? rules : [...defaults.defaultRulesByRole[t.type]],
       lastError: null,
       failureSignatures: [],
+      fixOf: null,
       tokensUsed: 0,
     };
   });

@@ -20,6 +20,7 @@ export function makeTask(id: string, overrides: Partial<Task> = {}): Task {
     validationRules: ['works'],
     lastError: null,
     failureSignatures: [],
+    fixOf: null,
     tokensUsed: 0,
     ...overrides,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
-import type { TaskOutput, WorkRequest } from '../proto/index.js';
+import type { WorkRequest, WorkResult } from '../proto/index.js';
 import { workerMachine, type WorkerNotice } from './worker.machine.js';
 
 const request = (taskId: string, jobId = 'j1'): WorkRequest => ({
@@ -15,11 +15,12 @@ const request = (taskId: string, jobId = 'j1'): WorkRequest => ({
   prompt: 'p',
   validationRules: ['r'],
   previousError: null,
+  avoidWorker: null,
 });
 
-const output: TaskOutput = { commit: 'a'.repeat(40), files: ['x.ts'], summary: 'done', tokens: 1 };
+const output: WorkResult = { summary: 'done', files: [{ path: 'x.ts', content: 'x' }], tokens: 1 };
 
-function start(perform: (input: { request: WorkRequest }, signal: AbortSignal) => Promise<TaskOutput>) {
+function start(perform: (input: { request: WorkRequest }, signal: AbortSignal) => Promise<WorkResult>) {
   const actor = createActor(
     workerMachine.provide({ actors: { perform: fromPromise(({ input, signal }) => perform(input, signal)) } }),
     { input: { workerId: 'w1', role: 'backend' } },
@@ -41,7 +42,7 @@ describe('worker machine', () => {
     actor.send({ type: 'WORK', request: request('t1') });
     expect(actor.getSnapshot().value).toBe('working');
     await waitFor(() => notices.length === 1);
-    expect(notices[0]).toMatchObject({ type: 'work.succeeded', worker: 'w1', output, request: { taskId: 't1' } });
+    expect(notices[0]).toMatchObject({ type: 'work.succeeded', worker: 'w1', result: output, request: { taskId: 't1' } });
     expect(actor.getSnapshot().value).toBe('idle');
     expect(actor.getSnapshot().context.completed).toBe(1);
   });
@@ -59,7 +60,7 @@ describe('worker machine', () => {
     let seen: AbortSignal | null = null;
     const { actor, notices } = start((_input, signal) => {
       seen = signal;
-      return new Promise<TaskOutput>(() => {});
+      return new Promise<WorkResult>(() => {});
     });
     actor.send({ type: 'WORK', request: request('t1', 'j1') });
     actor.send({ type: 'CANCEL_JOB', jobId: 'other' });

@@ -1,5 +1,5 @@
 import { assign, emit, fromPromise, setup } from 'xstate';
-import { toWireError, type JobId, type Role, type TaskOutput, type WireError, type WorkRequest } from '../proto/index.js';
+import { toWireError, type JobId, type Role, type WireError, type WorkRequest, type WorkResult } from '../proto/index.js';
 
 export interface WorkerInput {
   workerId: string;
@@ -10,7 +10,7 @@ export type WorkerEvent = { type: 'WORK'; request: WorkRequest } | { type: 'CANC
 
 /** What the pool hears from a worker: one reply per request it accepted. */
 export type WorkerNotice =
-  | { type: 'work.succeeded'; request: WorkRequest; worker: string; output: TaskOutput }
+  | { type: 'work.succeeded'; request: WorkRequest; worker: string; result: WorkResult }
   | { type: 'work.failed'; request: WorkRequest; worker: string; error: WireError };
 
 export interface PerformInput {
@@ -30,7 +30,7 @@ export const workerMachine = setup({
     emitted: {} as WorkerNotice,
   },
   actors: {
-    perform: fromPromise<TaskOutput, PerformInput>(() => {
+    perform: fromPromise<WorkResult, PerformInput>(() => {
       throw new Error('worker machine: actor "perform" must be provided by the composition root');
     }),
   },
@@ -59,7 +59,7 @@ export const workerMachine = setup({
               type: 'work.succeeded' as const,
               request: context.current as WorkRequest,
               worker: context.workerId,
-              output: event.output,
+              result: event.output,
             })),
             assign({ completed: ({ context }) => context.completed + 1 }),
           ],

@@ -12,6 +12,7 @@ export const ErrorCode = z.enum([
   'plan_invalid',
   'worker_unavailable',
   'task_failed',
+  'validation_failed',
   'task_timeout',
   'dependency_failed',
   'cancelled',

@@ -47,6 +47,14 @@ export const TaskFailed = z.object({
   error: WireError,
   retryInMs: z.number().int().nonnegative().nullable(),
 });
+/** A task added while the job runs: a fix task for a validation failure. */
+export const TaskCreated = z.object({
+  type: z.literal('task.created'),
+  ...taskBase,
+  task: TaskSummary,
+  reason: z.literal('fix'),
+  fixOf: TaskId,
+});
 export const TaskBlocked = z.object({ type: z.literal('task.blocked'), ...taskBase, blockedBy: TaskId });
 export const TaskCancelled = z.object({ type: z.literal('task.cancelled'), ...taskBase });
 
@@ -62,6 +70,7 @@ export const JobEvent = z.discriminatedUnion('type', [
   TaskProgress,
   TaskCompleted,
   TaskFailed,
+  TaskCreated,
   TaskBlocked,
   TaskCancelled,
 ]);

@@ -15,11 +15,19 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 
 export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'blocked', 'cancelled'];
 
+export const ValidationReport = z.object({
+  passed: z.boolean(),
+  /** One line per problem, `path:line:col message`, as the fix task will see them. */
+  issues: z.array(z.string()),
+});
+export type ValidationReport = z.infer<typeof ValidationReport>;
+
 export const TaskOutput = z.object({
   commit: z.string().regex(/^[0-9a-f]{40}$/),
   files: z.array(z.string()),
   summary: z.string(),
   tokens: z.number().int().nonnegative(),
+  validation: ValidationReport,
 });
 export type TaskOutput = z.infer<typeof TaskOutput>;
 
@@ -46,6 +54,8 @@ export const Task = z.object({
   lastError: WireError.nullable(),
   /** Normalised failure messages, oldest first: the same one twice in a row means the task is looping. */
   failureSignatures: z.array(z.string()),
+  /** Set on a fix task: the task whose validation failures it repairs. */
+  fixOf: TaskId.nullable(),
   /** Tokens generated over every attempt, counted against the job's budget. */
   tokensUsed: z.number().int().nonnegative(),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JobId, TaskId } from './ids.js';
-import { Role, TaskOutput } from './task.js';
+import { Role } from './task.js';
 import { WireError } from './errors.js';
 
 /** What the Master sends a worker of the task's role. */
@@ -17,10 +17,23 @@ export const WorkRequest = z.object({
   validationRules: z.array(z.string()),
   /** The error of the previous attempt, so the retry prompt can carry it. */
   previousError: z.string().nullable(),
+  /** The worker that failed the previous attempt; another one takes the retry when it can. */
+  avoidWorker: z.string().nullable(),
 });
 export type WorkRequest = z.infer<typeof WorkRequest>;
 
-export const WorkSucceeded = z.object({ type: z.literal('work.succeeded'), worker: z.string(), output: TaskOutput });
+/** Generated files travel back to the Master, which validates and commits them. */
+export const GeneratedFile = z.object({ path: z.string().min(1).max(200), content: z.string().max(512 * 1024) });
+export type GeneratedFile = z.infer<typeof GeneratedFile>;
+
+export const WorkResult = z.object({
+  summary: z.string(),
+  files: z.array(GeneratedFile).min(1).max(64),
+  tokens: z.number().int().nonnegative(),
+});
+export type WorkResult = z.infer<typeof WorkResult>;
+
+export const WorkSucceeded = z.object({ type: z.literal('work.succeeded'), worker: z.string(), result: WorkResult });
 export const WorkFailed = z.object({ type: z.literal('work.failed'), worker: z.string(), error: WireError });
 export const WorkReply = z.discriminatedUnion('type', [WorkSucceeded, WorkFailed]);
 export type WorkReply = z.infer<typeof WorkReply>;

@@ -55,3 +55,24 @@ export async function commitMessages(dir: string): Promise<Array<{ oid: string; 
   const log = await git.log({ fs, dir });
   return log.map((entry) => ({ oid: entry.oid, message: entry.commit.message }));
 }
+
+/** Reads `Key: value` trailers from the end of a commit message. */
+export function trailersOf(message: string): Record<string, string> {
+  const trailers: Record<string, string> = {};
+  for (const line of message.trimEnd().split('\n').reverse()) {
+    const match = /^([A-Za-z-]+): (.+)$/.exec(line);
+    if (!match) break;
+    trailers[match[1] as string] = match[2] as string;
+  }
+  return trailers;
+}
+
+/** The newest commit on HEAD whose trailers include all of `wanted`, or null. */
+export async function findCommitWithTrailers(dir: string, wanted: Record<string, string>): Promise<string | null> {
+  if (!(await headCommit(dir))) return null;
+  for (const { oid, message } of await commitMessages(dir)) {
+    const trailers = trailersOf(message);
+    if (Object.entries(wanted).every(([k, v]) => trailers[k] === v)) return oid;
+  }
+  return null;
+}

@@ -2,6 +2,7 @@ import { fromCallback, type EventObject } from 'xstate';
 import { ProtocolError, toWireError, WorkReply, type Subjects, type WorkRequest } from '../../proto/index.js';
 import type { RunTaskInput, TaskFailedEvent, TaskSucceededEvent } from '../../machines/master.machine.js';
 import type { Bus } from '../bus/bus.js';
+import { integrateWork } from './integrate.js';
 
 export interface RunTaskDeps {
   bus: Bus;
@@ -10,7 +11,7 @@ export interface RunTaskDeps {
   timeoutMs: number;
 }
 
-function workRequest(input: RunTaskInput): WorkRequest {
+export function workRequest(input: RunTaskInput): WorkRequest {
   const { task } = input;
   return {
     type: 'work.request',
@@ -24,39 +25,39 @@ function workRequest(input: RunTaskInput): WorkRequest {
     prompt: task.prompt,
     validationRules: task.validationRules,
     previousError: task.lastError ? `${task.lastError.code}: ${task.lastError.message}` : null,
+    avoidWorker: task.lastError ? task.assignedWorker : null,
   };
 }
 
 /**
- * Dispatches one attempt of a task to a worker of its role over NATS and
- * reports back to the Master. Stopping the actor aborts the wait.
+ * One attempt of a task: dispatch it to a worker of its role over NATS,
+ * integrate the files that come back (validate, commit), and report to the
+ * Master. Stopping the actor aborts the wait.
  */
 export function createRunTaskLogic(deps: RunTaskDeps) {
   return fromCallback<EventObject, RunTaskInput>(({ input, sendBack }) => {
     const controller = new AbortController();
+    const request = workRequest(input);
     const base = { taskId: input.task.id, attempt: input.attempt };
+    let worker: string | null = null;
     deps.bus
-      .request(deps.subjects.work(input.task.type), workRequest(input), {
-        timeoutMs: deps.timeoutMs,
-        signal: controller.signal,
-      })
-      .then((raw) => {
+      .request(deps.subjects.work(input.task.type), request, { timeoutMs: deps.timeoutMs, signal: controller.signal })
+      .then(async (raw) => {
         const reply = WorkReply.safeParse(raw);
         if (!reply.success) throw new ProtocolError('bad_request', `malformed worker reply: ${reply.error.message}`);
-        return reply.data;
+        worker = reply.data.worker;
+        if (reply.data.type === 'work.failed') throw ProtocolError.fromWire(reply.data.error);
+        controller.signal.throwIfAborted();
+        return integrateWork(input.repo, request, reply.data.result);
       })
       .then(
-        (reply) => {
+        (output) => {
           if (controller.signal.aborted) return;
-          if (reply.type === 'work.succeeded') {
-            sendBack({ type: 'TASK_SUCCEEDED', ...base, worker: reply.worker, output: reply.output } satisfies TaskSucceededEvent);
-          } else {
-            sendBack({ type: 'TASK_FAILED', ...base, worker: reply.worker, error: reply.error } satisfies TaskFailedEvent);
-          }
+          sendBack({ type: 'TASK_SUCCEEDED', ...base, worker: worker ?? 'unknown', output } satisfies TaskSucceededEvent);
         },
         (error: unknown) => {
           if (controller.signal.aborted) return;
-          sendBack({ type: 'TASK_FAILED', ...base, worker: null, error: toWireError(error, 'task_failed') } satisfies TaskFailedEvent);
+          sendBack({ type: 'TASK_FAILED', ...base, worker, error: toWireError(error, 'task_failed') } satisfies TaskFailedEvent);
         },
       );
     return () => controller.abort();

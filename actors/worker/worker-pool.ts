@@ -4,14 +4,14 @@ import {
   WorkRequest,
   type Role,
   type Subjects,
-  type TaskOutput,
+  type WorkResult,
   type WorkReply,
 } from '../../proto/index.js';
 import { workerMachine, type WorkerNotice } from '../../machines/worker.machine.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import type { Logger } from '../log/logger.js';
 
-export type PerformFn = (workerId: string, request: WorkRequest, signal: AbortSignal) => Promise<TaskOutput>;
+export type PerformFn = (workerId: string, request: WorkRequest, signal: AbortSignal) => Promise<WorkResult>;
 
 export interface WorkerPoolOptions {
   bus: Bus;
@@ -123,7 +123,7 @@ export class WorkerPool {
   #onNotice(role: Role, notice: WorkerNotice): void {
     const reply: WorkReply =
       notice.type === 'work.succeeded'
-        ? { type: 'work.succeeded', worker: notice.worker, output: notice.output }
+        ? { type: 'work.succeeded', worker: notice.worker, result: notice.result }
         : { type: 'work.failed', worker: notice.worker, error: notice.error };
     this.#reply(notice.request, reply);
     // The worker turns idle in the same macrostep; take the next request after it settles.

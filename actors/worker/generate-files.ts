@@ -1,6 +1,5 @@
-import { ProtocolError, type TaskOutput, type TaskProgress, type WorkRequest } from '../../proto/index.js';
+import { ProtocolError, type TaskProgress, type WorkRequest, type WorkResult } from '../../proto/index.js';
 import type { LanguageModel } from '../llm/language-model.js';
-import { commitFiles } from '../git/repo.js';
 import { fileSectionsGrammar, parseFileSections, type FileSectionLimits } from './file-sections.js';
 import { systemPromptFor, taskPrompt } from './prompts.js';
 
@@ -9,7 +8,7 @@ const RETRY_TEMPERATURE = 0.7;
 
 export type ProgressPhase = TaskProgress['phase'];
 
-export interface PerformTaskDeps {
+export interface GenerateFilesDeps {
   model: LanguageModel;
   limits: FileSectionLimits;
   maxTokens: number;
@@ -21,15 +20,11 @@ export interface PerformTaskDeps {
 }
 
 /**
- * One task's work: ask the model for files under the file-section grammar,
- * write them into the job's repository, and commit them with a message that
- * names the task.
+ * A worker's whole job: ask the model for files under the file-section
+ * grammar and return them. Workers never touch the job's repository, so they
+ * can run in another process or on another machine; the Master integrates.
  */
-export async function performTask(
-  deps: PerformTaskDeps,
-  request: WorkRequest,
-  signal: AbortSignal,
-): Promise<TaskOutput> {
+export async function generateFiles(deps: GenerateFilesDeps, request: WorkRequest, signal: AbortSignal): Promise<WorkResult> {
   const now = deps.now ?? Date.now;
   const interval = deps.progressIntervalMs ?? 500;
   deps.progress(request, 'started', 0);
@@ -48,18 +43,12 @@ export async function performTask(
     },
   });
   const sections = withTokens(generation.tokens, () => parseFileSections(generation.value));
-  signal.throwIfAborted();
-  deps.progress(request, 'committing', generation.tokens);
-  const summary = sections.summary || `${request.role} work for ${request.taskId}`;
-  const commit = await commitFiles(request.repo, sections.files, commitMessage(request, summary));
-  if (signal.aborted) throw new ProtocolError('cancelled', 'task cancelled after its commit');
-  return { commit, files: sections.files.map((f) => f.path), summary, tokens: generation.tokens };
-}
-
-/** The trailers let tools (and tests) map commits back to tasks. */
-export function commitMessage(request: WorkRequest, summary: string): string {
-  const title = `${request.taskId} (${request.role}): ${request.description}`.replace(/\s+/g, " ").slice(0, 72);
-  return `${title}\n\n${summary}\n\nJob: ${request.jobId}\nTask: ${request.taskId}\nAttempt: ${request.attempt}\n`;
+  deps.progress(request, 'writing', generation.tokens);
+  return {
+    summary: sections.summary || `${request.role} work for ${request.taskId}`,
+    files: sections.files,
+    tokens: generation.tokens,
+  };
 }
 
 /** A rejected answer still cost tokens; the Master counts them against the job's budget. */
