@@ -20,6 +20,10 @@ export const DaemonConfig = z
     planMaxTokens: z.number().int().min(64).default(2048),
     planAttempts: z.number().int().min(1).max(5).default(2),
     taskMaxTokens: z.number().int().min(64).default(4096),
+    contextChars: z.number().int().min(0).default(8000),
+    workAckWaitMs: z.number().int().min(1000).default(30_000),
+    heartbeatMs: z.number().int().min(100).default(5000),
+    localWorkers: z.boolean().default(true),
     output: z
       .object({
         maxFiles: z.number().int().min(1).max(32).default(6),

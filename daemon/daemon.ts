@@ -8,7 +8,6 @@ import {
   eventStreamName,
   subjectForEvent,
   type JobId,
-  type TaskProgress,
 } from '../proto/index.js';
 import { masterMachine } from '../machines/master.machine.js';
 import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
@@ -16,9 +15,7 @@ import type { Logger } from '../actors/log/logger.js';
 import { JobManager } from '../actors/master/job-manager.js';
 import { planJob } from '../actors/master/plan-job.js';
 import { createRunTaskLogic } from '../actors/master/run-task.js';
-import { ALL_ROLES } from '../actors/master/roles.js';
-import { generateFiles } from '../actors/worker/generate-files.js';
-import { WorkerPool } from '../actors/worker/worker-pool.js';
+import { WorkerRegistry } from '../actors/master/worker-registry.js';
 import { fromPromise } from 'xstate';
 import { analyzeProject } from '../actors/analysis/analyze-project.js';
 import { createApp } from './api/app.js';
@@ -29,6 +26,7 @@ import { createModelHandle } from './model-loader.js';
 import { startEmbeddedNats, type EmbeddedNats } from './nats-server.js';
 import { ensureToken } from './secrets.js';
 import { splitNatsUrl } from './nats-url.js';
+import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
 
 export const VERSION = '0.1.0';
 
@@ -95,37 +93,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const bus = new NatsBus({ connection: nc, stream });
     const publish = (event: JobEvent) => bus.publishDurable(subjectForEvent(subjects, event), event);
 
-    const pool = new WorkerPool({
-      bus,
-      subjects,
-      roles: ALL_ROLES,
-      workersPerRole: config.workersPerRole,
-      log,
-      perform: async (workerId, request, signal) =>
-        generateFiles(
-          {
-            model: await model.get(),
-            limits: config.output,
-            maxTokens: config.taskMaxTokens,
-            progress: (req, phase, tokens) => {
-              const event: TaskProgress = {
-                type: 'task.progress',
-                jobId: req.jobId,
-                taskId: req.taskId,
-                at: now().toISOString(),
-                worker: workerId,
-                phase,
-                tokens,
-              };
-              publish(event).catch((error: unknown) => log.warn('progress event lost', { error: String(error) }));
-            },
-          },
-          request,
-          signal,
-        ),
-    });
-    pool.start();
-    cleanups.push(() => pool.stop());
+    const plumbing = await openWorkPlumbing(nc, subjects, config);
+    const registry = new WorkerRegistry({ heartbeatMs: config.heartbeatMs });
+    registry.start(bus, subjects.heartbeat);
+    cleanups.push(() => registry.stop());
+    if (config.localWorkers) {
+      const pool = startWorkerPool({ bus, subjects, plumbing, config, model, roles: ALL_ROLES, publish, log, now });
+      cleanups.push(() => pool.stop());
+    }
 
     const machine = masterMachine.provide({
       actors: {
@@ -142,7 +117,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             signal,
           ),
         ),
-        runTask: createRunTaskLogic({ bus, subjects, timeoutMs: config.taskTimeoutMs }),
+        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, timeoutMs: config.taskTimeoutMs }),
       },
     });
     const jobs = new JobManager({
@@ -181,6 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         natsUrl,
         model: model.path,
         jobs: { active: jobs.activeCount },
+        workers: registry.list(),
       }),
     });
     const server = await listen(app.fetch, options.apiPort ?? 0);

@@ -16,6 +16,7 @@ const request = (taskId: string, jobId = 'j1'): WorkRequest => ({
   validationRules: ['r'],
   previousError: null,
   avoidWorker: null,
+  snapshot: null,
 });
 
 const output: WorkResult = { summary: 'done', files: [{ path: 'x.ts', content: 'x' }], tokens: 1 };

@@ -19,6 +19,16 @@ export const HealthResponse = z.object({
   natsUrl: z.string(),
   model: z.string().nullable(),
   jobs: z.object({ active: z.number().int().nonnegative() }),
+  workers: z.array(
+    z.object({
+      worker: z.string(),
+      process: z.string(),
+      roles: z.array(z.string()),
+      busy: z.number().int().nonnegative(),
+      alive: z.boolean(),
+      lastSeenMs: z.number().int().nonnegative(),
+    }),
+  ),
 });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 

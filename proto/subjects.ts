@@ -25,9 +25,14 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     task: {
       event: (jobId: JobId, taskId: TaskId, name: string) => `${task(jobId, taskId)}.${name}`,
     },
-    /** Work requests for one role; workers of that role share a queue group. */
+    /** Work requests for one role, kept in the work-queue stream until a worker acks them. */
     work: (role: Role) => `${prefix}.work.${role}`,
+    allWork: `${prefix}.work.>`,
     workQueueGroup: (role: Role) => `${prefix}-workers-${role}`,
+    /** Where the worker sends the result of one attempt; the Master listens there. */
+    workReply: (jobId: JobId, taskId: TaskId, attempt: number) => `${prefix}.reply.${jobId}.${taskId}.${attempt}`,
+    /** Every worker announces itself here while it runs. */
+    heartbeat: `${prefix}.worker.heartbeat`,
     /** Commands are not events: they stay out of the event stream. */
     cancelJob: (jobId: JobId) => `${prefix}.cmd.job.${jobId}.cancel`,
     cancelAnyJob: `${prefix}.cmd.job.*.cancel`,
@@ -46,4 +51,14 @@ export function subjectForEvent(subjects: Subjects, event: JobEvent): string {
 /** The JetStream stream that keeps job events for late subscribers. */
 export function eventStreamName(prefix: string): string {
   return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_EVENTS`;
+}
+
+/** The JetStream work-queue stream: each request is delivered until one worker acks it. */
+export function workStreamName(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_WORK`;
+}
+
+/** The object-store bucket holding repository snapshots for workers in other processes. */
+export function snapshotBucketName(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-repos`;
 }

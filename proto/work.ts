@@ -19,6 +19,8 @@ export const WorkRequest = z.object({
   previousError: z.string().nullable(),
   /** The worker that failed the previous attempt; another one takes the retry when it can. */
   avoidWorker: z.string().nullable(),
+  /** The repository as it stood at dispatch, in the snapshot object store; null for an empty repository. */
+  snapshot: z.object({ name: z.string(), commit: z.string() }).nullable(),
 });
 export type WorkRequest = z.infer<typeof WorkRequest>;
 
@@ -40,3 +42,22 @@ export type WorkReply = z.infer<typeof WorkReply>;
 
 export const CancelCommand = z.object({ type: z.literal('cmd.cancel'), jobId: JobId, reason: z.string() });
 export type CancelCommand = z.infer<typeof CancelCommand>;
+
+/** The files of a repository at one commit: what a worker reads for context. */
+export const RepoSnapshot = z.object({
+  commit: z.string(),
+  files: z.array(z.object({ path: z.string(), content: z.string() })),
+});
+export type RepoSnapshot = z.infer<typeof RepoSnapshot>;
+
+/** A worker process's sign of life, published every few seconds. */
+export const WorkerHeartbeat = z.object({
+  type: z.literal('worker.heartbeat'),
+  worker: z.string(),
+  process: z.string(),
+  roles: z.array(Role),
+  busy: z.number().int().nonnegative(),
+  capacity: z.number().int().positive(),
+  at: z.iso.datetime(),
+});
+export type WorkerHeartbeat = z.infer<typeof WorkerHeartbeat>;

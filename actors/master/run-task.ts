@@ -1,17 +1,22 @@
 import { fromCallback, type EventObject } from 'xstate';
 import { ProtocolError, toWireError, WorkReply, type Subjects, type WorkRequest } from '../../proto/index.js';
 import type { RunTaskInput, TaskFailedEvent, TaskSucceededEvent } from '../../machines/master.machine.js';
-import type { Bus } from '../bus/bus.js';
+import type { Bus, BusSubscription } from '../bus/bus.js';
+import type { WorkQueue } from '../bus/work-queue.js';
+import { SnapshotStore } from '../bus/snapshot-store.js';
+import { snapshotHead } from '../git/snapshot.js';
 import { integrateWork } from './integrate.js';
 
 export interface RunTaskDeps {
   bus: Bus;
   subjects: Subjects;
+  queue: WorkQueue;
+  snapshots: SnapshotStore;
   /** How long one attempt may take before it counts as failed. */
   timeoutMs: number;
 }
 
-export function workRequest(input: RunTaskInput): WorkRequest {
+export function workRequest(input: RunTaskInput, snapshot: WorkRequest['snapshot']): WorkRequest {
   const { task } = input;
   return {
     type: 'work.request',
@@ -26,29 +31,63 @@ export function workRequest(input: RunTaskInput): WorkRequest {
     validationRules: task.validationRules,
     previousError: task.lastError ? `${task.lastError.code}: ${task.lastError.message}` : null,
     avoidWorker: task.lastError ? task.assignedWorker : null,
+    snapshot,
   };
 }
 
+function firstReply(sub: BusSubscription, timeoutMs: number, signal: AbortSignal): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.unsubscribe();
+      reject(new ProtocolError('task_timeout', `no worker finished the task within ${timeoutMs} ms`));
+    }, timeoutMs);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      sub.unsubscribe();
+      reject(new ProtocolError('cancelled', 'attempt stopped'));
+    }, { once: true });
+    void (async () => {
+      for await (const msg of sub) {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(msg.payload);
+        return;
+      }
+    })();
+  });
+}
+
+/** Dispatch: snapshot the repository for the worker, queue the request, wait for its reply. */
+async function dispatch(deps: RunTaskDeps, input: RunTaskInput, signal: AbortSignal): Promise<{ request: WorkRequest; reply: WorkReply }> {
+  const snapshot = await snapshotHead(input.repo);
+  const ref = snapshot ? { name: SnapshotStore.nameFor(input.jobId, snapshot.commit), commit: snapshot.commit } : null;
+  if (snapshot && ref) await deps.snapshots.put(ref.name, snapshot);
+  const request = workRequest(input, ref);
+  const replies = deps.bus.subscribe(deps.subjects.workReply(input.jobId, input.task.id, input.attempt));
+  await deps.bus.flush();
+  const reply = firstReply(replies, deps.timeoutMs, signal);
+  await deps.queue.submit(request);
+  const parsed = WorkReply.safeParse(await reply);
+  if (!parsed.success) throw new ProtocolError('bad_request', `malformed worker reply: ${parsed.error.message}`);
+  return { request, reply: parsed.data };
+}
+
 /**
- * One attempt of a task: dispatch it to a worker of its role over NATS,
- * integrate the files that come back (validate, commit), and report to the
- * Master. Stopping the actor aborts the wait.
+ * One attempt of a task: dispatch it through the work queue to a worker of
+ * its role (in this process or another), integrate the files that come back
+ * (validate, commit), and report to the Master. Stopping the actor aborts it.
  */
 export function createRunTaskLogic(deps: RunTaskDeps) {
   return fromCallback<EventObject, RunTaskInput>(({ input, sendBack }) => {
     const controller = new AbortController();
-    const request = workRequest(input);
     const base = { taskId: input.task.id, attempt: input.attempt };
     let worker: string | null = null;
-    deps.bus
-      .request(deps.subjects.work(input.task.type), request, { timeoutMs: deps.timeoutMs, signal: controller.signal })
-      .then(async (raw) => {
-        const reply = WorkReply.safeParse(raw);
-        if (!reply.success) throw new ProtocolError('bad_request', `malformed worker reply: ${reply.error.message}`);
-        worker = reply.data.worker;
-        if (reply.data.type === 'work.failed') throw ProtocolError.fromWire(reply.data.error);
+    dispatch(deps, input, controller.signal)
+      .then(async ({ request, reply }) => {
+        worker = reply.worker;
+        if (reply.type === 'work.failed') throw ProtocolError.fromWire(reply.error);
         controller.signal.throwIfAborted();
-        return integrateWork(input.repo, request, reply.data.result);
+        return integrateWork(input.repo, request, reply.result);
       })
       .then(
         (output) => {

@@ -1,7 +1,7 @@
-import { ProtocolError, type TaskProgress, type WorkRequest, type WorkResult } from '../../proto/index.js';
+import { ProtocolError, type RepoSnapshot, type TaskProgress, type WorkRequest, type WorkResult } from '../../proto/index.js';
 import type { LanguageModel } from '../llm/language-model.js';
 import { fileSectionsGrammar, parseFileSections, type FileSectionLimits } from './file-sections.js';
-import { systemPromptFor, taskPrompt } from './prompts.js';
+import { repositoryContext, systemPromptFor, taskPrompt } from './prompts.js';
 
 /** Retries sample instead of decoding greedily, or they would repeat the failed answer word for word. */
 const RETRY_TEMPERATURE = 0.7;
@@ -12,6 +12,8 @@ export interface GenerateFilesDeps {
   model: LanguageModel;
   limits: FileSectionLimits;
   maxTokens: number;
+  /** Characters of repository content the prompt may carry. */
+  contextChars: number;
   /** Reports progress; failures to report never fail the task. */
   progress: (request: WorkRequest, phase: ProgressPhase, tokens: number) => void;
   /** Minimum time between two `generating` reports. */
@@ -24,14 +26,19 @@ export interface GenerateFilesDeps {
  * grammar and return them. Workers never touch the job's repository, so they
  * can run in another process or on another machine; the Master integrates.
  */
-export async function generateFiles(deps: GenerateFilesDeps, request: WorkRequest, signal: AbortSignal): Promise<WorkResult> {
+export async function generateFiles(
+  deps: GenerateFilesDeps,
+  request: WorkRequest,
+  snapshot: RepoSnapshot | null,
+  signal: AbortSignal,
+): Promise<WorkResult> {
   const now = deps.now ?? Date.now;
   const interval = deps.progressIntervalMs ?? 500;
   deps.progress(request, 'started', 0);
   let lastReport = now();
   const generation = await deps.model.generateText({
     system: systemPromptFor(request.role),
-    prompt: taskPrompt(request),
+    prompt: taskPrompt(request, repositoryContext(snapshot, deps.contextChars)),
     grammar: fileSectionsGrammar(deps.limits),
     maxTokens: deps.maxTokens,
     signal,

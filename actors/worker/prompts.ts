@@ -1,4 +1,4 @@
-import type { Role, WorkRequest } from '../../proto/index.js';
+import type { RepoSnapshot, Role, WorkRequest } from '../../proto/index.js';
 
 const ROLE_BRIEFS: Record<Role, string> = {
   backend: 'You are a backend engineer. Write server code: API endpoints, data models and business logic.',
@@ -21,9 +21,33 @@ export function systemPromptFor(role: Role): string {
   return `${ROLE_BRIEFS[role]}\n${FORMAT}`;
 }
 
-export function taskPrompt(request: WorkRequest): string {
+/**
+ * The repository as context, newest knowledge first: every path, then whole
+ * files while they fit in `budgetChars`. What did not fit is named, never
+ * silently cut.
+ */
+export function repositoryContext(snapshot: RepoSnapshot | null, budgetChars: number): string {
+  if (!snapshot || snapshot.files.length === 0 || budgetChars <= 0) return '';
+  const paths = `Files in the repository:\n${snapshot.files.map((f) => `- ${f.path}`).join('\n')}`;
+  let used = paths.length;
+  const shown: string[] = [];
+  const skipped: string[] = [];
+  for (const file of snapshot.files) {
+    const block = `--- ${file.path}\n${file.content}`;
+    if (used + block.length > budgetChars) skipped.push(file.path);
+    else {
+      shown.push(block);
+      used += block.length;
+    }
+  }
+  const note = skipped.length ? `\n(not shown for lack of room: ${skipped.join(', ')})` : '';
+  return [paths.slice(0, budgetChars), ...shown].join('\n\n') + note;
+}
+
+export function taskPrompt(request: WorkRequest, context = ''): string {
   const parts = [
     `Project: ${request.jobPrompt}`,
+    ...(context ? [context] : []),
     `Your task (${request.taskId}): ${request.description}`,
   ];
   if (request.prompt && request.prompt !== request.description) parts.push(`Details: ${request.prompt}`);

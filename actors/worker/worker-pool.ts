@@ -4,11 +4,13 @@ import {
   WorkRequest,
   type Role,
   type Subjects,
-  type WorkResult,
+  type WorkerHeartbeat,
   type WorkReply,
+  type WorkResult,
 } from '../../proto/index.js';
 import { workerMachine, type WorkerNotice } from '../../machines/worker.machine.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
+import type { WorkDelivery, WorkQueue } from '../bus/work-queue.js';
 import type { Logger } from '../log/logger.js';
 
 export type PerformFn = (workerId: string, request: WorkRequest, signal: AbortSignal) => Promise<WorkResult>;
@@ -16,124 +18,162 @@ export type PerformFn = (workerId: string, request: WorkRequest, signal: AbortSi
 export interface WorkerPoolOptions {
   bus: Bus;
   subjects: Subjects;
+  queue: WorkQueue;
   roles: readonly Role[];
   workersPerRole: number;
   perform: PerformFn;
   log: Logger;
-  /** Distinguishes worker ids across processes. */
-  name?: string;
+  /** Distinguishes worker ids across processes and machines. */
+  name: string;
+  heartbeatMs: number;
+  now?: () => Date;
 }
 
 type WorkerActor = Actor<typeof workerMachine>;
-type Responder = (reply: WorkReply) => void;
-
-const requestKey = (r: Pick<WorkRequest, 'jobId' | 'taskId' | 'attempt'>) => `${r.jobId}/${r.taskId}/${r.attempt}`;
 
 /**
- * Worker actors for a set of roles. Each role's workers share one NATS queue
- * group; requests that arrive while every worker of the role is busy wait
- * here in arrival order.
+ * Worker actors for a set of roles, in the daemon or in a separate
+ * `autodevd worker` process. Each actor pulls its next request from the
+ * work queue only when it is idle, which is what balances the load; while it
+ * works it keeps the delivery alive, so a worker that dies has its request
+ * delivered to another after the ack wait.
  */
 export class WorkerPool {
   readonly #options: WorkerPoolOptions;
-  readonly #workers = new Map<Role, WorkerActor[]>();
-  readonly #backlog = new Map<Role, WorkRequest[]>();
-  readonly #responders = new Map<string, Responder>();
+  readonly #actors: Array<{ id: string; role: Role; actor: WorkerActor }> = [];
   readonly #subscriptions: BusSubscription[] = [];
+  readonly #cancelledJobs = new Set<string>();
+  #running = false;
+  #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
   }
 
+  get workerIds(): string[] {
+    return this.#actors.map((a) => a.id);
+  }
+
   start(): void {
-    const { bus, subjects, roles, workersPerRole, perform, name = 'local' } = this.#options;
+    const { roles, workersPerRole, perform, name } = this.#options;
     const machine = workerMachine.provide({
-      actors: {
-        perform: fromPromise(({ input, signal }) => perform(input.workerId, input.request, signal)),
-      },
+      actors: { perform: fromPromise(({ input, signal }) => perform(input.workerId, input.request, signal)) },
     });
+    this.#running = true;
     for (const role of roles) {
-      const actors = Array.from({ length: Math.max(1, workersPerRole) }, (_, i) => {
-        const actor = createActor(machine, { input: { workerId: `${name}-${role}-${i + 1}`, role } });
-        actor.on('*', (notice) => this.#onNotice(role, notice));
+      for (let i = 1; i <= Math.max(1, workersPerRole); i++) {
+        const id = `${name}-${role}-${i}`;
+        const actor = createActor(machine, { input: { workerId: id, role } });
         actor.start();
-        return actor;
-      });
-      this.#workers.set(role, actors);
-      this.#backlog.set(role, []);
-      const sub = bus.subscribe(subjects.work(role), { queue: subjects.workQueueGroup(role) });
-      this.#subscriptions.push(sub);
-      void this.#serve(role, sub);
+        this.#actors.push({ id, role, actor });
+        void this.#pullLoop(id, role, actor);
+      }
     }
-    const cancels = bus.subscribe(subjects.cancelAnyJob);
+    const cancels = this.#options.bus.subscribe(this.#options.subjects.cancelAnyJob);
     this.#subscriptions.push(cancels);
     void this.#serveCancels(cancels);
+    this.#beat();
+    this.#heartbeat = setInterval(() => this.#beat(), this.#options.heartbeatMs);
+    this.#heartbeat.unref();
   }
 
   stop(): void {
+    this.#running = false;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
     for (const sub of this.#subscriptions) sub.unsubscribe();
-    for (const actors of this.#workers.values()) for (const actor of actors) actor.stop();
-    for (const respond of this.#responders.values()) {
-      respond({ type: 'work.failed', worker: 'pool', error: { code: 'worker_unavailable', message: 'worker stopped' } });
-    }
-    this.#responders.clear();
+    for (const { actor } of this.#actors) actor.stop();
   }
 
-  async #serve(role: Role, sub: BusSubscription): Promise<void> {
-    for await (const msg of sub) {
-      const parsed = WorkRequest.safeParse(msg.payload);
-      if (!parsed.success || parsed.data.role !== role) {
-        const message = parsed.success ? `request for ${parsed.data.role} sent to ${role}` : parsed.error.message;
-        this.#options.log.warn('rejected malformed work request', { role, message });
-        msg.respond({ type: 'work.failed', worker: 'pool', error: { code: 'bad_request', message } } satisfies WorkReply);
+  #beat(): void {
+    const at = (this.#options.now ?? (() => new Date()))().toISOString();
+    for (const { id, role, actor } of this.#actors) {
+      const heartbeat: WorkerHeartbeat = {
+        type: 'worker.heartbeat',
+        worker: id,
+        process: this.#options.name,
+        roles: [role],
+        busy: actor.getSnapshot().matches('working') ? 1 : 0,
+        capacity: 1,
+        at,
+      };
+      this.#options.bus.publish(this.#options.subjects.heartbeat, heartbeat);
+    }
+  }
+
+  async #pullLoop(id: string, role: Role, actor: WorkerActor): Promise<void> {
+    while (this.#running) {
+      let delivery: WorkDelivery | null;
+      try {
+        delivery = await this.#options.queue.next(role, 1000);
+      } catch (error) {
+        if (!this.#running) return;
+        this.#options.log.warn('could not pull work', { worker: id, error: String(error) });
+        await new Promise((r) => setTimeout(r, 500));
         continue;
       }
-      this.#responders.set(requestKey(parsed.data), (reply) => msg.respond(reply));
-      this.#backlog.get(role)?.push(parsed.data);
-      this.#drain(role);
+      if (!delivery || !this.#running) {
+        delivery?.nak();
+        continue;
+      }
+      await this.#handle(id, actor, delivery);
     }
+  }
+
+  async #handle(id: string, actor: WorkerActor, delivery: WorkDelivery): Promise<void> {
+    const parsed = WorkRequest.safeParse(delivery.payload);
+    if (!parsed.success) {
+      this.#options.log.error('dropped a malformed work request', { worker: id, problem: parsed.error.message });
+      delivery.ack();
+      return;
+    }
+    const request = parsed.data;
+    const replyTo = this.#options.subjects.workReply(request.jobId, request.taskId, request.attempt);
+    if (this.#cancelledJobs.has(request.jobId)) {
+      this.#options.bus.publish(replyTo, failed(id, 'cancelled', 'job cancelled'));
+      delivery.ack();
+      return;
+    }
+    // A retry goes to another worker when one takes it within the delay; otherwise it comes back here.
+    if (request.avoidWorker === id && delivery.deliveryCount <= 1) {
+      delivery.nak(250);
+      return;
+    }
+    const keepAlive = setInterval(() => delivery.working(), Math.max(500, this.#options.queue.ackWaitMs / 3));
+    try {
+      const reply = await this.#perform(actor, request);
+      this.#options.bus.publish(replyTo, reply);
+      await this.#options.bus.flush();
+      delivery.ack();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  #perform(actor: WorkerActor, request: WorkRequest): Promise<WorkReply> {
+    return new Promise((resolve) => {
+      const subscription = actor.on('*', (notice: WorkerNotice) => {
+        if (notice.request !== request) return;
+        subscription.unsubscribe();
+        resolve(
+          notice.type === 'work.succeeded'
+            ? { type: 'work.succeeded', worker: notice.worker, result: notice.result }
+            : { type: 'work.failed', worker: notice.worker, error: notice.error },
+        );
+      });
+      actor.send({ type: 'WORK', request });
+    });
   }
 
   async #serveCancels(sub: BusSubscription): Promise<void> {
     for await (const msg of sub) {
       const parsed = CancelCommand.safeParse(msg.payload);
       if (!parsed.success) continue;
-      const { jobId } = parsed.data;
-      for (const [role, queue] of this.#backlog) {
-        const kept = queue.filter((r) => r.jobId !== jobId);
-        for (const dropped of queue.filter((r) => r.jobId === jobId)) {
-          this.#reply(dropped, { type: 'work.failed', worker: 'pool', error: { code: 'cancelled', message: 'job cancelled' } });
-        }
-        this.#backlog.set(role, kept);
-      }
-      for (const actors of this.#workers.values()) for (const actor of actors) actor.send({ type: 'CANCEL_JOB', jobId });
+      this.#cancelledJobs.add(parsed.data.jobId);
+      for (const { actor } of this.#actors) actor.send({ type: 'CANCEL_JOB', jobId: parsed.data.jobId });
     }
   }
+}
 
-  #drain(role: Role): void {
-    const queue = this.#backlog.get(role) ?? [];
-    for (const actor of this.#workers.get(role) ?? []) {
-      if (queue.length === 0) return;
-      if (!actor.getSnapshot().matches('idle')) continue;
-      const request = queue.shift();
-      if (request) actor.send({ type: 'WORK', request });
-    }
-  }
-
-  #onNotice(role: Role, notice: WorkerNotice): void {
-    const reply: WorkReply =
-      notice.type === 'work.succeeded'
-        ? { type: 'work.succeeded', worker: notice.worker, result: notice.result }
-        : { type: 'work.failed', worker: notice.worker, error: notice.error };
-    this.#reply(notice.request, reply);
-    // The worker turns idle in the same macrostep; take the next request after it settles.
-    queueMicrotask(() => this.#drain(role));
-  }
-
-  #reply(request: WorkRequest, reply: WorkReply): void {
-    const key = requestKey(request);
-    const respond = this.#responders.get(key);
-    this.#responders.delete(key);
-    respond?.(reply);
-  }
+function failed(worker: string, code: 'cancelled', message: string): WorkReply {
+  return { type: 'work.failed', worker, error: { code, message } };
 }

@@ -1,0 +1,78 @@
+import { AckPolicy, JSONCodec, RetentionPolicy, StorageType, nanos, type JetStreamClient, type NatsConnection } from 'nats';
+import type { Role, Subjects, WorkRequest } from '../../proto/index.js';
+import type { WorkDelivery, WorkQueue } from './work-queue.js';
+
+const codec = JSONCodec<unknown>();
+
+export interface NatsWorkQueueOptions {
+  connection: NatsConnection;
+  subjects: Subjects;
+  stream: string;
+  roles: readonly Role[];
+  ackWaitMs: number;
+  maxDeliveries: number;
+}
+
+const durableName = (role: Role) => `workers-${role}`;
+
+/** A JetStream work-queue stream with one durable pull consumer per role. */
+export class NatsWorkQueue implements WorkQueue {
+  readonly ackWaitMs: number;
+  readonly #js: JetStreamClient;
+  readonly #options: NatsWorkQueueOptions;
+
+  private constructor(options: NatsWorkQueueOptions) {
+    this.#options = options;
+    this.#js = options.connection.jetstream();
+    this.ackWaitMs = options.ackWaitMs;
+  }
+
+  /** Creates the stream and consumers when missing; any process may call it. */
+  static async open(options: NatsWorkQueueOptions): Promise<NatsWorkQueue> {
+    const jsm = await options.connection.jetstreamManager();
+    const stream = {
+      name: options.stream,
+      subjects: [options.subjects.allWork],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+    };
+    await jsm.streams.add(stream).catch(async () => jsm.streams.update(options.stream, stream));
+    for (const role of options.roles) {
+      const consumer = {
+        durable_name: durableName(role),
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(options.ackWaitMs),
+        max_deliver: options.maxDeliveries,
+        filter_subject: options.subjects.work(role),
+      };
+      await jsm.consumers.add(options.stream, consumer).catch(async () => jsm.consumers.update(options.stream, durableName(role), consumer));
+    }
+    return new NatsWorkQueue(options);
+  }
+
+  async submit(request: WorkRequest): Promise<void> {
+    // The message id makes a re-run of the same attempt (a restored actor) a no-op.
+    await this.#js.publish(this.#options.subjects.work(request.role), codec.encode(request), {
+      msgID: `${request.jobId}.${request.taskId}.${request.attempt}`,
+    });
+  }
+
+  async next(role: Role, waitMs: number): Promise<WorkDelivery | null> {
+    const consumer = await this.#js.consumers.get(this.#options.stream, durableName(role));
+    const msg = await consumer.next({ expires: Math.max(1000, waitMs) });
+    if (!msg) return null;
+    let payload: unknown = null;
+    try {
+      payload = codec.decode(msg.data);
+    } catch {
+      payload = null;
+    }
+    return {
+      payload,
+      deliveryCount: msg.info.redeliveryCount,
+      ack: () => msg.ack(),
+      nak: (delayMs) => msg.nak(delayMs),
+      working: () => msg.working(),
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import { hostname } from 'node:os';
+import type { NatsConnection } from 'nats';
+import { snapshotBucketName, workStreamName, type JobEvent, type Role, type Subjects, type TaskProgress } from '../proto/index.js';
+import type { Bus } from '../actors/bus/bus.js';
+import { NatsWorkQueue } from '../actors/bus/nats-work-queue.js';
+import { SnapshotStore } from '../actors/bus/snapshot-store.js';
+import type { Logger } from '../actors/log/logger.js';
+import { ALL_ROLES } from '../actors/master/roles.js';
+import { generateFiles } from '../actors/worker/generate-files.js';
+import { WorkerPool } from '../actors/worker/worker-pool.js';
+import type { DaemonConfig } from './config.js';
+import type { ModelHandle } from './model-loader.js';
+
+export interface WorkPlumbing {
+  queue: NatsWorkQueue;
+  snapshots: SnapshotStore;
+}
+
+/** The work-queue stream and snapshot bucket; the daemon and worker processes both open them. */
+export async function openWorkPlumbing(connection: NatsConnection, subjects: Subjects, config: DaemonConfig): Promise<WorkPlumbing> {
+  const queue = await NatsWorkQueue.open({
+    connection,
+    subjects,
+    stream: workStreamName(config.subjectPrefix),
+    roles: ALL_ROLES,
+    ackWaitMs: config.workAckWaitMs,
+    maxDeliveries: 10,
+  });
+  const snapshots = await SnapshotStore.open(connection, snapshotBucketName(config.subjectPrefix));
+  return { queue, snapshots };
+}
+
+export interface WorkerRuntimeOptions {
+  bus: Bus;
+  subjects: Subjects;
+  plumbing: WorkPlumbing;
+  config: DaemonConfig;
+  model: ModelHandle;
+  roles: readonly Role[];
+  publish: (event: JobEvent) => Promise<void>;
+  log: Logger;
+  now: () => Date;
+}
+
+/** Worker actors wired to the model, the work queue and the snapshot store. */
+export function startWorkerPool(options: WorkerRuntimeOptions): WorkerPool {
+  const { config, log, now } = options;
+  const pool = new WorkerPool({
+    bus: options.bus,
+    subjects: options.subjects,
+    queue: options.plumbing.queue,
+    roles: options.roles,
+    workersPerRole: config.workersPerRole,
+    name: `${hostname()}-${process.pid}`,
+    heartbeatMs: config.heartbeatMs,
+    log,
+    now,
+    perform: async (workerId, request, signal) => {
+      const snapshot = request.snapshot ? await options.plumbing.snapshots.get(request.snapshot.name) : null;
+      if (request.snapshot && !snapshot) log.warn('repository snapshot missing; working without it', { snapshot: request.snapshot.name });
+      return generateFiles(
+        {
+          model: await options.model.get(),
+          limits: config.output,
+          maxTokens: config.taskMaxTokens,
+          contextChars: config.contextChars,
+          progress: (req, phase, tokens) => {
+            const event: TaskProgress = {
+              type: 'task.progress',
+              jobId: req.jobId,
+              taskId: req.taskId,
+              at: now().toISOString(),
+              worker: workerId,
+              phase,
+              tokens,
+            };
+            options.publish(event).catch((error: unknown) => log.warn('progress event lost', { error: String(error) }));
+          },
+        },
+        request,
+        snapshot,
+        signal,
+      );
+    },
+  });
+  pool.start();
+  return pool;
+}
+
+export { ALL_ROLES };
