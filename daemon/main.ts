@@ -3,10 +3,12 @@ import { createLogger } from '../actors/log/logger.js';
 import { ConfigError, loadConfig, resolveHome } from './config.js';
 import { readDaemonFile } from './daemon-file.js';
 import { startDaemon, VERSION } from './daemon.js';
+import { workerMain } from './worker-main.js';
 
 const HELP = `autodevd ${VERSION}: the autodev daemon
 
 Usage: autodevd [options]
+       autodevd worker --nats URL [--roles LIST]   (workers in another process; see autodevd worker --help)
 
 Options:
   --home DIR      state folder (default: $AUTODEV_HOME or ~/.autodev)
@@ -30,6 +32,7 @@ function isAlive(pid: number): boolean {
 
 /** The composition root's entry: the only code that reads argv, the environment and signals. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'worker') return workerMain(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({

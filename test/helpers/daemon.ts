@@ -12,9 +12,9 @@ export interface TestDaemon extends RunningDaemon {
 }
 
 /** A real daemon in this process: embedded nats-server, real model, real git. */
-export async function startTestDaemon(config: Record<string, unknown>): Promise<TestDaemon> {
+export async function startTestDaemon(config: Record<string, unknown>, options: { natsUrl?: string } = {}): Promise<TestDaemon> {
   const home = tempDir('home');
-  const daemon = await startDaemon({ home: home.path, config: DaemonConfig.parse(config), log: silentLogger });
+  const daemon = await startDaemon({ home: home.path, config: DaemonConfig.parse(config), log: silentLogger, ...options });
   const token = readFileSync(daemon.tokenFile, 'utf8').trim();
   return {
     ...daemon,
