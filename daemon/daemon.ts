@@ -133,6 +133,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       jobMaxTokens: config.jobMaxTokens,
       assertReady: () => model.assertConfigured(),
       analyze: analyzeProject,
+      purgeWork: (jobId) => plumbing.queue.purgeJob(jobId),
       now,
       log,
     });

@@ -13,8 +13,10 @@ describe('createSubjects', () => {
     expect(s.job.all('j1')).toBe('autodev.job.j1.>');
     expect(s.job.event('j1', 'planned')).toBe('autodev.job.j1.planned');
     expect(s.task.event('j1', 't2', 'completed')).toBe('autodev.job.j1.task.t2.completed');
-    expect(s.work('backend')).toBe('autodev.work.backend');
-    expect(s.workQueueGroup('docs')).toBe('autodev-workers-docs');
+    expect(s.work('backend', 'j1', 't2')).toBe('autodev.work.backend.j1.t2');
+    expect(s.workForRole('docs')).toBe('autodev.work.docs.>');
+    expect(s.workForJob('j1')).toBe('autodev.work.*.j1.>');
+    expect(s.workReply('j1', 't2', 3)).toBe('autodev.reply.j1.t2.3');
     expect(s.cancelJob('j1')).toBe('autodev.cmd.job.j1.cancel');
     expect(s.cancelAnyJob).toBe('autodev.cmd.job.*.cancel');
   });
@@ -23,7 +25,7 @@ describe('createSubjects', () => {
     const s = createSubjects('acme.dev-1');
     expect(s.allJobEvents).toBe('acme.dev-1.job.>');
     expect(s.task.event('j9', 't1', 'failed')).toBe('acme.dev-1.job.j9.task.t1.failed');
-    expect(s.work('testing')).toBe('acme.dev-1.work.testing');
+    expect(s.work('testing', 'j9', 't1')).toBe('acme.dev-1.work.testing.j9.t1');
     expect(s.cancelJob('j9')).toBe('acme.dev-1.cmd.job.j9.cancel');
   });
 

@@ -25,10 +25,11 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     task: {
       event: (jobId: JobId, taskId: TaskId, name: string) => `${task(jobId, taskId)}.${name}`,
     },
-    /** Work requests for one role, kept in the work-queue stream until a worker acks them. */
-    work: (role: Role) => `${prefix}.work.${role}`,
+    /** Work requests, kept in the work-queue stream until a worker acks them; workers filter by role. */
+    work: (role: Role, jobId: JobId, taskId: TaskId) => `${prefix}.work.${role}.${jobId}.${taskId}`,
+    workForRole: (role: Role) => `${prefix}.work.${role}.>`,
+    workForJob: (jobId: JobId) => `${prefix}.work.*.${jobId}.>`,
     allWork: `${prefix}.work.>`,
-    workQueueGroup: (role: Role) => `${prefix}-workers-${role}`,
     /** Where the worker sends the result of one attempt; the Master listens there. */
     workReply: (jobId: JobId, taskId: TaskId, attempt: number) => `${prefix}.reply.${jobId}.${taskId}.${attempt}`,
     /** Every worker announces itself here while it runs. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
-import { ProtocolError, createSubjects, eventStreamName } from '../proto/index.js';
+import { NatsWorkQueue } from '../actors/bus/nats-work-queue.js';
+import { createSubjects, eventStreamName, workStreamName, type WorkRequest } from '../proto/index.js';
 import { startTestNats, type TestNats } from './helpers/nats.js';
 
 describe('NatsBus on a real nats-server', () => {
@@ -36,39 +37,40 @@ describe('NatsBus on a real nats-server', () => {
     expect(seen).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
-  it('answers requests through a queue group, one responder per request', async () => {
-    const a = bus.subscribe(subjects.work('backend'), { queue: subjects.workQueueGroup('backend') });
-    const b = bus.subscribe(subjects.work('backend'), { queue: subjects.workQueueGroup('backend') });
-    const served: string[] = [];
-    const serve = async (name: string, sub: typeof a) => {
-      for await (const msg of sub) {
-        served.push(name);
-        msg.respond({ by: name, echo: msg.payload });
-      }
-    };
-    void serve('a', a);
-    void serve('b', b);
-    await bus.flush();
-    const replies = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => bus.request(subjects.work('backend'), { i }, { timeoutMs: 5000 })),
-    );
-    expect(replies.map((r) => (r as { echo: { i: number } }).echo.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(served).toHaveLength(10);
-    a.unsubscribe();
-    b.unsubscribe();
-  });
+  it('queues work durably: one worker per request, redelivery when unacked, purge per job', async () => {
+    const nc = await nats.connect('queue');
+    const queue = await NatsWorkQueue.open({
+      connection: nc,
+      subjects,
+      stream: workStreamName('bustest'),
+      roles: ['backend', 'docs'],
+      ackWaitMs: 1000,
+      maxDeliveries: 5,
+    });
+    const request = (jobId: string, taskId: string, attempt = 1): WorkRequest => ({
+      type: 'work.request', jobId, taskId, attempt, role: 'backend', repo: '/r', jobPrompt: 'p', description: 'd', prompt: 'p',
+      validationRules: ['r'], previousError: null, avoidWorker: null, snapshot: null,
+    });
+    await queue.submit(request('ja', 't1'));
+    await queue.submit(request('ja', 't1')); // the same attempt again: deduplicated
+    await queue.submit(request('jb', 't1'));
+    expect(await queue.next('docs', 1000)).toBeNull();
 
-  it('turns "no responders" into worker_unavailable and honours abort', async () => {
-    const error = await bus.request(subjects.work('docs'), {}, { timeoutMs: 2000 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProtocolError);
-    expect((error as ProtocolError).code).toBe('worker_unavailable');
+    const first = await queue.next('backend', 2000);
+    expect(first?.payload).toMatchObject({ jobId: 'ja', taskId: 't1' });
+    expect(first?.deliveryCount).toBe(1);
+    // Not acked: after the ack wait it comes back, counted as a redelivery.
+    const second = await queue.next('backend', 2000);
+    expect(second?.payload).toMatchObject({ jobId: 'jb' });
+    second?.ack();
+    const again = await queue.next('backend', 3000);
+    expect(again?.payload).toMatchObject({ jobId: 'ja', taskId: 't1' });
+    expect(again?.deliveryCount).toBe(2);
+    again?.ack();
 
-    const silent = bus.subscribe(subjects.work('devops'));
-    await bus.flush();
-    const controller = new AbortController();
-    const pending = bus.request(subjects.work('devops'), {}, { timeoutMs: 30_000, signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
-    await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
-    silent.unsubscribe();
+    await queue.submit(request('jc', 't1'));
+    await queue.submit(request('jc', 't2'));
+    await queue.purgeJob('jc');
+    expect(await queue.next('backend', 1000)).toBeNull();
   });
 });

@@ -14,18 +14,12 @@ export interface BusSubscription extends AsyncIterable<BusMessage> {
   unsubscribe(): void;
 }
 
-export interface RequestOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
 export interface Bus {
   /** Fire-and-forget, for commands whose loss a receiver can recover from. */
   publish(subject: string, payload: unknown): void;
   /** Stored in the event stream before it resolves, so late subscribers can replay it. */
   publishDurable(subject: string, payload: unknown): Promise<void>;
-  request(subject: string, payload: unknown, options: RequestOptions): Promise<unknown>;
-  subscribe(subject: string, options?: { queue?: string }): BusSubscription;
+  subscribe(subject: string): BusSubscription;
   /** Every stored message on `subject` from the start, then live ones, until `signal` aborts. */
   replay(subject: string, signal: AbortSignal): AsyncIterable<BusMessage>;
   /** Waits until everything published so far has reached the server. */

@@ -1,5 +1,4 @@
 import {
-  ErrorCode,
   JSONCodec,
   RetentionPolicy,
   StorageType,
@@ -8,8 +7,7 @@ import {
   type NatsConnection,
   type NatsError,
 } from 'nats';
-import { ProtocolError } from '../../proto/index.js';
-import type { Bus, BusMessage, BusSubscription, RequestOptions } from './bus.js';
+import type { Bus, BusMessage, BusSubscription } from './bus.js';
 
 const codec = JSONCodec<unknown>();
 
@@ -63,19 +61,8 @@ export class NatsBus implements Bus {
     await this.#js.publish(subject, codec.encode(payload));
   }
 
-  async request(subject: string, payload: unknown, options: RequestOptions): Promise<unknown> {
-    options.signal?.throwIfAborted();
-    const pending = this.#nc.request(subject, codec.encode(payload), { timeout: options.timeoutMs });
-    try {
-      const msg = await raceAbort(pending, options.signal);
-      return codec.decode(msg.data);
-    } catch (error) {
-      throw translateRequestError(error, subject, options.timeoutMs);
-    }
-  }
-
-  subscribe(subject: string, options: { queue?: string } = {}): BusSubscription {
-    const sub = this.#nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
+  subscribe(subject: string): BusSubscription {
+    const sub = this.#nc.subscribe(subject);
     return {
       unsubscribe: () => sub.unsubscribe(),
       async *[Symbol.asyncIterator]() {
@@ -128,33 +115,4 @@ function safeDecode(data: Uint8Array): { value: unknown } | undefined {
 
 function isNatsError(error: unknown): error is NatsError {
   return error instanceof Error && 'code' in error && typeof error.code === 'string';
-}
-
-function translateRequestError(error: unknown, subject: string, timeoutMs: number): unknown {
-  if (!isNatsError(error)) return error;
-  if (error.code === ErrorCode.NoResponders) {
-    return new ProtocolError('worker_unavailable', `no worker is listening on ${subject}`, undefined, { cause: error });
-  }
-  if (error.code === ErrorCode.Timeout) {
-    return new ProtocolError('task_timeout', `no reply on ${subject} within ${timeoutMs} ms`, undefined, { cause: error });
-  }
-  return error;
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new ProtocolError('cancelled', 'request aborted', undefined, { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -43,7 +43,7 @@ export class NatsWorkQueue implements WorkQueue {
         ack_policy: AckPolicy.Explicit,
         ack_wait: nanos(options.ackWaitMs),
         max_deliver: options.maxDeliveries,
-        filter_subject: options.subjects.work(role),
+        filter_subject: options.subjects.workForRole(role),
       };
       await jsm.consumers.add(options.stream, consumer).catch(async () => jsm.consumers.update(options.stream, durableName(role), consumer));
     }
@@ -52,9 +52,14 @@ export class NatsWorkQueue implements WorkQueue {
 
   async submit(request: WorkRequest): Promise<void> {
     // The message id makes a re-run of the same attempt (a restored actor) a no-op.
-    await this.#js.publish(this.#options.subjects.work(request.role), codec.encode(request), {
+    await this.#js.publish(this.#options.subjects.work(request.role, request.jobId, request.taskId), codec.encode(request), {
       msgID: `${request.jobId}.${request.taskId}.${request.attempt}`,
     });
+  }
+
+  async purgeJob(jobId: string): Promise<void> {
+    const jsm = await this.#options.connection.jetstreamManager();
+    await jsm.streams.purge(this.#options.stream, { filter: this.#options.subjects.workForJob(jobId) });
   }
 
   async next(role: Role, waitMs: number): Promise<WorkDelivery | null> {

@@ -18,6 +18,8 @@ export interface WorkDelivery {
  */
 export interface WorkQueue {
   submit(request: WorkRequest): Promise<void>;
+  /** Drops every queued request of a job: after a crash or a cancel they would only waste a worker. */
+  purgeJob(jobId: string): Promise<void>;
   /** The next request for `role`, or null when none came within `waitMs`. */
   next(role: Role, waitMs: number): Promise<WorkDelivery | null>;
   /** How long a delivery may go without `working()` before it is redelivered. */

@@ -76,3 +76,22 @@ export async function findCommitWithTrailers(dir: string, wanted: Record<string,
   }
   return null;
 }
+
+/** Paths whose content a commit changed compared with its first parent. */
+export async function changedFiles(dir: string, oid: string): Promise<string[]> {
+  const { commit } = await git.readCommit({ fs, dir, oid });
+  const parent = commit.parent[0];
+  const trees = parent ? [git.TREE({ ref: oid }), git.TREE({ ref: parent })] : [git.TREE({ ref: oid })];
+  const changed = await git.walk({
+    fs,
+    dir,
+    trees,
+    map: async (path, entries) => {
+      const [mine, theirs] = entries;
+      if (path === '.' || !mine || (await mine.type()) !== 'blob') return undefined;
+      const before = theirs ? await theirs.oid() : null;
+      return (await mine.oid()) === before ? undefined : path;
+    },
+  });
+  return (changed as Array<string | undefined>).filter((p): p is string => typeof p === 'string');
+}

@@ -12,11 +12,11 @@ import {
   type Subjects,
   type SubmitJobBody,
 } from '../../proto/index.js';
-import { resetInFlight } from '../../machines/scheduler.js';
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { JobStore } from './job-store.js';
 import { runJob, type JobRunnerDeps, type RunningJob } from './job-runner.js';
+import { reconcileWithRepo } from './reconcile.js';
 
 export interface JobManagerOptions extends Omit<JobRunnerDeps, 'store' | 'publish'> {
   store: JobStore;
@@ -27,6 +27,8 @@ export interface JobManagerOptions extends Omit<JobRunnerDeps, 'store' | 'publis
   jobsDir: string;
   /** Throws a ProtocolError when no job can be planned, e.g. no model configured. */
   assertReady: () => void;
+  /** Drops a job's queued work requests; called before a resume and on cancel. */
+  purgeWork: (jobId: JobId) => Promise<void>;
   /** The ProjectAnalyzer; throws a `bad_request` ProtocolError for an invalid spec. */
   analyze: (prompt: string, spec: string | null) => Promise<Blueprint>;
   newId?: () => JobId;
@@ -96,6 +98,7 @@ export class JobManager {
     const command: CancelCommand = { type: 'cmd.cancel', jobId: id, reason };
     this.#options.bus.publish(this.#options.subjects.cancelJob(id), command);
     running.cancel(reason);
+    await this.#options.purgeWork(id).catch((error: unknown) => this.#options.log.warn('could not purge queued work', { jobId: id, error: String(error) }));
     return running.done;
   }
 
@@ -109,9 +112,18 @@ export class JobManager {
     const resumed: JobId[] = [];
     for (const job of await this.#options.store.list()) {
       if (isTerminalJobStatus(job.status) || this.#running.has(job.id)) continue;
-      const restored: JobRecord = { ...job, tasks: resetInFlight(job.tasks) };
+      // Requests queued by the dead daemon carry attempts that will never be awaited.
+      await this.#options.purgeWork(job.id);
+      const restored = await reconcileWithRepo(job);
       await this.#options.store.save(restored);
-      await this.#options.publish({ type: 'job.resumed', jobId: job.id, at: this.#options.now().toISOString() });
+      const at = this.#options.now().toISOString();
+      await this.#options.publish({ type: 'job.resumed', jobId: job.id, at });
+      for (const task of restored.tasks) {
+        const before = job.tasks.find((t) => t.id === task.id);
+        if (task.status === 'completed' && before?.status !== 'completed' && task.output) {
+          await this.#options.publish({ type: 'task.completed', jobId: job.id, taskId: task.id, at, output: task.output });
+        }
+      }
       this.#options.log.info('resuming job', { jobId: job.id, status: job.status });
       this.#start(restored);
       resumed.push(job.id);

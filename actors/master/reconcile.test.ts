@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JOB_RECORD_VERSION, type JobRecord } from '../../proto/index.js';
+import { makeTask } from '../../machines/task.fixture.js';
+import { commitFiles, initJobRepo } from '../git/repo.js';
+import { reconcileWithRepo } from './reconcile.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('reconcileWithRepo, on a real repository', () => {
+  it('records a task whose in-flight attempt was committed before the crash, and re-queues the rest', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'autodev-reconcile-'));
+    dirs.push(repo);
+    await initJobRepo(repo, [{ path: 'AUTODEV.md', content: 'x' }], 'chore: start');
+    const commit = await commitFiles(
+      repo,
+      [{ path: 'src/a.ts', content: 'export const a = 1;\n' }],
+      't1 (backend): a\n\nwrote a\n\nJob: j1\nTask: t1\nAttempt: 2\nValidation: passed\n',
+    );
+    await commitFiles(repo, [{ path: 'src/b.ts', content: 'x' }], 't2 (backend): b\n\nold\n\nJob: j1\nTask: t2\nAttempt: 1\nValidation: passed\n');
+    const job: JobRecord = {
+      schemaVersion: JOB_RECORD_VERSION,
+      id: 'j1',
+      prompt: 'p',
+      spec: null,
+      blueprint: null,
+      status: 'running',
+      repo,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      tasks: [
+        makeTask('t1', { status: 'running', attempts: 2 }),
+        makeTask('t2', { status: 'running', attempts: 2 }),
+        makeTask('t3', { status: 'retrying', attempts: 1 }),
+      ],
+      error: null,
+    };
+    const restored = await reconcileWithRepo(job);
+    const [t1, t2, t3] = restored.tasks;
+    expect(t1).toMatchObject({ status: 'completed', output: { commit, files: ['src/a.ts'], summary: 'wrote a' } });
+    // t2's commit belongs to an older attempt: the in-flight one never committed.
+    expect(t2?.status).toBe('pending');
+    expect(t3?.status).toBe('pending');
+  });
+});
