@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitMessages } from '../actors/git/repo.js';
-import { DaemonInfo, JobView } from '../proto/index.js';
-import { TINY_CONFIG, TINY_MODEL, tempDir, waitUntil, writeConfig } from './helpers/env.js';
+import { DaemonInfo, JobRecord, JobView } from '../proto/index.js';
+import { REPO_ROOT, TINY_CONFIG, TINY_MODEL, tempDir, waitUntil, writeConfig } from './helpers/env.js';
 import { runCli } from './helpers/cli.js';
 
 const isAlive = (pid: number) => {
@@ -28,28 +28,34 @@ describe('a daemon killed with SIGKILL in the middle of a job', () => {
   });
 
   it('resumes the job after a restart and finishes it with every commit intact', async () => {
-    // First run: answers so long that the task is surely still generating when the daemon dies.
+    // First run: one task at a time, with answers long enough that one is surely in flight when the daemon dies.
     writeConfig(home.path, {
       ...TINY_CONFIG,
-      taskMaxTokens: 400_000,
-      output: { maxFiles: 8, maxLinesPerFile: 400, maxLineChars: 200, maxSummaryChars: 60 },
+      maxParallelTasks: 1,
+      output: { maxFiles: 2, maxLinesPerFile: 40, maxLineChars: 60, maxSummaryChars: 40 },
+      taskMaxTokens: 20_000,
     });
-    const submitted = await runCli(['submit', 'Build a todo API', '--json'], env);
+    const spec = join(REPO_ROOT, 'examples', 'todo-api', 'openapi.yaml');
+    const submitted = await runCli(['submit', 'Build a todo API', '--spec', spec, '--json'], env);
     expect(submitted.code, submitted.stderr).toBe(0);
     const { jobId } = JobView.parse(JSON.parse(submitted.stdout));
     const first = DaemonInfo.parse(JSON.parse(readFileSync(join(home.path, 'daemon.json'), 'utf8')));
     pids.push(first.pid);
+    let beforeCrash: JobView | null = null;
     await waitUntil(async () => {
       const res = await runCli(['status', jobId, '--json'], env);
-      return JobView.parse(JSON.parse(res.stdout)).tasks.some((t) => t.status === 'running');
-    }, 60_000, 'a running task');
+      beforeCrash = JobView.parse(JSON.parse(res.stdout));
+      return beforeCrash.tasks.some((t) => t.status === 'completed') && beforeCrash.tasks.some((t) => t.status === 'running');
+    }, 90_000, 'a completed task and a running one');
     const natsPid = Number(execFileSync('pgrep', ['-f', join(home.path, 'nats', 'nats.conf')]).toString().trim());
     pids.push(natsPid);
 
     process.kill(first.pid, 'SIGKILL');
     await waitUntil(() => !isAlive(first.pid), 5000, 'the daemon to die');
-    const before = JSON.parse(readFileSync(join(home.path, 'jobs', jobId, 'job.json'), 'utf8')) as { status: string };
+    const before = JobRecord.parse(JSON.parse(readFileSync(join(home.path, 'jobs', jobId, 'job.json'), 'utf8')));
     expect(before.status).toBe('running');
+    const doneBefore = before.tasks.filter((t) => t.status === 'completed');
+    expect(doneBefore.length).toBeGreaterThan(0);
 
     // Second run: small answers, so the resumed task finishes.
     writeConfig(home.path, TINY_CONFIG);
@@ -70,19 +76,28 @@ describe('a daemon killed with SIGKILL in the middle of a job', () => {
     const watched = await runCli(['watch', jobId, '--json'], env);
     const view = JobView.parse(JSON.parse(watched.stdout));
     expect(['completed', 'failed']).toContain(view.status);
-    const task = view.tasks[0];
-    expect(task?.attempts).toBeGreaterThanOrEqual(2);
+    // Tasks completed before the crash were not run again: same attempt count, same commit.
+    const after = JobRecord.parse(JSON.parse(readFileSync(join(home.path, 'jobs', jobId, 'job.json'), 'utf8')));
+    for (const done of doneBefore) {
+      const now = after.tasks.find((t) => t.id === done.id);
+      expect(now?.attempts, done.id).toBe(done.attempts);
+      expect(now?.output?.commit, done.id).toBe(done.output?.commit);
+    }
+    expect(beforeCrash).not.toBeNull();
 
     const events = await runCli(['watch', jobId], env);
     expect(events.stdout).toContain('job.resumed');
     expect(events.stdout.indexOf('job.submitted')).toBeLessThan(events.stdout.indexOf('job.resumed'));
 
     const completed = view.tasks.filter((t) => t.status === 'completed').map((t) => t.id).sort();
+    // Every commit that existed before the crash is still in the history.
+    const history = new Set((await commitMessages(view.repo)).map((c) => c.oid));
+    for (const done of doneBefore) expect(history.has(done.output?.commit ?? '')).toBe(true);
     const taskCommits = (await commitMessages(view.repo))
       .map((c) => /^Task: (\S+)$/m.exec(c.message)?.[1])
       .filter((id): id is string => id !== undefined)
       .sort();
-    expect(taskCommits).toEqual(completed);
+    expect(new Set(taskCommits)).toEqual(new Set(completed));
     execFileSync('git', ['fsck', '--strict'], { cwd: view.repo });
   });
 });
