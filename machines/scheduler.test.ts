@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Task, TaskStatus } from '../proto/index.js';
-import { jobOutcome, pickReadyTasks, resetInFlight, retryDelayMs, transitiveDependents } from './scheduler.js';
+import { chainHeights, jobOutcome, pickReadyTasks, resetInFlight, retryDelayMs, transitiveDependents } from './scheduler.js';
 import { makeTask } from './task.fixture.js';
 
 const task = makeTask;
@@ -109,5 +109,19 @@ describe('resetInFlight', () => {
     // The input is not mutated.
     expect(tasks[0]!.status).toBe('running');
     expect(tasks[1]!.assignedWorker).toBe('w2');
+  });
+});
+
+describe('critical path first', () => {
+  it('among equal priorities, starts the task with the longest chain of work behind it', () => {
+    const tasks = [
+      makeTask('t1', { estimatedTime: 5 }),
+      makeTask('t2', { estimatedTime: 1 }),
+      makeTask('t3', { estimatedTime: 10, dependencies: ['t2'] }),
+      makeTask('t4', { estimatedTime: 2 }),
+    ];
+    expect(chainHeights(tasks).get('t2')).toBe(11);
+    expect(pickReadyTasks(tasks, 2).map((t) => t.id)).toEqual(['t2', 't1']);
+    expect(pickReadyTasks(tasks.map((t) => (t.id === 't4' ? { ...t, priority: 9 } : t)), 1).map((t) => t.id)).toEqual(['t4']);
   });
 });

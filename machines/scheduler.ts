@@ -10,18 +10,56 @@ export function isTerminalTask(task: Pick<Task, 'status'>): boolean {
 }
 
 /**
- * Tasks that may start now, best first: pending, every dependency completed,
- * highest priority, then plan order. At most `slots` are returned.
+ * Tasks that may start now, best first: pending, every dependency completed;
+ * highest priority, then the longest estimated chain of work still hanging
+ * off the task (critical path first, which shortens the makespan), then plan
+ * order. At most `slots` are returned.
  */
 export function pickReadyTasks(tasks: readonly Task[], slots: number): Task[] {
   if (slots <= 0) return [];
   const done = new Set(tasks.filter((t) => t.status === 'completed').map((t) => t.id));
-  return tasks
+  const ready = tasks
     .map((task, index) => ({ task, index }))
-    .filter(({ task }) => task.status === 'pending' && task.dependencies.every((d) => done.has(d)))
-    .sort((a, b) => b.task.priority - a.task.priority || a.index - b.index)
+    .filter(({ task }) => task.status === 'pending' && task.dependencies.every((d) => done.has(d)));
+  if (ready.length === 0) return [];
+  // Ranking only matters when there are more ready tasks than free slots.
+  const height = ready.length > slots ? chainHeights(tasks) : new Map<TaskId, number>();
+  return ready
+    .sort(
+      (a, b) =>
+        b.task.priority - a.task.priority ||
+        (height.get(b.task.id) ?? 0) - (height.get(a.task.id) ?? 0) ||
+        a.index - b.index,
+    )
     .slice(0, slots)
     .map(({ task }) => task);
+}
+
+/** For each task, its estimate plus the longest chain of estimates among its dependents. */
+export function chainHeights(tasks: readonly Task[]): Map<TaskId, number> {
+  const dependents = new Map<TaskId, Task[]>();
+  for (const t of tasks) {
+    for (const d of t.dependencies) {
+      const list = dependents.get(d);
+      if (list) list.push(t);
+      else dependents.set(d, [t]);
+    }
+  }
+  const height = new Map<TaskId, number>();
+  const visiting = new Set<TaskId>();
+  const visit = (t: Task): number => {
+    const known = height.get(t.id);
+    if (known !== undefined) return known;
+    if (visiting.has(t.id)) return 0; // a cycle; plans are repaired before they run, so only defensive
+    visiting.add(t.id);
+    const below = Math.max(0, ...(dependents.get(t.id) ?? []).map(visit));
+    visiting.delete(t.id);
+    const h = t.estimatedTime + below;
+    height.set(t.id, h);
+    return h;
+  };
+  for (const t of tasks) visit(t);
+  return height;
 }
 
 export function countRunning(tasks: readonly Task[]): number {

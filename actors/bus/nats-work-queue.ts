@@ -20,6 +20,7 @@ export class NatsWorkQueue implements WorkQueue {
   readonly ackWaitMs: number;
   readonly #js: JetStreamClient;
   readonly #options: NatsWorkQueueOptions;
+  readonly #consumers = new Map<Role, ReturnType<JetStreamClient['consumers']['get']>>();
 
   private constructor(options: NatsWorkQueueOptions) {
     this.#options = options;
@@ -63,7 +64,13 @@ export class NatsWorkQueue implements WorkQueue {
   }
 
   async next(role: Role, waitMs: number): Promise<WorkDelivery | null> {
-    const consumer = await this.#js.consumers.get(this.#options.stream, durableName(role));
+    // Looked up once per role: every lookup is a round trip to the server.
+    let lookup = this.#consumers.get(role);
+    if (!lookup) {
+      lookup = this.#js.consumers.get(this.#options.stream, durableName(role));
+      this.#consumers.set(role, lookup);
+    }
+    const consumer = await lookup;
     const msg = await consumer.next({ expires: Math.max(1000, waitMs) });
     if (!msg) return null;
     let payload: unknown = null;

@@ -1,5 +1,5 @@
 import { fromCallback, type EventObject } from 'xstate';
-import { ProtocolError, toWireError, WorkReply, type Subjects, type WorkRequest } from '../../proto/index.js';
+import { ProtocolError, toWireError, WorkReply, type Subjects, type TaskOutput, type WorkRequest, type WorkResult } from '../../proto/index.js';
 import type { RunTaskInput, TaskFailedEvent, TaskSucceededEvent } from '../../machines/master.machine.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import type { WorkQueue } from '../bus/work-queue.js';
@@ -11,9 +11,12 @@ export interface RunTaskDeps {
   bus: Bus;
   subjects: Subjects;
   queue: WorkQueue;
-  snapshots: SnapshotStore;
+  /** Null sends no repository snapshot (workers that need no context, such as benchmarks). */
+  snapshots: SnapshotStore | null;
   /** How long one attempt may take before it counts as failed. */
   timeoutMs: number;
+  /** Validates and commits a worker's result; the default is the real IntegrationEngine step. */
+  integrate?: (repo: string, request: WorkRequest, result: WorkResult) => Promise<TaskOutput>;
 }
 
 export function workRequest(input: RunTaskInput, snapshot: WorkRequest['snapshot']): WorkRequest {
@@ -59,12 +62,12 @@ function firstReply(sub: BusSubscription, timeoutMs: number, signal: AbortSignal
 
 /** Dispatch: snapshot the repository for the worker, queue the request, wait for its reply. */
 async function dispatch(deps: RunTaskDeps, input: RunTaskInput, signal: AbortSignal): Promise<{ request: WorkRequest; reply: WorkReply }> {
-  const snapshot = await snapshotHead(input.repo);
+  const snapshot = deps.snapshots ? await snapshotHead(input.repo) : null;
   const ref = snapshot ? { name: SnapshotStore.nameFor(input.jobId, snapshot.commit), commit: snapshot.commit } : null;
-  if (snapshot && ref) await deps.snapshots.put(ref.name, snapshot);
+  if (snapshot && ref) await deps.snapshots?.put(ref.name, snapshot);
   const request = workRequest(input, ref);
+  // Subscribing before queueing on the same connection: the server sees the interest before any worker can reply.
   const replies = deps.bus.subscribe(deps.subjects.workReply(input.jobId, input.task.id, input.attempt));
-  await deps.bus.flush();
   const reply = firstReply(replies, deps.timeoutMs, signal);
   await deps.queue.submit(request);
   const parsed = WorkReply.safeParse(await reply);
@@ -87,7 +90,7 @@ export function createRunTaskLogic(deps: RunTaskDeps) {
         worker = reply.worker;
         if (reply.type === 'work.failed') throw ProtocolError.fromWire(reply.error);
         controller.signal.throwIfAborted();
-        return integrateWork(input.repo, request, reply.result);
+        return (deps.integrate ?? integrateWork)(input.repo, request, reply.result);
       })
       .then(
         (output) => {

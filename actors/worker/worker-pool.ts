@@ -141,8 +141,8 @@ export class WorkerPool {
     const keepAlive = setInterval(() => delivery.working(), Math.max(500, this.#options.queue.ackWaitMs / 3));
     try {
       const reply = await this.#perform(actor, request);
+      // Reply and ack share one connection, so the reply is out before the queue forgets the request.
       this.#options.bus.publish(replyTo, reply);
-      await this.#options.bus.flush();
       delivery.ack();
     } finally {
       clearInterval(keepAlive);
