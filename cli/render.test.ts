@@ -27,7 +27,7 @@ const events: JobEvent[] = [
     jobId,
     taskId: 't1',
     at: at(5),
-    output: { commit, files: ['src/api.ts', 'src/db.ts'], summary: 'API', tokens: 300, validation: { passed: true, issues: [] } },
+    output: { commit, files: ['src/api.ts', 'src/db.ts'], summary: 'API', tokens: 300, validation: { passed: true, issues: [] }, conflicts: [] },
   },
   { type: 'task.dispatched', jobId, taskId: 't2', at: at(6), role: 'frontend', attempt: 1 },
   {

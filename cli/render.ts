@@ -92,7 +92,7 @@ export function applyEvent(state: WatchState, event: JobEvent): WatchState {
         attempts: 0,
         description: event.task.description,
         dependencies: event.task.dependencies,
-        note: `fixes ${event.fixOf}`,
+        note: `${event.reason} for ${event.fixOf}`,
       });
       break;
     case 'task.blocked':

@@ -23,12 +23,13 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
   };
 }
 
-const output = (n: number, issues: string[] = []): TaskOutput => ({
+const output = (n: number, issues: string[] = [], conflicts: string[] = []): TaskOutput => ({
   commit: String(n).repeat(40).slice(0, 40),
   files: ['a.ts'],
   summary: 's',
   tokens: 3,
   validation: { passed: issues.length === 0, issues },
+  conflicts,
 });
 
 /** A harness: the plan is given, and the test decides when each dispatched attempt ends. */
@@ -57,11 +58,11 @@ function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParalle
   });
   const notices: MasterNotice[] = [];
   actor.on('*', (n) => notices.push(n));
-  const succeed = (id: string, issues: string[] = []) => {
+  const succeed = (id: string, issues: string[] = [], conflicts: string[] = []) => {
     const entry = running.get(id);
     if (!entry) throw new Error(`${id} is not running`);
     running.delete(id);
-    entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: output(entry.input.attempt, issues) });
+    entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: output(entry.input.attempt, issues, conflicts) });
   };
   const fail = (id: string, message = 'boom', data?: Record<string, unknown>) => {
     const entry = running.get(id);
@@ -255,5 +256,18 @@ describe('master machine', () => {
     expect(h.statuses()).toEqual({ t1: 'completed', t2: 'blocked', 't1-fix1': 'completed', 't1-fix2': 'failed' });
     expect(h.actor.getSnapshot().value).toBe('failed');
     expect(h.actor.getSnapshot().context.job.error).toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('turns a merge conflict into a merge task that gates the dependents', async () => {
+    const h = harness({ plan: [task('t1'), task('t2', { dependencies: ['t1'] })] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1', [], ['src/a.ts']);
+    expect(h.notices.find((n) => n.type === 'task.created')).toMatchObject({ taskId: 't1-merge1', reason: 'merge', fixOf: 't1' });
+    expect(h.running.get('t1-merge1')?.input.task.prompt).toContain('src/a.ts: merge conflict');
+    expect(h.running.has('t2')).toBe(false);
+    h.succeed('t1-merge1');
+    h.succeed('t2');
+    expect(h.actor.getSnapshot().value).toBe('completed');
   });
 });

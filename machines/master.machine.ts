@@ -123,18 +123,30 @@ function failForGood(
   };
 }
 
-/** A task that repairs another's validation failures, carrying the logs in its prompt. */
-function fixTaskFor(task: Task, root: TaskId, n: number, issues: readonly string[]): Task {
+/**
+ * A task that repairs another's work, carrying the problems in its prompt: a
+ * fix task for validation failures, a merge task for files committed with
+ * conflict markers.
+ */
+function followUpTask(task: Task, root: TaskId, n: number, kind: 'fix' | 'merge', problems: readonly string[]): Task {
+  const description =
+    kind === 'merge'
+      ? `Resolve the merge conflicts left by ${task.id}: ${task.description}`
+      : `Fix the validation failures of ${task.id}: ${task.description}`;
+  const instructions =
+    kind === 'merge'
+      ? 'Some files hold both versions between <<<<<<< HEAD, ======= and >>>>>>> markers. Rewrite each such file so it keeps the intent of both versions and has no markers left.'
+      : `The files written for "${task.description}" fail validation. Rewrite the affected files so that these problems are gone, changing nothing else.`;
   return {
     ...task,
-    id: `${root}-fix${n}`,
-    description: `Fix the validation failures of ${task.id}: ${task.description}`.slice(0, 240),
+    id: `${root}-${kind}${n}`,
+    description: description.slice(0, 240),
     dependencies: [task.id],
     priority: Math.min(10, task.priority + 1),
     attempts: 0,
     status: 'pending',
     assignedWorker: null,
-    prompt: `The files written for "${task.description}" fail validation. Rewrite the affected files so that these problems are gone, changing nothing else:\n${issues.map((i) => `- ${i}`).join('\n')}`,
+    prompt: `${instructions}\n${problems.map((p) => `- ${p}`).join('\n')}`,
     output: null,
     lastError: null,
     failureSignatures: [],
@@ -194,26 +206,28 @@ export const masterMachine = setup({
       if (!task) return;
       const jobId = context.job.id;
       const tracked = { output: event.output, assignedWorker: event.worker, tokensUsed: task.tokensUsed + event.output.tokens };
-      const { validation } = event.output;
-      if (validation.passed) {
+      const { validation, conflicts } = event.output;
+      if (validation.passed && conflicts.length === 0) {
         enqueue.assign({ job: patchTask(context.job, task.id, { ...tracked, status: 'completed', lastError: null }) });
         enqueue.emit({ type: 'task.completed', jobId, taskId: task.id, output: event.output });
         return;
       }
       const root = task.fixOf ?? task.id;
-      const fixes = context.job.tasks.filter((t) => t.fixOf === root).length;
+      const followUps = context.job.tasks.filter((t) => t.fixOf === root).length;
+      const problems = [...conflicts.map((p) => `${p}: merge conflict with another task's change`), ...validation.issues];
       const error: WireError = {
         code: 'validation_failed',
-        message: `${task.id} failed validation: ${validation.issues.slice(0, 5).join('; ')}`,
-        data: { taskId: task.id, issues: validation.issues },
+        message: `${task.id} failed validation: ${problems.slice(0, 5).join('; ')}`,
+        data: { taskId: task.id, issues: problems },
       };
-      if (fixes >= context.maxFixTasks) {
+      if (followUps >= context.maxFixTasks) {
         const job = failForGood(patchTask(context.job, task.id, tracked), task, error, enqueue.emit, event.attempt);
         enqueue.assign({ job });
         return;
       }
-      // The work is committed; a fix task repairs it, and whatever depended on it waits for the fix.
-      const fix = fixTaskFor(task, root, fixes + 1, validation.issues);
+      // The work is committed; a follow-up task repairs it, and whatever depended on it waits for that.
+      const kind = conflicts.length > 0 ? 'merge' : 'fix';
+      const fix = followUpTask(task, root, followUps + 1, kind, problems);
       const tasks = patchTask(context.job, task.id, { ...tracked, status: 'completed', lastError: error }).tasks.map((t) =>
         t.dependencies.includes(task.id) && t.status === 'pending' ? { ...t, dependencies: [...t.dependencies, fix.id] } : t,
       );
@@ -223,7 +237,7 @@ export const masterMachine = setup({
         type: 'task.created',
         jobId,
         taskId: fix.id,
-        reason: 'fix',
+        reason: kind,
         fixOf: task.id,
         task: { id: fix.id, type: fix.type, description: fix.description, dependencies: fix.dependencies, priority: fix.priority },
       });

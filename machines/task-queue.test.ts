@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TaskQueue } from './task-queue.js';
 import { makeTask } from './task.fixture.js';
 
-const output = { commit: 'a'.repeat(40), files: ['x'], summary: 's', tokens: 1, validation: { passed: true, issues: [] } };
+const output = { commit: 'a'.repeat(40), files: ['x'], summary: 's', tokens: 1, validation: { passed: true, issues: [] }, conflicts: [] };
 
 describe('TaskQueue', () => {
   it('gives the next ready task by priority and moves on as tasks complete', () => {

@@ -47,12 +47,12 @@ export const TaskFailed = z.object({
   error: WireError,
   retryInMs: z.number().int().nonnegative().nullable(),
 });
-/** A task added while the job runs: a fix task for a validation failure. */
+/** A task added while the job runs: a fix task for a validation failure, or a merge task for a conflict. */
 export const TaskCreated = z.object({
   type: z.literal('task.created'),
   ...taskBase,
   task: TaskSummary,
-  reason: z.literal('fix'),
+  reason: z.enum(['fix', 'merge']),
   fixOf: TaskId,
 });
 export const TaskBlocked = z.object({ type: z.literal('task.blocked'), ...taskBase, blockedBy: TaskId });

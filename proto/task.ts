@@ -28,6 +28,8 @@ export const TaskOutput = z.object({
   summary: z.string(),
   tokens: z.number().int().nonnegative(),
   validation: ValidationReport,
+  /** Files another task changed since this one's snapshot; committed with conflict markers. */
+  conflicts: z.array(z.string()),
 });
 export type TaskOutput = z.infer<typeof TaskOutput>;
 

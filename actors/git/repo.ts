@@ -95,3 +95,14 @@ export async function changedFiles(dir: string, oid: string): Promise<string[]> 
   });
   return (changed as Array<string | undefined>).filter((p): p is string => typeof p === 'string');
 }
+
+/** A file's text at a commit, or null when the commit does not have it. */
+export async function readFileAt(dir: string, commit: string | null, path: string): Promise<string | null> {
+  if (!commit) return null;
+  try {
+    const { blob } = await git.readBlob({ fs, dir, oid: commit, filepath: path });
+    return Buffer.from(blob).toString('utf8');
+  } catch {
+    return null;
+  }
+}

@@ -2,6 +2,7 @@ import { ProtocolError, type TaskOutput, type WorkRequest, type WorkResult } fro
 import { commitFiles, findCommitWithTrailers } from '../git/repo.js';
 import { assertSafeRelativePath } from '../worker/safe-path.js';
 import { checkSyntax } from '../validation/syntax-check.js';
+import { mergeOntoHead } from './merge.js';
 
 /** The trailers let tools, tests and crash recovery map commits back to tasks. */
 export function commitMessage(request: WorkRequest, summary: string, validation: TaskOutput['validation']): string {
@@ -22,6 +23,17 @@ export async function integrateWork(repo: string, request: WorkRequest, result: 
   }
   const validation = checkSyntax(result.files);
   const existing = await findCommitWithTrailers(repo, { Task: request.taskId, Attempt: String(request.attempt) });
-  const commit = existing ?? (await commitFiles(repo, result.files, commitMessage(request, result.summary, validation)));
-  return { commit, files: result.files.map((f) => f.path), summary: result.summary, tokens: result.tokens, validation };
+  if (existing) {
+    return { commit: existing, files: result.files.map((f) => f.path), summary: result.summary, tokens: result.tokens, validation, conflicts: [] };
+  }
+  const merged = await mergeOntoHead(repo, request.snapshot?.commit ?? null, result.files, request.taskId);
+  const commit = await commitFiles(repo, merged.files, commitMessage(request, result.summary, validation));
+  return {
+    commit,
+    files: result.files.map((f) => f.path),
+    summary: result.summary,
+    tokens: result.tokens,
+    validation,
+    conflicts: merged.conflicts,
+  };
 }

@@ -30,6 +30,7 @@ export async function reconcileWithRepo(job: JobRecord): Promise<JobRecord> {
         summary,
         tokens: 0,
         validation: { passed: true, issues: [] },
+        conflicts: [],
       },
     });
   }

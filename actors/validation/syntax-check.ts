@@ -1,6 +1,7 @@
 import ts from 'typescript';
 import YAML from 'yaml';
 import type { GeneratedFile, ValidationReport } from '../../proto/index.js';
+import { hasConflictMarkers } from '../master/merge.js';
 
 const SCRIPT_EXTENSIONS = new Set(['ts', 'mts', 'cts', 'tsx', 'js', 'mjs', 'cjs', 'jsx']);
 
@@ -48,6 +49,7 @@ function yamlIssues(file: GeneratedFile): string[] {
 export function checkSyntax(files: readonly GeneratedFile[]): ValidationReport {
   const issues: string[] = [];
   for (const file of files) {
+    if (hasConflictMarkers(file.content)) issues.push(`${file.path}: unresolved merge conflict markers`);
     const ext = extension(file.path);
     if (SCRIPT_EXTENSIONS.has(ext)) issues.push(...scriptIssues(file));
     else if (ext === 'json') issues.push(...jsonIssues(file));

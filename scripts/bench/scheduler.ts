@@ -97,7 +97,7 @@ async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[]
         bus, subjects, queue, snapshots: null, timeoutMs: 600_000,
         integrate: async (_repo, _request, result) => ({
           commit: '0'.repeat(40), files: result.files.map((f) => f.path), summary: result.summary, tokens: 0,
-          validation: { passed: true, issues: [] },
+          validation: { passed: true, issues: [] }, conflicts: [],
         }),
       }),
     },
