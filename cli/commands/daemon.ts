@@ -52,6 +52,8 @@ ${COMMON_HELP}`,
       ctx.out(`nats: ${health.natsUrl}`);
       ctx.out(`model: ${health.model ?? '(none configured)'}`);
       ctx.out(`active jobs: ${health.jobs.active}`);
+      const alive = health.workers.filter((w) => w.alive);
+      ctx.out(`workers: ${alive.length} alive (${alive.filter((w) => w.busy > 0).length} busy) in ${new Set(alive.map((w) => w.process)).size} process(es)`);
     }
     return EXIT.ok;
   },
