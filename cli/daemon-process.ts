@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readDaemonFile } from '../daemon/daemon-file.js';
+import { isProcessAlive, readDaemonFile } from '../daemon/daemon-file.js';
 import { connectToDaemon, type Connection } from './client.js';
 import { CliError } from './errors.js';
 
@@ -75,13 +75,7 @@ export async function stopDaemon(home: string, timeoutMs = 20_000): Promise<numb
   }
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    let alive = true;
-    try {
-      process.kill(info.pid, 0);
-    } catch {
-      alive = false;
-    }
-    if (!alive) return info.pid;
+    if (!isProcessAlive(info.pid)) return info.pid;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new CliError('failed', `the daemon (pid ${info.pid}) did not stop within ${timeoutMs} ms`);

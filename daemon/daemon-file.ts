@@ -25,3 +25,13 @@ export async function readDaemonFile(home: string): Promise<DaemonInfo | null> {
     return null;
   }
 }
+
+/** Signal 0 checks that a process exists without touching it. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

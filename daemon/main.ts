@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../actors/log/logger.js';
 import { ConfigError, loadConfig, resolveHome } from './config.js';
-import { readDaemonFile } from './daemon-file.js';
+import { isProcessAlive, readDaemonFile } from './daemon-file.js';
 import { startDaemon, VERSION } from './daemon.js';
 import { workerMain } from './worker-main.js';
 
@@ -20,15 +20,6 @@ Options:
 
 It writes daemon.json (pid, apiUrl, natsUrl, tokenFile) in the home folder and
 removes it on a clean stop. SIGTERM or SIGINT stop it and everything it started.`;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The composition root's entry: the only code that reads argv, the environment and signals. */
 export async function main(argv: string[]): Promise<number> {
@@ -64,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ level: process.env.AUTODEV_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
 
   const existing = await readDaemonFile(home);
-  if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
+  if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
     process.stderr.write(`autodevd: already running for ${home} (pid ${existing.pid}, ${existing.apiUrl})\n`);
     return 1;
   }

@@ -3,19 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitMessages } from '../actors/git/repo.js';
+import { isProcessAlive } from '../daemon/daemon-file.js';
 import { COMMANDS } from '../cli/main.js';
 import { DaemonInfo, JobEvent, JobView } from '../proto/index.js';
 import { REPO_ROOT, TINY_CONFIG, TINY_MODEL, tempDir, waitUntil, writeConfig } from './helpers/env.js';
 import { collectLines, runCli } from './helpers/cli.js';
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('autodev CLI end to end, as a user runs it', () => {
   const home = tempDir('cli');
@@ -25,7 +17,7 @@ describe('autodev CLI end to end, as a user runs it', () => {
   beforeAll(() => writeConfig(home.path, TINY_CONFIG));
   afterAll(async () => {
     await runCli(['daemon', 'stop'], env);
-    if (info && isAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
+    if (info && isProcessAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
     home.cleanup();
   });
 
@@ -51,7 +43,7 @@ describe('autodev CLI end to end, as a user runs it', () => {
     const started = await runCli(['daemon', 'start', '--json'], env);
     expect(started.code, started.stderr).toBe(0);
     info = DaemonInfo.parse(JSON.parse(readFileSync(join(home.path, 'daemon.json'), 'utf8')));
-    expect(isAlive(info.pid)).toBe(true);
+    expect(isProcessAlive(info.pid)).toBe(true);
 
     const subscriber = spawn(
       process.execPath,
@@ -106,12 +98,12 @@ describe('autodev CLI end to end, as a user runs it', () => {
   it('stops the daemon and everything it started', async () => {
     expect(info).not.toBeNull();
     const natsPid = Number(execFileSync('pgrep', ['-f', join(home.path, 'nats', 'nats.conf')]).toString().trim());
-    expect(isAlive(natsPid)).toBe(true);
+    expect(isProcessAlive(natsPid)).toBe(true);
     const res = await runCli(['daemon', 'stop', '--json'], env);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual({ running: false, stoppedPid: info?.pid });
     expect(existsSync(join(home.path, 'daemon.json'))).toBe(false);
-    await waitUntil(() => !isAlive(natsPid), 5000, 'nats-server to exit');
+    await waitUntil(() => !isProcessAlive(natsPid), 5000, 'nats-server to exit');
     expect((await runCli(['daemon', 'status'], env)).code).toBe(3);
   });
 });

@@ -3,18 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitMessages } from '../actors/git/repo.js';
+import { isProcessAlive } from '../daemon/daemon-file.js';
 import { DaemonInfo, JobRecord, JobView } from '../proto/index.js';
 import { REPO_ROOT, TINY_CONFIG, TINY_MODEL, tempDir, waitUntil, writeConfig } from './helpers/env.js';
 import { runCli } from './helpers/cli.js';
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a daemon killed with SIGKILL in the middle of a job', () => {
   const home = tempDir('crash');
@@ -23,7 +15,7 @@ describe('a daemon killed with SIGKILL in the middle of a job', () => {
 
   afterAll(async () => {
     await runCli(['daemon', 'stop'], env);
-    for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
     home.cleanup();
   });
 
@@ -51,7 +43,7 @@ describe('a daemon killed with SIGKILL in the middle of a job', () => {
     pids.push(natsPid);
 
     process.kill(first.pid, 'SIGKILL');
-    await waitUntil(() => !isAlive(first.pid), 5000, 'the daemon to die');
+    await waitUntil(() => !isProcessAlive(first.pid), 5000, 'the daemon to die');
     const before = JobRecord.parse(JSON.parse(readFileSync(join(home.path, 'jobs', jobId, 'job.json'), 'utf8')));
     expect(before.status).toBe('running');
     const doneBefore = before.tasks.filter((t) => t.status === 'completed');

@@ -31,6 +31,8 @@ export interface WorkerPoolOptions {
 
 type WorkerActor = Actor<typeof workerMachine>;
 
+const AVOID_NAK_MS = 200;
+
 /**
  * Worker actors for a set of roles, in the daemon or in a separate
  * `autodevd worker` process. Each actor pulls its next request from the
@@ -133,9 +135,11 @@ export class WorkerPool {
       delivery.ack();
       return;
     }
-    // A retry goes to another worker when one takes it within the delay; otherwise it comes back here.
+    // A retry goes to another worker: give it back and stay out of the queue until it has been
+    // redelivered, so an idle peer gets it. With no peer it comes back here and is taken.
     if (request.avoidWorker === id && delivery.deliveryCount <= 1) {
-      delivery.nak(250);
+      delivery.nak(AVOID_NAK_MS);
+      await new Promise((r) => setTimeout(r, AVOID_NAK_MS * 2));
       return;
     }
     const keepAlive = setInterval(() => delivery.working(), Math.max(500, this.#options.queue.ackWaitMs / 3));

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
+import { NatsWorkQueue } from '../actors/bus/nats-work-queue.js';
+import { silentLogger } from '../actors/log/logger.js';
+import { WorkerPool } from '../actors/worker/worker-pool.js';
+import { WorkerRegistry } from '../actors/master/worker-registry.js';
+import { WorkReply, createSubjects, eventStreamName, workStreamName, type WorkRequest } from '../proto/index.js';
+import { startTestNats, type TestNats } from './helpers/nats.js';
+import { waitUntil } from './helpers/env.js';
+
+const subjects = createSubjects('pooltest');
+
+function request(taskId: string, avoidWorker: string | null): WorkRequest {
+  return {
+    type: 'work.request', jobId: 'j1', taskId, attempt: 2, role: 'backend', repo: '/r', jobPrompt: 'p', description: 'd',
+    prompt: 'p', validationRules: ['r'], previousError: avoidWorker ? 'task_failed: boom' : null, avoidWorker, snapshot: null,
+  };
+}
+
+describe('WorkerPool on a real work queue', () => {
+  let nats: TestNats;
+  let bus: NatsBus;
+  let queue: NatsWorkQueue;
+  const pools: WorkerPool[] = [];
+  const handledBy = new Map<string, string>();
+
+  beforeAll(async () => {
+    nats = await startTestNats();
+    const nc = await nats.connect();
+    await ensureEventStream(nc, { name: eventStreamName('pooltest'), subjects: [subjects.allJobEvents], maxAgeMs: 60_000 });
+    bus = new NatsBus({ connection: nc, stream: eventStreamName('pooltest') });
+    queue = await NatsWorkQueue.open({ connection: nc, subjects, stream: workStreamName('pooltest'), roles: ['backend'], ackWaitMs: 5000, maxDeliveries: 5 });
+  });
+  afterAll(async () => {
+    for (const pool of pools) pool.stop();
+    await nats?.stop();
+  });
+
+  const startPool = (name: string) => {
+    const pool = new WorkerPool({
+      bus, subjects, queue, roles: ['backend'], workersPerRole: 1, log: silentLogger, name, heartbeatMs: 200,
+      perform: async (workerId, req) => {
+        handledBy.set(req.taskId, workerId);
+        return { summary: 'ok', files: [{ path: 'a.ts', content: 'x' }], tokens: 1 };
+      },
+    });
+    pool.start();
+    pools.push(pool);
+    return pool;
+  };
+
+  async function dispatch(req: WorkRequest): Promise<WorkReply> {
+    const replies = bus.subscribe(subjects.workReply(req.jobId, req.taskId, req.attempt));
+    await queue.submit(req);
+    for await (const msg of replies) {
+      replies.unsubscribe();
+      return WorkReply.parse(msg.payload);
+    }
+    throw new Error('no reply');
+  }
+
+  it('sends a retry to another worker than the one that failed it, or back to it when it is alone', async () => {
+    startPool('alpha');
+    const alone = await dispatch(request('t1', 'alpha-backend-1'));
+    expect(alone).toMatchObject({ type: 'work.succeeded', worker: 'alpha-backend-1' });
+
+    startPool('beta');
+    const registry = new WorkerRegistry({ heartbeatMs: 200 });
+    registry.start(bus, subjects.heartbeat);
+    await waitUntil(() => registry.list().filter((w) => w.alive).length === 2, 5000, 'both workers to beat');
+    for (let i = 0; i < 3; i++) {
+      const reply = await dispatch(request(`r${i}`, 'alpha-backend-1'));
+      expect(reply.worker).toBe('beta-backend-1');
+    }
+    registry.stop();
+  });
+});
