@@ -111,7 +111,8 @@ async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[]
   jobStart = performance.now();
   const running = runJob(
     {
-      machine, store, maxParallel: workers, now: () => new Date(), log: silentLogger,
+      // Two more in flight than workers: a worker that finishes finds its next task already queued.
+      machine, store, maxParallel: workers + 2, now: () => new Date(), log: silentLogger,
       publish: (event: JobEvent) => bus.publishDurable(subjectForEvent(subjects, event), event),
     },
     job,
