@@ -1,0 +1,67 @@
+import type { Blueprint, JobEvent, JobRecord, Task, TaskId, TaskOutput, WireError } from '../proto/index.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A job event before the runner stamps its time: the machine has no clock of its own. */
+export type MasterNotice = DistributiveOmit<JobEvent, 'at'>;
+
+export interface JobBudgets {
+  /** Tokens the whole job may generate, over every attempt of every task. */
+  maxTokens: number | null;
+  /** Wall time left for the job, measured by the runner from its creation. */
+  remainingMs: number | null;
+}
+
+export interface MasterInput {
+  job: JobRecord;
+  maxParallel: number;
+  retryBaseMs?: number;
+  budgets?: JobBudgets;
+  /** Fix tasks one task may spawn before its validation failure fails the job. */
+  maxFixTasks?: number;
+}
+
+export interface MasterContext {
+  job: JobRecord;
+  maxParallel: number;
+  retryBaseMs: number;
+  budgets: JobBudgets;
+  maxFixTasks: number;
+}
+
+export interface PlanJobInput {
+  jobId: string;
+  prompt: string;
+  spec: string | null;
+  blueprint: Blueprint | null;
+  repo: string;
+}
+
+export interface RunTaskInput {
+  jobId: string;
+  jobPrompt: string;
+  repo: string;
+  task: Task;
+  attempt: number;
+}
+
+export type TaskSucceededEvent = {
+  type: 'TASK_SUCCEEDED';
+  taskId: TaskId;
+  attempt: number;
+  worker: string;
+  output: TaskOutput;
+};
+export type TaskFailedEvent = {
+  type: 'TASK_FAILED';
+  taskId: TaskId;
+  attempt: number;
+  worker: string | null;
+  error: WireError;
+};
+export type MasterEvent =
+  | TaskSucceededEvent
+  | TaskFailedEvent
+  | { type: 'RETRY_DUE'; taskId: TaskId }
+  | { type: 'DEADLINE' }
+  | { type: 'CANCEL'; reason: string };
