@@ -22,6 +22,4 @@ export interface Bus {
   subscribe(subject: string): BusSubscription;
   /** Every stored message on `subject` from the start, then live ones, until `signal` aborts. */
   replay(subject: string, signal: AbortSignal): AsyncIterable<BusMessage>;
-  /** Waits until everything published so far has reached the server. */
-  flush(): Promise<void>;
 }

@@ -98,10 +98,6 @@ export class NatsBus implements Bus {
       stop();
     }
   }
-
-  async flush(): Promise<void> {
-    await this.#nc.flush();
-  }
 }
 
 /** A message that is not JSON is dropped here; schema checks happen in the receiver. */

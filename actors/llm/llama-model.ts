@@ -14,7 +14,7 @@ import {
 } from 'node-llama-cpp';
 import { ProtocolError } from '../../proto/index.js';
 import type { GenerationRequest, GenerationResult, LanguageModel } from './language-model.js';
-import { ResourcePool } from './sequence-pool.js';
+import { ResourcePool } from './resource-pool.js';
 
 export type GpuSetting = 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
 

@@ -102,11 +102,6 @@ export class JobManager {
     return running.done;
   }
 
-  /** Waits for a job started by this manager to finish; null when it is not running here. */
-  whenDone(id: JobId): Promise<JobRecord> | null {
-    return this.#running.get(id)?.done ?? null;
-  }
-
   /** Restarts every job a previous daemon left unfinished. */
   async resumeUnfinished(): Promise<JobId[]> {
     const resumed: JobId[] = [];
