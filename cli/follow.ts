@@ -2,7 +2,7 @@ import { JobView, isTerminalJobStatus, type JobEvent } from '../proto/index.js';
 import { call, jsonOrThrow, type Connection } from './client.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './errors.js';
-import { applyEvent, initialWatchState, renderTree, type WatchState } from './render.js';
+import { applyEvent, initialWatchState, printable, renderTree, type WatchState } from './render.js';
 import { readJobEvents } from './sse.js';
 
 export async function fetchJob(connection: Connection, jobId: string): Promise<JobView> {
@@ -18,7 +18,7 @@ function describeEvent(event: JobEvent): string {
       : event.type === 'task.progress'
         ? `: ${event.phase}, ${event.tokens} tokens`
         : '';
-  return `${event.at} ${subject}${event.type}${detail}`;
+  return printable(`${event.at} ${subject}${event.type}${detail}`);
 }
 
 /** Redraws the task tree in place on a terminal; prints one line per event otherwise. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobEvent, type JobView } from '../proto/index.js';
-import { applyEvent, initialWatchState, renderJobView, renderTree, type WatchState } from './render.js';
+import { applyEvent, initialWatchState, printable, renderJobView, renderTree, type WatchState } from './render.js';
 
 const jobId = 'jabc123';
 const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
@@ -168,5 +168,11 @@ describe('renderJobView', () => {
       '  ✘ t2 [frontend] failed (attempts: 2)',
       'error: task_failed: task t2 failed',
     ]);
+  });
+});
+
+describe('printable', () => {
+  it('neutralises control characters that model output could use to drive the terminal', () => {
+    expect(printable('ok\u001b[2J\u0007done\nnext')).toBe('ok [2J done next');
   });
 });

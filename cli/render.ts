@@ -10,6 +10,15 @@ const ICON: Record<string, string> = {
   cancelled: '■',
 };
 
+/**
+ * Model output reaches the terminal through task descriptions and errors;
+ * control characters are replaced so it cannot move the cursor or recolour
+ * the screen.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
 export interface TaskLine {
   id: string;
   type: string;
@@ -119,12 +128,12 @@ export function renderTree(state: WatchState): string[] {
     const branch = last ? '└─ ' : '├─ ';
     const attempt = task.attempts > 1 ? ` (attempt ${task.attempts})` : '';
     const note = task.note ? `  ${task.note}` : '';
-    lines.push(`${prefix}${branch}${ICON[task.status] ?? '?'} ${task.id} [${task.type}] ${task.description.slice(0, 50)}${attempt}${note}`);
+    lines.push(`${prefix}${branch}${ICON[task.status] ?? '?'} ${task.id} [${task.type}] ${printable(task.description.slice(0, 50))}${attempt}${printable(note)}`);
     const kids = children.get(task.id) ?? [];
     kids.forEach((kid, i) => walk(kid, prefix + (last ? '   ' : '│  '), i === kids.length - 1));
   };
   roots.forEach((task, i) => walk(task, '', i === roots.length - 1));
-  if (state.error) lines.push(`error: ${state.error}`);
+  if (state.error) lines.push(`error: ${printable(state.error)}`);
   return lines;
 }
 
@@ -133,6 +142,6 @@ export function renderJobView(view: JobView): string[] {
   for (const task of view.tasks) {
     lines.push(`  ${ICON[task.status] ?? '?'} ${task.id} [${task.type}] ${task.status} (attempts: ${task.attempts})`);
   }
-  if (view.error) lines.push(`error: ${view.error.code}: ${view.error.message}`);
+  if (view.error) lines.push(`error: ${view.error.code}: ${printable(view.error.message)}`);
   return lines;
 }
