@@ -23,6 +23,8 @@ export interface MasterInput {
 
 export interface MasterContext {
   job: JobRecord;
+  /** Derived from the task graph; recomputed whenever tasks are added, never persisted. */
+  heights: Record<TaskId, number>;
   maxParallel: number;
   retryBaseMs: number;
   budgets: JobBudgets;

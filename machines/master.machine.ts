@@ -2,7 +2,7 @@ import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObj
 import { toWireError, type JobRecord, type Task, type WireError } from '../proto/index.js';
 import { failForGood, failureSignature, findTask, followUpTask, jobTokens, patchTask, tokensOf } from './job-updates.js';
 import type { MasterContext, MasterEvent, MasterInput, MasterNotice, PlanJobInput, RunTaskInput } from './master-types.js';
-import { countRunning, jobOutcome, retryDelayMs } from './scheduler.js';
+import { chainHeights, countRunning, jobOutcome, retryDelayMs } from './scheduler.js';
 import { TaskQueue } from './task-queue.js';
 
 export type * from './master-types.js';
@@ -11,6 +11,8 @@ export { failureSignature } from './job-updates.js';
 const notProvided = (name: string) => () => {
   throw new Error(`master machine: actor "${name}" must be provided by the composition root`);
 };
+
+const heightsOf = (tasks: readonly Task[]) => Object.fromEntries(chainHeights(tasks));
 
 const childId = (taskId: string, attempt: number) => `task:${taskId}:${attempt}`;
 
@@ -43,7 +45,7 @@ export const masterMachine = setup({
     dispatchReady: enqueueActions(({ context, enqueue }) => {
       const slots = context.maxParallel - countRunning(context.job.tasks);
       let job = context.job;
-      for (const task of new TaskQueue(job.tasks).getReadyTasks(slots)) {
+      for (const task of new TaskQueue(job.tasks, context.heights).getReadyTasks(slots)) {
         const attempt = task.attempts + 1;
         job = patchTask(job, task.id, { status: 'running', attempts: attempt });
         enqueue.spawnChild('runTask', {
@@ -86,7 +88,7 @@ export const masterMachine = setup({
       const tasks = patchTask(context.job, task.id, { ...tracked, status: 'completed', lastError: error }).tasks.map((t) =>
         t.dependencies.includes(task.id) && t.status === 'pending' ? { ...t, dependencies: [...t.dependencies, fix.id] } : t,
       );
-      enqueue.assign({ job: { ...context.job, tasks: [...tasks, fix] } });
+      enqueue.assign({ job: { ...context.job, tasks: [...tasks, fix] }, heights: heightsOf([...tasks, fix]) });
       enqueue.emit({ type: 'task.completed', jobId, taskId: task.id, output: event.output });
       enqueue.emit({
         type: 'task.created',
@@ -141,6 +143,7 @@ export const masterMachine = setup({
   id: 'master',
   context: ({ input }) => ({
     job: input.job,
+    heights: heightsOf(input.job.tasks),
     maxParallel: Math.max(1, input.maxParallel),
     retryBaseMs: input.retryBaseMs ?? 1000,
     maxFixTasks: input.maxFixTasks ?? 2,
@@ -187,7 +190,7 @@ export const masterMachine = setup({
           target: 'running',
           actions: enqueueActions(({ context, event, enqueue }) => {
             const tasks = event.output;
-            enqueue.assign({ job: { ...context.job, status: 'running', tasks } });
+            enqueue.assign({ job: { ...context.job, status: 'running', tasks }, heights: heightsOf(tasks) });
             enqueue.emit({
               type: 'job.planned',
               jobId: context.job.id,

@@ -15,7 +15,7 @@ export function isTerminalTask(task: Pick<Task, 'status'>): boolean {
  * off the task (critical path first, which shortens the makespan), then plan
  * order. At most `slots` are returned.
  */
-export function pickReadyTasks(tasks: readonly Task[], slots: number): Task[] {
+export function pickReadyTasks(tasks: readonly Task[], slots: number, heights?: Readonly<Record<TaskId, number>>): Task[] {
   if (slots <= 0) return [];
   const done = new Set(tasks.filter((t) => t.status === 'completed').map((t) => t.id));
   const ready = tasks
@@ -23,12 +23,12 @@ export function pickReadyTasks(tasks: readonly Task[], slots: number): Task[] {
     .filter(({ task }) => task.status === 'pending' && task.dependencies.every((d) => done.has(d)));
   if (ready.length === 0) return [];
   // Ranking only matters when there are more ready tasks than free slots.
-  const height = ready.length > slots ? chainHeights(tasks) : new Map<TaskId, number>();
+  const height = ready.length <= slots ? {} : (heights ?? Object.fromEntries(chainHeights(tasks)));
   return ready
     .sort(
       (a, b) =>
         b.task.priority - a.task.priority ||
-        (height.get(b.task.id) ?? 0) - (height.get(a.task.id) ?? 0) ||
+        (height[b.task.id] ?? 0) - (height[a.task.id] ?? 0) ||
         a.index - b.index,
     )
     .slice(0, slots)

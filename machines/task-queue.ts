@@ -8,9 +8,12 @@ import { pickReadyTasks } from './scheduler.js';
  */
 export class TaskQueue {
   readonly tasks: readonly Task[];
+  /** Critical-path heights, when the caller keeps them: they change only when tasks are added. */
+  readonly #heights: Readonly<Record<TaskId, number>> | undefined;
 
-  constructor(tasks: readonly Task[] = []) {
+  constructor(tasks: readonly Task[] = [], heights?: Readonly<Record<TaskId, number>>) {
     this.tasks = tasks;
+    this.#heights = heights;
   }
 
   /** Adds a task whose dependencies already exist; refuses duplicates and cycles. */
@@ -25,7 +28,7 @@ export class TaskQueue {
 
   /** Pending tasks whose dependencies are all completed, best first. */
   getReadyTasks(limit = Number.POSITIVE_INFINITY): Task[] {
-    return pickReadyTasks(this.tasks, limit);
+    return pickReadyTasks(this.tasks, limit, this.#heights);
   }
 
   getNextTask(): Task | undefined {
