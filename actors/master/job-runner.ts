@@ -28,7 +28,9 @@ export interface RunningJob {
 /**
  * Runs one Master actor. After every transition the job record is saved and
  * only then are that transition's events published, so a subscriber never
- * sees a state the daemon could lose in a crash.
+ * sees a state the daemon could lose in a crash. Transitions that arrive
+ * during a save are coalesced into the next one: a large job does not pay
+ * one fsync per event.
  */
 export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
   // The wall-time budget counts from submission, so a resumed job keeps what it had left.
@@ -44,27 +46,39 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const log = deps.log.child({ jobId: job.id });
-  let pending: MasterNotice[] = [];
-  let chain: Promise<void> = Promise.resolve();
+  let notices: MasterNotice[] = [];
+  // Transitions not yet written: while one save runs, later ones pile up here and are
+  // written together, latest record once, then all their events in order.
+  let backlog: { record: JobRecord; events: JobEvent[]; finished: boolean } | null = null;
+  let flushing = false;
   let resolveDone: (job: JobRecord) => void = () => {};
   const done = new Promise<JobRecord>((resolve) => (resolveDone = resolve));
 
-  actor.on('*', (notice) => pending.push(notice));
+  const flush = async () => {
+    flushing = true;
+    while (backlog) {
+      const { record, events, finished } = backlog;
+      backlog = null;
+      try {
+        await deps.store.save(record);
+        for (const event of events) await deps.publish(event);
+      } catch (error) {
+        log.error('could not persist or publish a job transition', { error: String(error) });
+      }
+      if (finished) resolveDone(record);
+    }
+    flushing = false;
+  };
+
+  actor.on('*', (notice) => notices.push(notice));
   actor.subscribe({
     next: (snapshot) => {
       const at = deps.now().toISOString();
       const record: JobRecord = { ...snapshot.context.job, updatedAt: at };
-      const events = pending.map((notice) => ({ ...notice, at }) as JobEvent);
-      pending = [];
-      chain = chain.then(async () => {
-        try {
-          await deps.store.save(record);
-          for (const event of events) await deps.publish(event);
-        } catch (error) {
-          log.error('could not persist or publish a job transition', { error: String(error) });
-        }
-        if (snapshot.status === 'done') resolveDone(record);
-      });
+      const events = notices.map((notice) => ({ ...notice, at }) as JobEvent);
+      notices = [];
+      backlog = { record, events: [...(backlog?.events ?? []), ...events], finished: snapshot.status === 'done' };
+      if (!flushing) void flush();
     },
     error: (error) => log.error('master actor crashed', { error: String(error) }),
   });

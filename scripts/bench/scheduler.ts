@@ -4,9 +4,9 @@
  * of known length. Run by hand: `node dist/scripts/bench/scheduler.js`.
  * The last line is JSON.
  *
- * The job store is in memory: this measures scheduling and transport, not
- * the fsync of each job record (which the daemon does, and which dominates
- * at 1000 tasks; see the closing notes of the session that wrote this).
+ * The job store is the daemon's own FileJobStore (atomic write and fsync),
+ * whose saves coalesce while one is in flight. Estimates equal the simulated
+ * durations, and the Master keeps two tasks queued ahead of the workers.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ import { NatsBus, ensureEventStream } from '../../actors/bus/nats-bus.js';
 import { NatsWorkQueue } from '../../actors/bus/nats-work-queue.js';
 import { silentLogger } from '../../actors/log/logger.js';
 import { runJob } from '../../actors/master/job-runner.js';
-import type { JobStore } from '../../actors/master/job-store.js';
+import { FileJobStore } from '../../daemon/file-job-store.js';
 import { createRunTaskLogic } from '../../actors/master/run-task.js';
 import { WorkerPool } from '../../actors/worker/worker-pool.js';
 import { startEmbeddedNats } from '../../daemon/nats-server.js';
@@ -39,27 +39,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function toTask(t: BenchTask): Task {
   return {
-    // Estimates equal the simulated durations: the scheduler ranks by known work, as with a good planner.
     id: t.id, type: 'backend', description: t.id, dependencies: t.deps, priority: 5, estimatedTime: t.durationMs, attempts: 0,
     maxRetries: 0, status: 'pending', assignedWorker: null, prompt: t.id, tools: [], context: [], output: null,
     validationRules: ['ran'], lastError: null, failureSignatures: [], fixOf: null, tokensUsed: 0,
   };
 }
 
-class MemoryStore implements JobStore {
-  readonly jobs = new Map<string, JobRecord>();
-  async save(job: JobRecord) {
-    this.jobs.set(job.id, job);
-  }
-  async get(id: string) {
-    return this.jobs.get(id) ?? null;
-  }
-  async list() {
-    return [...this.jobs.values()];
-  }
-}
-
-async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[], workers: number, run: number) {
+async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[], workers: number, run: number, jobsDir: string) {
   const prefix = `bench${run}`;
   const subjects = createSubjects(prefix);
   await ensureEventStream(nc, { name: eventStreamName(prefix), subjects: [subjects.allJobEvents], maxAgeMs: 600_000 });
@@ -102,7 +88,7 @@ async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[]
       }),
     },
   });
-  const store = new MemoryStore();
+  const store = new FileJobStore({ jobsDir, log: silentLogger });
   const at = new Date().toISOString();
   const job: JobRecord = {
     schemaVersion: JOB_RECORD_VERSION, id: `job${run}`, prompt: 'bench', spec: null, blueprint: null, status: 'planning',
@@ -137,7 +123,7 @@ async function main() {
       for (const workers of [4, 16]) {
         const dag = randomDag(size, 42 + size);
         const bound = makespanLowerBound(dag, workers);
-        const ours = await runOurs(nc, dag, workers, run++);
+        const ours = await runOurs(nc, dag, workers, run++, join(dir, 'jobs'));
         const langgraph = await runWithLangGraph(dag, workers);
         allDispatch.push(...ours.dispatch);
         const row = {
