@@ -110,6 +110,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
               model: () => model.get(),
               maxTokens: config.planMaxTokens,
               maxRetries: config.maxRetries,
+              taskBudget: { maxTokens: config.taskMaxTokens, timeoutMs: config.taskTimeoutMs },
               maxPlanAttempts: config.planAttempts,
               log,
             },
@@ -117,7 +118,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             signal,
           ),
         ),
-        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, timeoutMs: config.taskTimeoutMs }),
+        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs }),
       },
     });
     const jobs = new JobManager({

@@ -180,3 +180,13 @@ describe('findBackEdges', () => {
     ).toEqual([['t1', 't1']]);
   });
 });
+
+describe('task budgets', () => {
+  it('gives every planned task the configured per-attempt budget', () => {
+    const { tasks } = normalizePlan({ tasks: [modelTask('a'), modelTask('b')] }, planDefaults(3, { maxTokens: 123, timeoutMs: 4567 }));
+    expect(tasks.map((t) => t.budget)).toEqual([
+      { maxTokens: 123, timeoutMs: 4567 },
+      { maxTokens: 123, timeoutMs: 4567 },
+    ]);
+  });
+});

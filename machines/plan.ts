@@ -3,6 +3,7 @@ import type { PlannedTask } from './decompose.js';
 
 export interface PlanDefaults {
   maxRetries: number;
+  budget: Task['budget'];
   toolsByRole: Readonly<Record<Role, readonly string[]>>;
   defaultRulesByRole: Readonly<Record<Role, readonly string[]>>;
 }
@@ -59,6 +60,7 @@ export function normalizePlan(plan: { tasks: readonly PlannedTask[] }, defaults:
       lastError: null,
       failureSignatures: [],
       fixOf: null,
+      budget: { ...defaults.budget },
       tokensUsed: 0,
     };
   });

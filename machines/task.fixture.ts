@@ -21,6 +21,7 @@ export function makeTask(id: string, overrides: Partial<Task> = {}): Task {
     lastError: null,
     failureSignatures: [],
     fixOf: null,
+    budget: { maxTokens: 1000, timeoutMs: 60_000 },
     tokensUsed: 0,
     ...overrides,
   };

@@ -14,6 +14,7 @@ const request = (taskId: string, jobId = 'j1'): WorkRequest => ({
   description: 'd',
   prompt: 'p',
   validationRules: ['r'],
+  maxTokens: 100,
   previousError: null,
   avoidWorker: null,
   snapshot: null,

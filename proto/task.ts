@@ -58,6 +58,8 @@ export const Task = z.object({
   failureSignatures: z.array(z.string()),
   /** Set on a fix task: the task whose validation failures it repairs. */
   fixOf: TaskId.nullable(),
+  /** What one attempt of this task may spend; set at planning from the configured defaults. */
+  budget: z.object({ maxTokens: z.number().int().positive(), timeoutMs: z.number().int().positive() }),
   /** Tokens generated over every attempt, counted against the job's budget. */
   tokensUsed: z.number().int().nonnegative(),
 });

@@ -15,6 +15,8 @@ export const WorkRequest = z.object({
   description: z.string(),
   prompt: z.string(),
   validationRules: z.array(z.string()),
+  /** The task's token budget for this attempt; a worker may cap it lower, never higher. */
+  maxTokens: z.number().int().positive(),
   /** The error of the previous attempt, so the retry prompt can carry it. */
   previousError: z.string().nullable(),
   /** The worker that failed the previous attempt; another one takes the retry when it can. */

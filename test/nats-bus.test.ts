@@ -49,7 +49,7 @@ describe('NatsBus on a real nats-server', () => {
     });
     const request = (jobId: string, taskId: string, attempt = 1): WorkRequest => ({
       type: 'work.request', jobId, taskId, attempt, role: 'backend', repo: '/r', jobPrompt: 'p', description: 'd', prompt: 'p',
-      validationRules: ['r'], previousError: null, avoidWorker: null, snapshot: null,
+      validationRules: ['r'], maxTokens: 100, previousError: null, avoidWorker: null, snapshot: null,
     });
     await queue.submit(request('ja', 't1'));
     await queue.submit(request('ja', 't1')); // the same attempt again: deduplicated

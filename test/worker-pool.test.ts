@@ -7,13 +7,17 @@ import { WorkerRegistry } from '../actors/master/worker-registry.js';
 import { WorkReply, createSubjects, eventStreamName, workStreamName, type WorkRequest } from '../proto/index.js';
 import { startTestNats, type TestNats } from './helpers/nats.js';
 import { waitUntil } from './helpers/env.js';
+import { createActor, setup } from 'xstate';
+import { createRunTaskLogic } from '../actors/master/run-task.js';
+import { makeTask } from '../machines/task.fixture.js';
+import type { TaskFailedEvent } from '../machines/master.machine.js';
 
 const subjects = createSubjects('pooltest');
 
 function request(taskId: string, avoidWorker: string | null): WorkRequest {
   return {
     type: 'work.request', jobId: 'j1', taskId, attempt: 2, role: 'backend', repo: '/r', jobPrompt: 'p', description: 'd',
-    prompt: 'p', validationRules: ['r'], previousError: avoidWorker ? 'task_failed: boom' : null, avoidWorker, snapshot: null,
+    prompt: 'p', validationRules: ['r'], maxTokens: 100, previousError: avoidWorker ? 'task_failed: boom' : null, avoidWorker, snapshot: null,
   };
 }
 
@@ -73,5 +77,21 @@ describe('WorkerPool on a real work queue', () => {
       expect(reply.worker).toBe('beta-backend-1');
     }
     registry.stop();
+  });
+
+  it('fails an attempt that outlives its task\'s time budget with task_timeout', async () => {
+    const logic = createRunTaskLogic({ bus, subjects, queue, snapshots: null, maxTimeoutMs: 60_000 });
+    const failures: TaskFailedEvent[] = [];
+    const parent = setup({ actors: { run: logic } }).createMachine({
+      invoke: { src: 'run', input: { jobId: 'j2', jobPrompt: 'p', repo: '/r', attempt: 1, task: makeTask('t1', { type: 'docs', budget: { maxTokens: 10, timeoutMs: 300 } }) } },
+      on: { TASK_FAILED: { actions: ({ event }) => void failures.push(event as TaskFailedEvent) } },
+    });
+    const started = Date.now();
+    const actor = createActor(parent).start();
+    await waitUntil(() => failures.length > 0, 5000, 'the attempt to time out');
+    actor.stop();
+    expect(failures[0]?.error.code).toBe('task_timeout');
+    expect(Date.now() - started).toBeLessThan(2000);
+    await queue.purgeJob('j2');
   });
 });

@@ -20,6 +20,8 @@ export interface PlanJobDeps {
   model: () => Promise<LanguageModel>;
   maxTokens: number;
   maxRetries: number;
+  /** What each task may spend per attempt. */
+  taskBudget: Task['budget'];
   /** How many times a plan that fails validation is asked for again. */
   maxPlanAttempts: number;
   log: Logger;
@@ -94,7 +96,7 @@ export async function planJob(deps: PlanJobDeps, input: PlanJobInput, signal: Ab
       continue;
     }
     const merged = mergeRefinements(backbone, parsed.data.tasks);
-    const { tasks, repairs } = normalizePlan(merged, planDefaults(deps.maxRetries));
+    const { tasks, repairs } = normalizePlan(merged, planDefaults(deps.maxRetries, deps.taskBudget));
     const notes = [...merged.repairs, ...repairs];
     if (notes.length > 0) deps.log.info('repaired the plan', { jobId: input.jobId, repairs: notes });
     return tasks;

@@ -18,8 +18,10 @@ export const DEFAULT_RULES_BY_ROLE: PlanDefaults['defaultRulesByRole'] = {
   docs: ['writes at least one documentation file'],
 };
 
-export function planDefaults(maxRetries: number): PlanDefaults {
-  return { maxRetries, toolsByRole: TOOLS_BY_ROLE, defaultRulesByRole: DEFAULT_RULES_BY_ROLE };
+export const DEFAULT_TASK_BUDGET: PlanDefaults['budget'] = { maxTokens: 4096, timeoutMs: 15 * 60_000 };
+
+export function planDefaults(maxRetries: number, budget: PlanDefaults['budget'] = DEFAULT_TASK_BUDGET): PlanDefaults {
+  return { maxRetries, budget, toolsByRole: TOOLS_BY_ROLE, defaultRulesByRole: DEFAULT_RULES_BY_ROLE };
 }
 
 export const ALL_ROLES: readonly Role[] = ['backend', 'frontend', 'testing', 'devops', 'docs'];

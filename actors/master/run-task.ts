@@ -13,8 +13,8 @@ export interface RunTaskDeps {
   queue: WorkQueue;
   /** Null sends no repository snapshot (workers that need no context, such as benchmarks). */
   snapshots: SnapshotStore | null;
-  /** How long one attempt may take before it counts as failed. */
-  timeoutMs: number;
+  /** The longest any attempt may take, whatever its task's budget says. */
+  maxTimeoutMs: number;
   /** Validates and commits a worker's result; the default is the real IntegrationEngine step. */
   integrate?: (repo: string, request: WorkRequest, result: WorkResult) => Promise<TaskOutput>;
 }
@@ -32,6 +32,7 @@ export function workRequest(input: RunTaskInput, snapshot: WorkRequest['snapshot
     description: task.description,
     prompt: task.prompt,
     validationRules: task.validationRules,
+    maxTokens: task.budget.maxTokens,
     previousError: task.lastError ? `${task.lastError.code}: ${task.lastError.message}` : null,
     avoidWorker: task.lastError ? task.assignedWorker : null,
     snapshot,
@@ -68,7 +69,7 @@ async function dispatch(deps: RunTaskDeps, input: RunTaskInput, signal: AbortSig
   const request = workRequest(input, ref);
   // Subscribing before queueing on the same connection: the server sees the interest before any worker can reply.
   const replies = deps.bus.subscribe(deps.subjects.workReply(input.jobId, input.task.id, input.attempt));
-  const reply = firstReply(replies, deps.timeoutMs, signal);
+  const reply = firstReply(replies, Math.min(input.task.budget.timeoutMs, deps.maxTimeoutMs), signal);
   await deps.queue.submit(request);
   const parsed = WorkReply.safeParse(await reply);
   if (!parsed.success) throw new ProtocolError('bad_request', `malformed worker reply: ${parsed.error.message}`);

@@ -40,7 +40,7 @@ export async function generateFiles(
     system: systemPromptFor(request.role),
     prompt: taskPrompt(request, repositoryContext(snapshot, deps.contextChars)),
     grammar: fileSectionsGrammar(deps.limits),
-    maxTokens: deps.maxTokens,
+    maxTokens: Math.min(deps.maxTokens, request.maxTokens),
     signal,
     ...(request.attempt > 1 ? { temperature: RETRY_TEMPERATURE, seed: request.attempt } : {}),
     onProgress: (tokens) => {

@@ -42,6 +42,7 @@ function toTask(t: BenchTask): Task {
     id: t.id, type: 'backend', description: t.id, dependencies: t.deps, priority: 5, estimatedTime: t.durationMs, attempts: 0,
     maxRetries: 0, status: 'pending', assignedWorker: null, prompt: t.id, tools: [], context: [], output: null,
     validationRules: ['ran'], lastError: null, failureSignatures: [], fixOf: null, tokensUsed: 0,
+    budget: { maxTokens: 1000, timeoutMs: 600_000 },
   };
 }
 
@@ -80,7 +81,7 @@ async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[]
     actors: {
       planJob: fromPromise(async () => dag.map(toTask)),
       runTask: createRunTaskLogic({
-        bus, subjects, queue, snapshots: null, timeoutMs: 600_000,
+        bus, subjects, queue, snapshots: null, maxTimeoutMs: 600_000,
         integrate: async (_repo, _request, result) => ({
           commit: '0'.repeat(40), files: result.files.map((f) => f.path), summary: result.summary, tokens: 0,
           validation: { passed: true, issues: [] }, conflicts: [],
