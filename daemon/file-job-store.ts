@@ -24,7 +24,8 @@ export class FileJobStore implements JobStore {
     const temp = `${target}.${process.pid}.tmp`;
     const handle = await open(temp, 'w', 0o600);
     try {
-      await handle.writeFile(`${JSON.stringify(job, null, 2)}\n`);
+      // Compact: a 1000-task record is rewritten often, and indentation doubles its size.
+      await handle.writeFile(`${JSON.stringify(job)}\n`);
       await handle.sync();
     } finally {
       await handle.close();
