@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
 import { NatsWorkQueue } from '../actors/bus/nats-work-queue.js';
+import { SnapshotStore } from '../actors/bus/snapshot-store.js';
 import { createSubjects, eventStreamName, workStreamName, type WorkRequest } from '../proto/index.js';
 import { startTestNats, type TestNats } from './helpers/nats.js';
 
@@ -72,5 +73,13 @@ describe('NatsBus on a real nats-server', () => {
     await queue.submit(request('jc', 't2'));
     await queue.purgeJob('jc');
     expect(await queue.next('backend', 1000)).toBeNull();
+  });
+
+  it('stores a snapshot once when two tasks put the same commit at the same moment', async () => {
+    const store = await SnapshotStore.open(await nats.connect('snapshots'), 'bustest-repos');
+    const snapshot = { commit: 'c1', files: [{ path: 'spec/blueprint.json', content: 'x'.repeat(300_000) }] };
+    await Promise.all([store.put('j1.c1', snapshot), store.put('j1.c1', snapshot), store.put('j1.c1', snapshot)]);
+    expect(await store.get('j1.c1')).toEqual(snapshot);
+    expect(await store.get('j1.missing', 1000)).toBeNull();
   });
 });

@@ -10,6 +10,8 @@ const codec = JSONCodec<unknown>();
  */
 export class SnapshotStore {
   readonly #store: ObjectStore;
+  /** Two tasks dispatched at once share a commit: concurrent puts of one name would corrupt it. */
+  readonly #puts = new Map<string, Promise<void>>();
 
   private constructor(store: ObjectStore) {
     this.#store = store;
@@ -24,14 +26,32 @@ export class SnapshotStore {
     return `${jobId}.${commit}`;
   }
 
-  async put(name: string, snapshot: RepoSnapshot): Promise<void> {
-    if (await this.#store.info(name)) return;
-    await this.#store.putBlob({ name }, codec.encode(snapshot));
+  put(name: string, snapshot: RepoSnapshot): Promise<void> {
+    let put = this.#puts.get(name);
+    if (!put) {
+      put = (async () => {
+        if (await this.#store.info(name)) return;
+        await this.#store.putBlob({ name }, codec.encode(snapshot));
+      })();
+      this.#puts.set(name, put);
+      // Forget settled puts; a failed one may be retried by the next task.
+      void put.then(
+        () => this.#puts.delete(name),
+        () => this.#puts.delete(name),
+      );
+    }
+    return put;
   }
 
-  /** Null when the snapshot is gone or does not parse; a worker then works without context. */
-  async get(name: string): Promise<RepoSnapshot | null> {
-    const data = await this.#store.getBlob(name);
+  /**
+   * Null when the snapshot is gone, does not parse, or does not arrive within
+   * `timeoutMs`; a worker then works without context rather than hanging.
+   */
+  async get(name: string, timeoutMs = 10_000): Promise<RepoSnapshot | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+    const data = await Promise.race([this.#store.getBlob(name).catch(() => null), timeout]);
+    clearTimeout(timer);
     if (!data) return null;
     try {
       const parsed = RepoSnapshot.safeParse(codec.decode(data));
