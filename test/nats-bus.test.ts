@@ -78,7 +78,14 @@ describe('NatsBus on a real nats-server', () => {
   it('stores a snapshot once when two tasks put the same commit at the same moment', async () => {
     const store = await SnapshotStore.open(await nats.connect('snapshots'), 'bustest-repos');
     const snapshot = { commit: 'c1', files: [{ path: 'spec/blueprint.json', content: 'x'.repeat(300_000) }] };
-    await Promise.all([store.put('j1.c1', snapshot), store.put('j1.c1', snapshot), store.put('j1.c1', snapshot)]);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return snapshot;
+    };
+    await Promise.all([store.ensure('j1.c1', load), store.ensure('j1.c1', load), store.ensure('j1.c1', load)]);
+    await store.ensure('j1.c1', load);
+    expect(loads).toBe(1);
     expect(await store.get('j1.c1')).toEqual(snapshot);
     expect(await store.get('j1.missing', 1000)).toBeNull();
   });

@@ -26,12 +26,13 @@ export class SnapshotStore {
     return `${jobId}.${commit}`;
   }
 
-  put(name: string, snapshot: RepoSnapshot): Promise<void> {
+  /** Stores the snapshot under `name` unless it is there already; `load` runs only when it is not. */
+  ensure(name: string, load: () => Promise<RepoSnapshot>): Promise<void> {
     let put = this.#puts.get(name);
     if (!put) {
       put = (async () => {
         if (await this.#store.info(name)) return;
-        await this.#store.putBlob({ name }, codec.encode(snapshot));
+        await this.#store.putBlob({ name }, codec.encode(await load()));
       })();
       this.#puts.set(name, put);
       // Forget settled puts; a failed one may be retried by the next task.

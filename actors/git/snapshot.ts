@@ -15,8 +15,12 @@ const DEFAULT_LIMITS: SnapshotLimits = { maxFileBytes: 64 * 1024, maxTotalBytes:
  * so a snapshot is exactly a commit. Large files are left out: workers read
  * snapshots for context, not to reproduce the repository.
  */
-export async function snapshotHead(dir: string, limits: SnapshotLimits = DEFAULT_LIMITS): Promise<RepoSnapshot | null> {
-  const commit = await headCommit(dir);
+export async function snapshotHead(
+  dir: string,
+  at?: string,
+  limits: SnapshotLimits = DEFAULT_LIMITS,
+): Promise<RepoSnapshot | null> {
+  const commit = at ?? (await headCommit(dir));
   if (!commit) return null;
   const files: RepoSnapshot['files'] = [];
   let total = 0;

@@ -4,6 +4,7 @@ import type { RunTaskInput, TaskFailedEvent, TaskSucceededEvent } from '../../ma
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import type { WorkQueue } from '../bus/work-queue.js';
 import { SnapshotStore } from '../bus/snapshot-store.js';
+import { headCommit } from '../git/repo.js';
 import { snapshotHead } from '../git/snapshot.js';
 import { integrateWork } from './integrate.js';
 
@@ -63,9 +64,16 @@ function firstReply(sub: BusSubscription, timeoutMs: number, signal: AbortSignal
 
 /** Dispatch: snapshot the repository for the worker, queue the request, wait for its reply. */
 async function dispatch(deps: RunTaskDeps, input: RunTaskInput, signal: AbortSignal): Promise<{ request: WorkRequest; reply: WorkReply }> {
-  const snapshot = deps.snapshots ? await snapshotHead(input.repo) : null;
-  const ref = snapshot ? { name: SnapshotStore.nameFor(input.jobId, snapshot.commit), commit: snapshot.commit } : null;
-  if (snapshot && ref) await deps.snapshots?.put(ref.name, snapshot);
+  // Tasks dispatched between two commits share a snapshot: the repository is read once per commit.
+  const commit = deps.snapshots ? await headCommit(input.repo) : null;
+  const ref = commit ? { name: SnapshotStore.nameFor(input.jobId, commit), commit } : null;
+  if (ref) {
+    await deps.snapshots?.ensure(ref.name, async () => {
+      const snapshot = await snapshotHead(input.repo, ref.commit);
+      if (!snapshot) throw new ProtocolError('internal', `repository ${input.repo} lost commit ${ref.commit}`);
+      return snapshot;
+    });
+  }
   const request = workRequest(input, ref);
   // Subscribing before queueing on the same connection: the server sees the interest before any worker can reply.
   const replies = deps.bus.subscribe(deps.subjects.workReply(input.jobId, input.task.id, input.attempt));
