@@ -8,3 +8,4 @@ export * from './work.js';
 export * from './api.js';
 export * from './plan.js';
 export * from './blueprint.js';
+export * from './memory.js';
