@@ -9,6 +9,8 @@ export const ErrorCode = z.enum([
   'model_not_configured',
   'model_unavailable',
   'model_output_invalid',
+  /** A prompt longer than the model's context window minus the answer budget; refused, never truncated. */
+  'context_overflow',
   'plan_invalid',
   'worker_unavailable',
   'task_failed',

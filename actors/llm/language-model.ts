@@ -10,6 +10,8 @@ export interface GenerationRequest {
   seed?: number;
   /** Called with the running total of generated tokens. */
   onProgress?: (tokens: number) => void;
+  /** Called with each piece of answer text as it is decoded (streaming). */
+  onText?: (text: string) => void;
 }
 
 /** A function the model may call; `parameters` is the JSON schema its arguments are decoded under. */
@@ -28,7 +30,12 @@ export interface FunctionCallRecord {
 
 export interface GenerationResult<T> {
   value: T;
+  /** Tokens generated (the answer). */
   tokens: number;
+  /** Tokens read (system prompt and prompt), where the backend reports them. */
+  promptTokens?: number;
+  /** What the call cost in US dollars, for API models with configured prices; 0 for local models. */
+  costUsd?: number;
 }
 
 /**
@@ -47,5 +54,9 @@ export interface LanguageModel {
   generateWithFunctions?(
     request: GenerationRequest & { functions: Record<string, ModelFunction> },
   ): Promise<GenerationResult<string> & { calls: FunctionCallRecord[] }>;
+  /** Unconstrained text (the OpenAI-compatible endpoint serves it). Optional: not every backend exposes it. */
+  complete?(request: GenerationRequest): Promise<GenerationResult<string>>;
+  /** One vector per text, from the same weights. Optional: API chat models may not embed. */
+  embed?(texts: readonly string[]): Promise<number[][]>;
   close(): Promise<void>;
 }

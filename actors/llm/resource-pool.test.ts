@@ -25,6 +25,12 @@ describe('ResourcePool', () => {
     await expect(pool.use(async (n) => n + 1)).resolves.toBe(2);
   });
 
+  it('gives a preferred free item when one is free, else the oldest free one', async () => {
+    const pool = new ResourcePool(['a', 'b', 'c']);
+    await expect(pool.use(async (item) => item, (item) => item === 'b')).resolves.toBe('b');
+    await expect(pool.use(async (item) => item, (item) => item === 'z')).resolves.toBe('a');
+  });
+
   it('refuses to be empty', () => {
     expect(() => new ResourcePool([])).toThrow(RangeError);
   });

@@ -1,6 +1,8 @@
 /**
  * Hands out a fixed set of resources (context sequences) first come, first
- * served, so concurrent workers share one loaded model fairly.
+ * served, so concurrent workers share one loaded model fairly. A caller may
+ * say which free item it prefers (the sequence that already holds its system
+ * prompt), but never jumps the queue of waiting callers.
  */
 export class ResourcePool<T> {
   readonly #free: T[];
@@ -11,8 +13,12 @@ export class ResourcePool<T> {
     this.#free = [...items];
   }
 
-  async use<R>(fn: (item: T) => Promise<R>): Promise<R> {
-    const item = await this.#acquire();
+  get size(): number {
+    return this.#free.length;
+  }
+
+  async use<R>(fn: (item: T) => Promise<R>, prefer?: (item: T) => boolean): Promise<R> {
+    const item = await this.#acquire(prefer);
     try {
       return await fn(item);
     } finally {
@@ -20,9 +26,12 @@ export class ResourcePool<T> {
     }
   }
 
-  #acquire(): Promise<T> {
-    const item = this.#free.shift();
-    if (item !== undefined) return Promise.resolve(item);
+  #acquire(prefer?: (item: T) => boolean): Promise<T> {
+    if (this.#free.length > 0) {
+      const index = prefer ? Math.max(0, this.#free.findIndex(prefer)) : 0;
+      const [item] = this.#free.splice(index, 1) as [T];
+      return Promise.resolve(item);
+    }
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 

@@ -8,6 +8,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   conflict: 409,
   model_not_configured: 503,
   model_unavailable: 503,
+  context_overflow: 400,
 };
 
 export function httpStatusFor(code: ErrorCode): ContentfulStatusCode {
