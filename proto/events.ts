@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JobId, TaskId, Timestamp } from './ids.js';
 import { Role, TaskOutput, TaskSummary } from './task.js';
 import { WireError } from './errors.js';
+import { StageResult } from './validation.js';
 
 /**
  * Every job and task state change, as published on NATS under
@@ -57,6 +58,13 @@ export const TaskCreated = z.object({
 });
 export const TaskBlocked = z.object({ type: z.literal('task.blocked'), ...taskBase, blockedBy: TaskId });
 export const TaskCancelled = z.object({ type: z.literal('task.cancelled'), ...taskBase });
+/** One stage of the validation pipeline for one attempt of a task, published as it finishes. */
+export const ValidationStageEvent = z.object({
+  type: z.literal('validation.stage'),
+  ...taskBase,
+  attempt: z.number().int().positive(),
+  result: StageResult,
+});
 
 export const JobEvent = z.discriminatedUnion('type', [
   JobSubmitted,
@@ -73,6 +81,7 @@ export const JobEvent = z.discriminatedUnion('type', [
   TaskCreated,
   TaskBlocked,
   TaskCancelled,
+  ValidationStageEvent,
 ]);
 export type JobEvent = z.infer<typeof JobEvent>;
 export type JobEventType = JobEvent['type'];
@@ -84,6 +93,7 @@ export type JobFailed = z.infer<typeof JobFailed>;
 export type TaskProgress = z.infer<typeof TaskProgress>;
 export type TaskCompleted = z.infer<typeof TaskCompleted>;
 export type TaskFailed = z.infer<typeof TaskFailed>;
+export type ValidationStageEvent = z.infer<typeof ValidationStageEvent>;
 
 export const TERMINAL_JOB_EVENTS: readonly JobEventType[] = ['job.completed', 'job.failed', 'job.cancelled'];
 

@@ -9,3 +9,4 @@ export * from './api.js';
 export * from './plan.js';
 export * from './blueprint.js';
 export * from './memory.js';
+export * from './validation.js';

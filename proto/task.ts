@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TaskId } from './ids.js';
 import { WireError } from './errors.js';
+import { StageStatus, ValidationFailure, ValidationStageName } from './validation.js';
 
 export const Role = z.enum(['backend', 'frontend', 'testing', 'devops', 'docs']);
 export type Role = z.infer<typeof Role>;
@@ -19,6 +20,10 @@ export const ValidationReport = z.object({
   passed: z.boolean(),
   /** One line per problem, `path:line:col message`, as the fix task will see them. */
   issues: z.array(z.string()),
+  /** The same problems, structured, with the tool output a fix task needs; absent on reports of older daemons. */
+  failures: z.array(ValidationFailure).optional(),
+  /** One line per pipeline stage that ran; absent when only the syntax stage ran. */
+  stages: z.array(z.object({ stage: ValidationStageName, status: StageStatus, summary: z.string() })).optional(),
 });
 export type ValidationReport = z.infer<typeof ValidationReport>;
 

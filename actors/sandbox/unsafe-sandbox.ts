@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Sandbox, SandboxResult, SandboxRunOptions } from './sandbox.js';
+
+export interface UnsafeSandboxOptions {
+  /** Bytes kept of each of stdout and stderr; the rest is dropped, the tail kept. */
+  maxOutputBytes?: number;
+  defaultTimeoutMs?: number;
+}
+
+const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * No isolation at all: the command runs as the daemon's user, in the
+ * workspace, on the host. Only the wall-clock limit and the output cap hold;
+ * memory, CPU, pids, tmpfs and network limits are NOT enforced. It exists for
+ * development and for `--unsafe-no-sandbox`, never as a silent default.
+ */
+export class UnsafeSandbox implements Sandbox {
+  readonly backend = 'none' as const;
+  private readonly maxOutput: number;
+  private readonly defaultTimeoutMs: number;
+  private readonly running = new Set<number>();
+
+  constructor(options: UnsafeSandboxOptions = {}) {
+    this.maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
+    const [file, ...args] = command;
+    if (!file) return Promise.reject(new TypeError('sandbox run needs a command: pass at least the program name'));
+    const started = Date.now();
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    return new Promise((done, fail) => {
+      const child = spawn(file, args, {
+        cwd: resolve(options.workspace, options.cwd ?? '.'),
+        // A fresh process group, so a timeout kills the command's children too.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.workspace, CI: '1', ...options.env },
+      });
+      const out = new Tail(this.maxOutput);
+      const err = new Tail(this.maxOutput);
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      let timedOut = false;
+      const killGroup = () => {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // The group is already gone.
+        }
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup();
+      }, timeoutMs);
+      const onAbort = () => killGroup();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (child.pid !== undefined) this.running.add(child.pid);
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        fail(new Error(`cannot start ${file}: ${error.message}`, { cause: error }));
+      });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (child.pid !== undefined) this.running.delete(child.pid);
+        // Leftover grandchildren of a finished command are not allowed to outlive it.
+        killGroup();
+        done({
+          exitCode: code ?? (signal ? 128 + signalNumber(signal) : -1),
+          stdout: out.text(),
+          stderr: err.text(),
+          timedOut,
+          oomKilled: false,
+          durationMs: Date.now() - started,
+        });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const pid of this.running) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    this.running.clear();
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 1;
+}
+
+/** Keeps the last `max` bytes, because the end of a log names the failure. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private dropped = false;
+  constructor(private readonly max: number) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.max && this.chunks.length > 1) {
+      this.size -= (this.chunks.shift() as Buffer).length;
+      this.dropped = true;
+    }
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    const kept = all.length > this.max ? all.subarray(all.length - this.max) : all;
+    return (this.dropped || kept.length < all.length ? '[output truncated]\n' : '') + kept.toString('utf8');
+  }
+}

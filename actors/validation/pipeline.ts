@@ -1,0 +1,168 @@
+import type {
+  MemoryStoreInput,
+  PipelineReport,
+  StageResult,
+  ValidationFailure,
+  ValidationReport,
+  ValidationStageName,
+} from '../../proto/index.js';
+import { VALIDATION_STAGES } from '../../proto/index.js';
+import type { Logger } from '../log/logger.js';
+import type { MemoryStore } from '../memory/memory-store.js';
+import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
+import { runLint } from './lint.js';
+import { runQuality } from './quality.js';
+import { runSecurity } from './security.js';
+import { syntaxStage } from './syntax-stage.js';
+import { coverageStage, runTestStage } from './test-stages.js';
+import { planTests } from './test-plan.js';
+import { runTypecheck } from './typecheck.js';
+import { readWorkspaceFiles } from './workspace-files.js';
+
+export interface PipelineOptions {
+  sandbox: Sandbox;
+  /** The project, checked out; test runs mount it read-write in the sandbox. */
+  workspace: string;
+  /** Defaults to every stage. */
+  stages?: readonly ValidationStageName[];
+  /** Each test run's wall-clock limit. */
+  testTimeoutMs?: number;
+  limits?: Partial<SandboxLimits>;
+  /** npm audit reaches the registry; off for runs that must stay offline. */
+  audit?: boolean;
+  /** Minimum line coverage in percent; 0 reports coverage without judging it. */
+  minCoverage?: number;
+  /** Called as each stage finishes, for its `validation.stage` event. */
+  onStage?: (result: StageResult) => Promise<void> | void;
+  /** Each stage's outcome is stored here as a `test` record, or an `error` record when it failed. */
+  memory?: MemoryStore;
+  memoryContext?: { taskId: string | null; version: string | null };
+  log?: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * The validation pipeline over one checked-out project. Stages that only read
+ * code (syntax, lint, type check, security's scanners, quality) run in this
+ * process; stages that run the generated code (tests, coverage, npm audit) run
+ * in the sandbox. Every stage runs even after a failure, so one fix task sees
+ * every problem at once.
+ */
+export async function runValidationPipeline(options: PipelineOptions): Promise<PipelineReport> {
+  const started = Date.now();
+  const wanted = new Set(options.stages ?? VALIDATION_STAGES);
+  const files = await readWorkspaceFiles(options.workspace);
+  const testOptions = {
+    sandbox: options.sandbox,
+    root: options.workspace,
+    files,
+    timeoutMs: options.testTimeoutMs ?? 120_000,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const plan = planTests(options.workspace, files);
+  let coverage: Record<string, number> | null = null;
+  const stages: StageResult[] = [];
+  const record = async (result: StageResult) => {
+    stages.push(result);
+    await options.onStage?.(result);
+    await remember(options, result);
+  };
+  for (const stage of VALIDATION_STAGES) {
+    if (!wanted.has(stage)) continue;
+    options.signal?.throwIfAborted();
+    switch (stage) {
+      case 'syntax':
+        await record(syntaxStage(files));
+        break;
+      case 'lint':
+        await record(runLint(files));
+        break;
+      case 'typecheck':
+        await record(runTypecheck(options.workspace, files));
+        break;
+      case 'unit_tests': {
+        const outcome = await runTestStage('unit_tests', plan.unit, testOptions);
+        coverage = outcome.coverage;
+        await record(outcome.result);
+        break;
+      }
+      case 'integration_tests':
+        await record((await runTestStage('integration_tests', plan.integration, testOptions)).result);
+        break;
+      case 'coverage': {
+        const at = Date.now();
+        if (plan.coverage?.kind === 'run') coverage = (await runTestStage('coverage', plan.coverage, testOptions)).coverage;
+        const skip = plan.coverage?.kind === 'skip' ? plan.coverage.reason : plan.unit.kind === 'skip' ? plan.unit.reason : null;
+        await record(coverageStage(at, coverage, options.minCoverage ?? 0, skip));
+        break;
+      }
+      case 'security':
+        await record(
+          await runSecurity({ sandbox: options.sandbox, root: options.workspace, files, auditTimeoutMs: 60_000, audit: options.audit ?? true }),
+        );
+        break;
+      case 'quality':
+        await record(runQuality(files));
+        break;
+    }
+  }
+  return {
+    passed: stages.every((s) => s.status !== 'failed'),
+    sandbox: options.sandbox.backend,
+    stages,
+    durationMs: Date.now() - started,
+  };
+}
+
+async function remember(options: PipelineOptions, result: StageResult): Promise<void> {
+  if (!options.memory) return;
+  const failed = result.status === 'failed';
+  const lines = [`validation ${result.stage} ${result.status}: ${result.summary}`];
+  for (const f of result.failures.slice(0, 10)) lines.push(`${f.file ?? '(project)'}${f.line ? `:${f.line}` : ''} ${f.message}\n${f.logExcerpt}`);
+  const input: MemoryStoreInput = {
+    content: lines.join('\n').slice(0, 20_000),
+    metadata: {
+      type: failed ? 'error' : 'test',
+      source: `validation/${result.stage}`,
+      taskId: options.memoryContext?.taskId ?? null,
+      version: options.memoryContext?.version ?? null,
+      tags: ['validation', result.stage, result.status],
+    },
+  };
+  try {
+    await options.memory.store(input);
+  } catch (error) {
+    // Memory helps later prompts; losing one record must not fail validation.
+    options.log?.warn('could not store a validation result in memory', { stage: result.stage, error: String(error) });
+  }
+}
+
+function failureLine(f: ValidationFailure): string {
+  const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : '';
+  const log = f.logExcerpt && f.logExcerpt !== f.message ? `\n    ${f.logExcerpt.split('\n').slice(0, 12).join('\n    ')}` : '';
+  return `[${f.stage}] ${where}${f.message}${log}`;
+}
+
+/**
+ * The report a task carries. `issues` keeps its one-problem-per-entry form,
+ * now with the tool output indented under each, so fix tasks built from it
+ * (the Master puts issues in the fix prompt) see the failing test's output.
+ */
+export function toValidationReport(report: PipelineReport): ValidationReport {
+  const failures = report.stages.flatMap((s) => s.failures);
+  return {
+    passed: report.passed,
+    issues: failures.slice(0, 30).map(failureLine),
+    failures: failures.slice(0, 50),
+    stages: report.stages.map((s) => ({ stage: s.stage, status: s.status, summary: s.summary })),
+  };
+}
+
+/** `lint passed, unit_tests failed (2), coverage skipped`: the commit trailer's form. */
+export function pipelineSummary(report: Pick<ValidationReport, 'stages' | 'passed' | 'issues'>): string {
+  if (!report.stages) return report.passed ? 'passed' : `${report.issues.length} issue(s)`;
+  return report.stages
+    .map((s) => `${s.stage} ${s.status}`)
+    .join(', ');
+}

@@ -1,0 +1,46 @@
+import type { StageResult, ValidationFailure, ValidationStageName } from '../../proto/index.js';
+
+/** Builds a stage's result; `failed` follows from the failures, so the two cannot disagree. */
+export function stageResult(
+  stage: ValidationStageName,
+  startedAt: number,
+  parts: { summary: string; failures?: ValidationFailure[]; warnings?: string[]; metrics?: Record<string, number> },
+): StageResult {
+  const failures = parts.failures ?? [];
+  return {
+    stage,
+    status: failures.length > 0 ? 'failed' : 'passed',
+    durationMs: Math.max(0, Math.round(Date.now() - startedAt)),
+    summary: parts.summary,
+    reason: null,
+    failures,
+    warnings: parts.warnings ?? [],
+    metrics: parts.metrics ?? {},
+  };
+}
+
+export function skippedStage(stage: ValidationStageName, startedAt: number, reason: string): StageResult {
+  return {
+    stage,
+    status: 'skipped',
+    durationMs: Math.max(0, Math.round(Date.now() - startedAt)),
+    summary: `skipped: ${reason}`,
+    reason,
+    failures: [],
+    warnings: [],
+    metrics: {},
+  };
+}
+
+/** The last lines of a log, bounded, because a fix prompt has little room. */
+export function excerpt(text: string, maxLines = 30, maxChars = 2000): string {
+  const lines = text.trimEnd().split('\n');
+  const tail = lines.slice(-maxLines).join('\n');
+  return tail.length > maxChars ? tail.slice(tail.length - maxChars) : tail;
+}
+
+/** The lines around one line of a log. */
+export function excerptAround(text: string, index: number, before = 5, after = 15): string {
+  const lines = text.split('\n');
+  return excerpt(lines.slice(Math.max(0, index - before), index + after).join('\n'), before + after);
+}
