@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SUBJECT_PREFIX } from '../proto/index.js';
+import { mergeModelSources, ModelsConfig, type ModelOverrides } from './model-config.js';
 
 export const DaemonConfig = z
   .object({
@@ -39,6 +40,18 @@ export const DaemonConfig = z
       .default(DEFAULT_SUBJECT_PREFIX),
     eventRetentionDays: z.number().positive().default(7),
     natsServerBin: z.string().default('nats-server'),
+    memory: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Chunks retrieved from the job's memory for each task attempt. */
+        topK: z.number().int().min(1).max(50).default(8),
+        /** Rows at which a table gets an ANN index; below it exact search is fast enough. */
+        annThreshold: z.number().int().min(256).default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Per-role models (master, worker, embedding); see daemon/model-config.ts. */
+    models: ModelsConfig.prefault({}),
   })
   .strict();
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
@@ -53,7 +66,7 @@ export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): s
   return resolve(flag || env.AUTODEV_HOME || join(homedir(), '.autodev'));
 }
 
-export interface ConfigOverrides {
+export interface ConfigOverrides extends ModelOverrides {
   model?: string;
   gpu?: string;
 }
@@ -82,6 +95,7 @@ export async function loadConfig(home: string, env: NodeJS.ProcessEnv, flags: Co
   if (env.AUTODEV_GPU) merged.gpu = env.AUTODEV_GPU;
   if (flags.model) merged.model = resolve(flags.model);
   if (flags.gpu) merged.gpu = flags.gpu;
+  merged.models = mergeModelSources(merged.models, home, env, flags);
   const parsed = DaemonConfig.safeParse(merged);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

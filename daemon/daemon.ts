@@ -22,11 +22,15 @@ import { createApp } from './api/app.js';
 import type { DaemonConfig } from './config.js';
 import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
 import { FileJobStore } from './file-job-store.js';
-import { createModelHandle } from './model-loader.js';
+import { createModelRegistry } from './model-registry.js';
 import { startEmbeddedNats, type EmbeddedNats } from './nats-server.js';
 import { ensureToken } from './secrets.js';
 import { splitNatsUrl } from './nats-url.js';
 import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
+import { openMemory } from './memory-setup.js';
+import { TaskMemory } from '../actors/memory/task-memory.js';
+import { ingestBlueprint } from '../actors/memory/ingest.js';
+import { readFileAt } from '../actors/git/repo.js';
 
 export const VERSION = '0.1.0';
 
@@ -57,7 +61,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await mkdir(jobsDir, { recursive: true });
   const tokenFile = join(home, 'token');
   const token = await ensureToken(tokenFile);
-  const model = createModelHandle(config, config.maxParallelTasks + 1);
+  // The master plans one job at a time per sequence; workers generate up to maxParallelTasks at once.
+  const models = createModelRegistry(config, { home, workerSequences: config.maxParallelTasks, masterSequences: 1 });
 
   const cleanups: Array<() => Promise<void> | void> = [];
   const stop = async () => {
@@ -81,7 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const natsUrl = target.url;
     const nc: NatsConnection = await connect({ servers: natsUrl, name: 'autodevd', user: target.user, pass: target.pass });
     cleanups.push(() => nc.drain());
-    cleanups.push(() => model.close());
+    cleanups.push(() => models.close());
 
     const subjects = createSubjects(config.subjectPrefix);
     const stream = eventStreamName(config.subjectPrefix);
@@ -98,16 +103,37 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     registry.start(bus, subjects.heartbeat);
     cleanups.push(() => registry.stop());
     if (config.localWorkers) {
-      const pool = startWorkerPool({ bus, subjects, plumbing, config, model, roles: ALL_ROLES, publish, log, now });
+      const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish, log, now });
       cleanups.push(() => pool.stop());
     }
 
+    const memory = await openMemory(config, home, log);
+    if (memory) cleanups.push(() => memory.close());
+    const taskMemory = memory
+      ? new TaskMemory({
+          memory,
+          contextTokens: config.models.worker.contextSize ?? config.contextSize,
+          repositoryChars: config.contextChars,
+          topK: config.memory.topK,
+          readCommitted: readFileAt,
+          log,
+        })
+      : null;
+
     const machine = masterMachine.provide({
       actors: {
-        planJob: fromPromise(({ input, signal }) =>
-          planJob(
+        planJob: fromPromise(async ({ input, signal }) => {
+          // API docs enter memory before planning, so the first tasks can retrieve them.
+          if (memory && input.blueprint) {
+            try {
+              await ingestBlueprint(await memory.forJob(input.jobId), input.blueprint);
+            } catch (error) {
+              log.warn('could not put the API docs into memory', { jobId: input.jobId, error: String(error) });
+            }
+          }
+          return planJob(
             {
-              model: () => model.get(),
+              model: () => models.master.get(),
               maxTokens: config.planMaxTokens,
               maxRetries: config.maxRetries,
               taskBudget: { maxTokens: config.taskMaxTokens, timeoutMs: config.taskTimeoutMs },
@@ -116,9 +142,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             },
             input,
             signal,
-          ),
-        ),
-        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs }),
+          );
+        }),
+        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory }),
       },
     });
     const jobs = new JobManager({
@@ -132,7 +158,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       retryBaseMs: config.retryBaseMs,
       jobTimeoutMs: config.jobTimeoutMs,
       jobMaxTokens: config.jobMaxTokens,
-      assertReady: () => model.assertConfigured(),
+      assertReady: () => {
+        models.master.assertConfigured();
+        if (config.localWorkers) models.worker.assertConfigured();
+      },
       analyze: analyzeProject,
       purgeWork: (jobId) => plumbing.queue.purgeJob(jobId),
       now,
@@ -156,10 +185,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         pid: process.pid,
         version: VERSION,
         natsUrl,
-        model: model.path,
+        model: models.master.path ?? models.master.name,
         jobs: { active: jobs.activeCount },
         workers: registry.list(),
       }),
+      openai: [models.master, models.worker].map((handle) => ({
+        id: handle.role,
+        available: () => handle.name !== null,
+        get: () => handle.get(),
+      })),
     });
     const server = await listen(app.fetch, options.apiPort ?? 0);
     cleanups.push(() => new Promise<void>((resolve) => server.server.close(() => resolve())));
@@ -170,7 +204,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
     await writeDaemonFile(home, { pid: process.pid, apiUrl, natsUrl, tokenFile });
     cleanups.push(() => removeDaemonFile(home, process.pid));
-    log.info('autodevd ready', { apiUrl, natsUrl, home, model: model.path });
+    log.info('autodevd ready', { apiUrl, natsUrl, home, master: models.master.name, worker: models.worker.name });
     return { apiUrl, natsUrl, tokenFile, jobs, stop };
   } catch (error) {
     await stop();

@@ -35,6 +35,8 @@ export const TaskOutput = z.object({
   validation: ValidationReport,
   /** Files another task changed since this one's snapshot; committed with conflict markers. */
   conflicts: z.array(z.string()),
+  /** Ids of the memory chunks the worker's prompt carried. */
+  contextChunks: z.array(z.string()).optional(),
 });
 export type TaskOutput = z.infer<typeof TaskOutput>;
 

@@ -2,6 +2,28 @@ import { z } from 'zod';
 import { JobId, TaskId } from './ids.js';
 import { Role } from './task.js';
 import { WireError } from './errors.js';
+import { MemoryType } from './memory.js';
+
+/** A piece of memory chosen for a worker's prompt. */
+export const ContextChunk = z.object({
+  id: z.string(),
+  type: MemoryType,
+  source: z.string(),
+  content: z.string(),
+});
+export type ContextChunk = z.infer<typeof ContextChunk>;
+
+/**
+ * Memory retrieved for one attempt, already fitted to the worker model's
+ * context window by the Master. `omitted` names what was relevant but did not
+ * fit, so the prompt can say so instead of cutting silently.
+ */
+export const MemoryContext = z.object({
+  chunks: z.array(ContextChunk),
+  omitted: z.array(z.object({ id: z.string(), source: z.string() })),
+  budgetTokens: z.number().int().nonnegative(),
+});
+export type MemoryContext = z.infer<typeof MemoryContext>;
 
 /** What the Master sends a worker of the task's role. */
 export const WorkRequest = z.object({
@@ -23,6 +45,8 @@ export const WorkRequest = z.object({
   avoidWorker: z.string().nullable(),
   /** The repository as it stood at dispatch, in the snapshot object store; null for an empty repository. */
   snapshot: z.object({ name: z.string(), commit: z.string() }).nullable(),
+  /** Null when the daemon has no memory, or nothing relevant was found. */
+  memory: MemoryContext.nullable().optional(),
 });
 export type WorkRequest = z.infer<typeof WorkRequest>;
 

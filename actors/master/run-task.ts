@@ -7,6 +7,7 @@ import { SnapshotStore } from '../bus/snapshot-store.js';
 import { headCommit } from '../git/repo.js';
 import { snapshotHead } from '../git/snapshot.js';
 import { integrateWork } from './integrate.js';
+import type { TaskMemory } from '../memory/task-memory.js';
 
 export interface RunTaskDeps {
   bus: Bus;
@@ -18,6 +19,8 @@ export interface RunTaskDeps {
   maxTimeoutMs: number;
   /** Validates and commits a worker's result; the default is the real IntegrationEngine step. */
   integrate?: (repo: string, request: WorkRequest, result: WorkResult) => Promise<TaskOutput>;
+  /** Retrieves context for each attempt and learns from its outcome; null runs without memory. */
+  memory?: TaskMemory | null;
 }
 
 export function workRequest(input: RunTaskInput, snapshot: WorkRequest['snapshot']): WorkRequest {
@@ -75,6 +78,8 @@ async function dispatch(deps: RunTaskDeps, input: RunTaskInput, signal: AbortSig
     });
   }
   const request = workRequest(input, ref);
+  request.memory = (await deps.memory?.contextFor(request)) ?? null;
+  signal.throwIfAborted();
   // Subscribing before queueing on the same connection: the server sees the interest before any worker can reply.
   const replies = deps.bus.subscribe(deps.subjects.workReply(input.jobId, input.task.id, input.attempt));
   const reply = firstReply(replies, Math.min(input.task.budget.timeoutMs, deps.maxTimeoutMs), signal);
@@ -94,21 +99,28 @@ export function createRunTaskLogic(deps: RunTaskDeps) {
     const controller = new AbortController();
     const base = { taskId: input.task.id, attempt: input.attempt };
     let worker: string | null = null;
+    let sent: WorkRequest | null = null;
     dispatch(deps, input, controller.signal)
       .then(async ({ request, reply }) => {
+        sent = request;
         worker = reply.worker;
         if (reply.type === 'work.failed') throw ProtocolError.fromWire(reply.error);
         controller.signal.throwIfAborted();
-        return (deps.integrate ?? integrateWork)(input.repo, request, reply.result);
+        const output = await (deps.integrate ?? integrateWork)(input.repo, request, reply.result);
+        await deps.memory?.afterCommit(request, output);
+        return { ...output, contextChunks: request.memory?.chunks.map((c) => c.id) ?? [] };
       })
       .then(
         (output) => {
           if (controller.signal.aborted) return;
           sendBack({ type: 'TASK_SUCCEEDED', ...base, worker: worker ?? 'unknown', output } satisfies TaskSucceededEvent);
         },
-        (error: unknown) => {
+        async (error: unknown) => {
           if (controller.signal.aborted) return;
-          sendBack({ type: 'TASK_FAILED', ...base, worker, error: toWireError(error, 'task_failed') } satisfies TaskFailedEvent);
+          const wire = toWireError(error, 'task_failed');
+          if (sent) await deps.memory?.afterFailure(sent, wire);
+          if (controller.signal.aborted) return;
+          sendBack({ type: 'TASK_FAILED', ...base, worker, error: wire } satisfies TaskFailedEvent);
         },
       );
     return () => controller.abort();

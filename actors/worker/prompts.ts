@@ -1,4 +1,4 @@
-import type { RepoSnapshot, Role, WorkRequest } from '../../proto/index.js';
+import type { MemoryContext, RepoSnapshot, Role, WorkRequest } from '../../proto/index.js';
 
 const ROLE_BRIEFS: Record<Role, string> = {
   backend: 'You are a backend engineer. Write server code: API endpoints, data models and business logic.',
@@ -44,9 +44,24 @@ export function repositoryContext(snapshot: RepoSnapshot | null, budgetChars: nu
   return [paths.slice(0, budgetChars), ...shown].join('\n\n') + note;
 }
 
+/**
+ * Memory the Master retrieved and fitted to this model's window. Chunks that
+ * did not fit are listed by source, so nothing is cut without saying so.
+ */
+export function memorySection(memory: MemoryContext | null | undefined): string {
+  if (!memory || (memory.chunks.length === 0 && memory.omitted.length === 0)) return '';
+  const blocks = memory.chunks.map((c) => `--- [${c.id}] ${c.type} from ${c.source}\n${c.content}`);
+  const note = memory.omitted.length
+    ? `\n(${memory.omitted.length} more relevant chunk(s) left out for lack of room, from: ${[...new Set(memory.omitted.map((o) => o.source))].join(', ')})`
+    : '';
+  return `Relevant knowledge from memory:\n${blocks.join('\n\n')}${note}`;
+}
+
 export function taskPrompt(request: WorkRequest, context = ''): string {
+  const knowledge = memorySection(request.memory);
   const parts = [
     `Project: ${request.jobPrompt}`,
+    ...(knowledge ? [knowledge] : []),
     ...(context ? [context] : []),
     `Your task (${request.taskId}): ${request.description}`,
   ];

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SHARED_MODELS = process.env.AUTODEV_SHARED_MODELS ?? resolve(REPO_ROOT, '..', 'shared', 'models');
 export const TINY_MODEL = join(SHARED_MODELS, 'llama-2-tiny-random.gguf');
+export const TINY_EMBEDDER = join(SHARED_MODELS, 'tiny-random-bert');
 
 /** Small, bounded outputs: the random-weight model must finish its answers quickly. */
 export const TINY_CONFIG = {

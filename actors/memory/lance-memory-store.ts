@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { Index, type Table } from '@lancedb/lancedb';
+import {
+  MemoryFilter,
+  MemoryRetrieveInput,
+  MemoryStoreInput,
+  MemoryUpdateInput,
+  type MemoryHit,
+  type MemoryRecord,
+} from '../../proto/memory.js';
+import type { Logger } from '../log/logger.js';
+import { contentHash, type Embedder } from './embedder.js';
+import { filterToSql, toRecord, type MemoryRow } from './lance-rows.js';
+import { MemoryError, type MemoryStore } from './memory-store.js';
+import { reciprocalRankFusion } from './rrf.js';
+import { parseInput } from './parse-input.js';
+
+export interface LanceMemoryStoreOptions {
+  scope: string;
+  table: Table;
+  /** Null: full-text search only. */
+  embedder: Embedder | null;
+  log: Logger;
+  /** Rows at which an ANN index is built; below it exact search is fast enough. */
+  annThreshold?: number;
+  /** Candidates each search side returns for fusion, per result asked for. */
+  candidateFactor?: number;
+  now?: () => Date;
+}
+
+/** A row with a chosen id, for ingestion that replaces what it supersedes. */
+export interface KeyedInput {
+  id: string;
+  input: MemoryStoreInput;
+}
+
+const ANN_THRESHOLD = 10_000;
+
+export class LanceMemoryStore implements MemoryStore {
+  readonly scope: string;
+  readonly #table: Table;
+  readonly #embedder: Embedder | null;
+  readonly #log: Logger;
+  readonly #annThreshold: number;
+  readonly #candidateFactor: number;
+  readonly #now: () => Date;
+  /** LanceDB commits conflict when one table is written concurrently; writes queue here. */
+  #writes: Promise<unknown> = Promise.resolve();
+  #hasAnnIndex = false;
+
+  constructor(options: LanceMemoryStoreOptions) {
+    this.scope = options.scope;
+    this.#table = options.table;
+    this.#embedder = options.embedder;
+    this.#log = options.log;
+    this.#annThreshold = options.annThreshold ?? ANN_THRESHOLD;
+    this.#candidateFactor = options.candidateFactor ?? 4;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Creates the full-text index if missing and notes whether the ANN index exists. */
+  async prepare(): Promise<void> {
+    const indices = await this.#table.listIndices();
+    if (!indices.some((i) => i.columns.includes('content'))) {
+      await this.#table.createIndex('content', { config: Index.fts({ withPosition: false }) });
+    }
+    this.#hasAnnIndex = indices.some((i) => i.columns.includes('vector'));
+  }
+
+  async store(input: MemoryStoreInput): Promise<MemoryRecord> {
+    const [record] = await this.storeMany([input]);
+    return record!;
+  }
+
+  async storeMany(inputs: readonly MemoryStoreInput[]): Promise<MemoryRecord[]> {
+    return this.upsert(inputs.map((input) => ({ id: randomUUID(), input })));
+  }
+
+  /**
+   * Inserts or replaces rows by id in one commit. With `supersede`, rows that
+   * match that filter and are not in this batch are deleted in the same
+   * commit: a file's new chunks replace its old ones atomically.
+   */
+  async upsert(keyed: readonly KeyedInput[], supersede?: MemoryFilter): Promise<MemoryRecord[]> {
+    const parsed = keyed.map(({ id, input }) => ({ id, input: parseInput(MemoryStoreInput, input) }));
+    const rows = await this.#rows(parsed.map(({ id, input }) => ({ id, content: input.content, metadata: input.metadata })));
+    await this.#write(async () => {
+      const where = filterToSql(supersede);
+      if (rows.length === 0 && where) {
+        await this.#table.delete(where);
+        return;
+      }
+      if (rows.length === 0) return;
+      let merge = this.#table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll();
+      if (where) merge = merge.whenNotMatchedBySourceDelete({ where });
+      await merge.execute(rows);
+      await this.#maybeIndex();
+    });
+    return rows.map((row) => toRecord(row as unknown as Record<string, unknown>));
+  }
+
+  async retrieve(raw: MemoryRetrieveInput): Promise<MemoryHit[]> {
+    const input = parseInput(MemoryRetrieveInput, raw);
+    const where = filterToSql(input.filter);
+    const candidates = Math.max(input.topK * this.#candidateFactor, 20);
+    const rankings: string[][] = [];
+    const rows = new Map<string, Record<string, unknown>>();
+    const collect = (found: Array<Record<string, unknown>>) => {
+      for (const row of found) rows.set(row.id as string, row);
+      rankings.push(found.map((row) => row.id as string));
+    };
+    let fts = this.#table.query().fullTextSearch(input.query).select(COLUMNS).limit(candidates);
+    if (where) fts = fts.where(where);
+    collect(await fts.toArray());
+    if (this.#embedder) {
+      const [vector] = await this.#embedder.embed([input.query]);
+      let search = this.#table.query().nearestTo(vector!).distanceType('cosine').select(COLUMNS).limit(candidates);
+      if (this.#hasAnnIndex) search = search.nprobes(20).refineFactor(5);
+      if (where) search = search.where(where);
+      collect(await search.toArray());
+    }
+    return reciprocalRankFusion(rankings)
+      .slice(0, input.topK)
+      .map(({ id, score }) => ({ ...toRecord(rows.get(id)!), score }));
+  }
+
+  async update(raw: MemoryUpdateInput): Promise<MemoryRecord> {
+    const input = parseInput(MemoryUpdateInput, raw);
+    const current = await this.get(input.id);
+    if (!current) throw new MemoryError('not_found', `no memory record has id ${input.id} in ${this.scope}`);
+    const [record] = await this.upsert([
+      {
+        id: input.id,
+        input: {
+          content: input.content ?? current.content,
+          metadata: { ...current.metadata, ...input.metadata, timestamp: this.#now().toISOString() },
+        },
+      },
+    ]);
+    return record!;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (!(await this.get(id))) return false;
+    await this.#write(() => this.#table.delete(filterToSqlId(id)));
+    return true;
+  }
+
+  async get(id: string): Promise<MemoryRecord | null> {
+    const [row] = await this.#table.query().where(filterToSqlId(id)).select(COLUMNS).limit(1).toArray();
+    return row ? toRecord(row as Record<string, unknown>) : null;
+  }
+
+  async searchByMetadata(raw: MemoryFilter, limit = 100): Promise<MemoryRecord[]> {
+    const filter = parseInput(MemoryFilter, raw);
+    let query = this.#table.query().select(COLUMNS).limit(Math.max(1, Math.min(limit, 10_000)));
+    const where = filterToSql(filter);
+    if (where) query = query.where(where);
+    const rows = (await query.toArray()) as Array<Record<string, unknown>>;
+    return rows.map(toRecord).sort((a, b) => a.metadata.timestamp.localeCompare(b.metadata.timestamp) || a.id.localeCompare(b.id));
+  }
+
+  count(filter?: MemoryFilter): Promise<number> {
+    return this.#table.countRows(filterToSql(filter));
+  }
+
+  async #rows(records: ReadonlyArray<{ id: string; content: string; metadata: MemoryStoreInput['metadata'] }>): Promise<MemoryRow[]> {
+    const vectors = this.#embedder ? await this.#embedder.embed(records.map((r) => r.content)) : [];
+    const timestamp = this.#now().toISOString();
+    return records.map((record, i) => {
+      const m = record.metadata;
+      return {
+        id: record.id,
+        content: record.content,
+        ...(this.#embedder ? { vector: Array.from(vectors[i]!) } : {}),
+        type: m.type,
+        source: m.source,
+        task_id: m.taskId ?? null,
+        timestamp: m.timestamp ?? timestamp,
+        version: m.version ?? null,
+        platform: m.platform ?? null,
+        tags: m.tags ?? [],
+        content_hash: contentHash(record.content),
+        embed_model: this.#embedder?.name ?? '',
+      };
+    });
+  }
+
+  #write<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#writes.then(work, work);
+    this.#writes = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Called inside the write queue, so two writers never build the index twice. */
+  async #maybeIndex(): Promise<void> {
+    if (!this.#embedder || this.#hasAnnIndex) return;
+    const rows = await this.#table.countRows();
+    if (rows < this.#annThreshold) return;
+    const started = Date.now();
+    await this.#table.createIndex('vector', {
+      config: Index.ivfPq({
+        distanceType: 'cosine',
+        numPartitions: Math.max(1, Math.round(Math.sqrt(rows))),
+        numSubVectors: subVectorsFor(this.#embedder.dimension),
+      }),
+    });
+    this.#hasAnnIndex = true;
+    this.#log.info('built an ANN index on memory', { scope: this.scope, rows, ms: Date.now() - started });
+  }
+}
+
+const COLUMNS = ['id', 'content', 'type', 'source', 'task_id', 'timestamp', 'version', 'platform', 'tags'];
+
+function filterToSqlId(id: string): string {
+  return `id = '${id.replaceAll("'", "''")}'`;
+}
+
+/** PQ needs the dimension to divide evenly; 16 dimensions a sub-vector balances size and recall. */
+function subVectorsFor(dimension: number): number {
+  for (let n = Math.max(1, Math.floor(dimension / 16)); n > 1; n -= 1) if (dimension % n === 0) return n;
+  return 1;
+}

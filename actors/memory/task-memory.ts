@@ -1,0 +1,125 @@
+import type { MemoryContext, WorkRequest } from '../../proto/work.js';
+import type { TaskOutput, WireError } from '../../proto/index.js';
+import type { Logger } from '../log/logger.js';
+import { estimateTokens, CHARS_PER_TOKEN } from './chunking/tokens.js';
+import { fitToBudget, memoryBudget } from './context-budget.js';
+import { ingestCommit, ingestError, ingestFix, ingestTask, type CommittedFile } from './ingest.js';
+import type { LanceMemory } from './lance-memory.js';
+
+export interface TaskMemoryOptions {
+  memory: LanceMemory;
+  /** The worker model's context window, tokens. */
+  contextTokens: number;
+  /** Characters of repository files the worker adds to its prompt. */
+  repositoryChars: number;
+  /** Hits asked of the job's memory per attempt. */
+  topK?: number;
+  /** Reads a committed file: memory records the code as committed, conflict markers and all. */
+  readCommitted: (repo: string, commit: string, path: string) => Promise<string | null>;
+  log: Logger;
+}
+
+/**
+ * What the Master's task runner asks of memory: context for a dispatch, and
+ * what to learn from its outcome. Memory is an aid: a failure here is logged
+ * and the task goes on without it.
+ */
+export class TaskMemory {
+  readonly #options: TaskMemoryOptions;
+
+  constructor(options: TaskMemoryOptions) {
+    this.#options = options;
+  }
+
+  async contextFor(request: WorkRequest): Promise<MemoryContext | null> {
+    const { memory, log } = this.#options;
+    try {
+      const fixedText = [request.jobPrompt, request.description, request.prompt, request.previousError ?? '', ...request.validationRules].join('\n');
+      const budgetTokens = memoryBudget({
+        contextTokens: this.#options.contextTokens,
+        answerTokens: request.maxTokens,
+        // The system prompt and format instructions are under 200 tokens.
+        fixedTokens: estimateTokens(fixedText) + Math.ceil(this.#options.repositoryChars / CHARS_PER_TOKEN) + 200,
+      });
+      const query = [request.description, request.prompt].join('\n').slice(0, 4000);
+      const job = await memory.forJob(request.jobId);
+      const hits = await job.retrieve({ query, topK: this.#options.topK ?? 8 });
+      if (request.previousError) {
+        const global = await memory.global();
+        hits.push(...(await global.retrieve({ query: request.previousError.slice(0, 4000), filter: { type: 'error' }, topK: 3 })));
+      }
+      if (hits.length === 0) return null;
+      const context = fitToBudget(hits, budgetTokens);
+      if (context.omitted.length) {
+        log.info('memory context over budget; chunks named as omitted in the prompt', {
+          jobId: request.jobId,
+          taskId: request.taskId,
+          budgetTokens,
+          omitted: context.omitted.length,
+        });
+      }
+      return context;
+    } catch (error) {
+      log.warn('memory retrieval failed; dispatching without memory context', { jobId: request.jobId, taskId: request.taskId, error: String(error) });
+      return null;
+    }
+  }
+
+  async afterCommit(request: WorkRequest, output: TaskOutput): Promise<void> {
+    const { memory, log } = this.#options;
+    try {
+      const job = await memory.forJob(request.jobId);
+      const files: CommittedFile[] = [];
+      for (const path of output.files) {
+        const content = await this.#options.readCommitted(request.repo, output.commit, path);
+        if (content !== null) files.push({ path, content });
+      }
+      await ingestCommit(job, { files, version: output.commit, taskId: request.taskId });
+      await ingestTask(job, {
+        taskId: request.taskId,
+        role: request.role,
+        description: request.description,
+        status: output.validation.passed ? 'completed' : 'completed with validation issues',
+        summary: output.summary,
+        files: output.files,
+        commit: output.commit,
+      });
+      if (!output.validation.passed) {
+        const message = output.validation.issues.join('\n');
+        await ingestError({ job, global: await memory.global() }, request.jobId, {
+          taskId: request.taskId,
+          role: request.role,
+          code: 'validation_failed',
+          message,
+          attempt: request.attempt,
+        });
+      } else if (request.previousError) {
+        await ingestFix(await memory.global(), request.jobId, {
+          taskId: request.taskId,
+          role: request.role,
+          error: request.previousError,
+          summary: output.summary,
+          files: output.files,
+        });
+      }
+    } catch (error) {
+      log.warn('memory ingestion after a commit failed', { jobId: request.jobId, taskId: request.taskId, error: String(error) });
+    }
+  }
+
+  async afterFailure(request: WorkRequest, error: WireError): Promise<void> {
+    const { memory, log } = this.#options;
+    if (error.code === 'cancelled') return;
+    try {
+      await ingestError({ job: await memory.forJob(request.jobId), global: await memory.global() }, request.jobId, {
+        taskId: request.taskId,
+        role: request.role,
+        code: error.code,
+        message: error.message,
+        attempt: request.attempt,
+      });
+    } catch (failure) {
+      log.warn('memory could not record an error', { jobId: request.jobId, taskId: request.taskId, error: String(failure) });
+    }
+  }
+}
