@@ -11,7 +11,10 @@ const AuditReport = z.object({
     .record(z.string(), z.object({ name: z.string(), severity: z.string(), range: z.string().optional(), fixAvailable: z.unknown().optional() }).loose())
     .default({}),
 });
-const AuditError = z.object({ error: z.object({ code: z.string().nullable().optional(), summary: z.string().optional() }).loose() });
+const AuditError = z.object({
+  message: z.string().optional(),
+  error: z.object({ code: z.string().nullable().optional(), summary: z.string().optional() }).loose(),
+});
 
 export type AuditOutcome =
   | { status: 'ran'; failures: ValidationFailure[]; warnings: string[]; counts: Record<string, number> }
@@ -39,7 +42,9 @@ export async function auditDependencies(sandbox: Sandbox, root: string, files: r
   const report = AuditReport.safeParse(json);
   if (!report.success) {
     const error = AuditError.safeParse(json);
-    const why = error.success ? `${error.data.error.code ?? 'error'}: ${error.data.error.summary ?? ''}` : 'an answer this version does not understand';
+    const why = error.success
+      ? [error.data.error.code, error.data.error.summary, error.data.message].filter((part) => part).join(': ') || 'no detail given'
+      : 'an answer this version does not understand';
     return { status: 'skipped', reason: `npm audit could not reach the registry or failed: ${why}`.slice(0, 300) };
   }
   const failures: ValidationFailure[] = [];
