@@ -10,3 +10,4 @@ export * from './plan.js';
 export * from './blueprint.js';
 export * from './memory.js';
 export * from './validation.js';
+export * from './openai.js';

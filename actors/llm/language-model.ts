@@ -10,6 +10,8 @@ export interface GenerationRequest {
   seed?: number;
   /** Called with the running total of generated tokens. */
   onProgress?: (tokens: number) => void;
+  /** Return what was decoded when the budget runs out (with `truncated`) instead of failing. */
+  allowTruncated?: boolean;
   /** Called with each piece of answer text as it is decoded (streaming). */
   onText?: (text: string) => void;
 }
@@ -36,6 +38,8 @@ export interface GenerationResult<T> {
   promptTokens?: number;
   /** What the call cost in US dollars, for API models with configured prices; 0 for local models. */
   costUsd?: number;
+  /** Set when `allowTruncated` was asked for and the answer stopped at maxTokens. */
+  truncated?: boolean;
 }
 
 /**

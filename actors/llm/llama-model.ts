@@ -187,7 +187,8 @@ export class LlamaLanguageModel implements LanguageModel {
             'functions' in constraint
               ? await session.promptWithMeta(request.prompt, { ...common, functions: constraint.functions })
               : await session.promptWithMeta(request.prompt, { ...common, ...(constraint.grammar ? { grammar: constraint.grammar } : {}) });
-          if (result.stopReason === 'maxTokens') {
+          const truncated = result.stopReason === 'maxTokens';
+          if (truncated && !request.allowTruncated) {
             throw new ProtocolError(
               'model_output_invalid',
               `the model used its whole budget of ${request.maxTokens} tokens before finishing its answer`,
@@ -195,7 +196,7 @@ export class LlamaLanguageModel implements LanguageModel {
             );
           }
           completed = true;
-          return { value: result.responseText, tokens, promptTokens, costUsd: 0 };
+          return { value: result.responseText, tokens, promptTokens, costUsd: 0, ...(truncated ? { truncated } : {}) };
         } catch (error) {
           if (request.signal?.aborted) throw new ProtocolError('cancelled', 'generation cancelled', undefined, { cause: error });
           throw error;

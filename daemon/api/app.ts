@@ -18,6 +18,7 @@ import {
 import { requireToken } from './auth.js';
 import { httpStatusFor, type ErrorBody } from './errors.js';
 import { jsonBody, pathParams } from './validate.js';
+import { createOpenAiRoutes, type ServedModel } from './openai-routes.js';
 
 /** The slice of the job manager the API needs. */
 export interface JobService {
@@ -33,6 +34,8 @@ export interface AppDeps {
   /** A job's events from its first, then live ones, until `signal` aborts. */
   jobEvents: (jobId: JobIdType, signal: AbortSignal) => AsyncIterable<JobEvent>;
   health: () => HealthResponse;
+  /** Models shared at /v1 (OpenAI-compatible), by role name. */
+  openai?: readonly ServedModel[];
 }
 
 const JobParams = z.object({ id: JobId });
@@ -41,6 +44,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono()
     .use('*', requireToken(deps.token))
     .get('/health', (c) => c.json(deps.health()))
+    .route('/v1', createOpenAiRoutes(deps.openai ?? []))
     .post('/jobs', jsonBody(SubmitJobBody), async (c) => {
       const job = await deps.jobs.submit(c.req.valid('json'));
       return c.json(toJobView(job), 201);

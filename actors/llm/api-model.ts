@@ -1,0 +1,120 @@
+import type { GbnfJsonSchema } from 'node-llama-cpp';
+import { ProtocolError } from '../../proto/index.js';
+import type { ApiAnswer, ApiCall, ApiTransport, ChatTurn } from './api-transport.js';
+import { jsonInstruction, parseJsonAnswer } from './json-answer.js';
+import type { GenerationRequest, GenerationResult, LanguageModel } from './language-model.js';
+
+export interface Pricing {
+  inputPerMTok: number;
+  outputPerMTok: number;
+}
+
+export interface ApiModelOptions {
+  /** Tries for a JSON answer that validates; each retry shows the model what was wrong. */
+  jsonAttempts?: number;
+  pricing?: Pricing;
+}
+
+interface Usage {
+  input: number;
+  output: number;
+  truncated?: boolean;
+}
+
+export function costOf(pricing: Pricing | undefined, inputTokens: number, outputTokens: number): number {
+  if (!pricing) return 0;
+  return (inputTokens * pricing.inputPerMTok + outputTokens * pricing.outputPerMTok) / 1_000_000;
+}
+
+/**
+ * A LanguageModel over an HTTP chat API. A server cannot be made to follow a
+ * GBNF grammar, so structured answers are asked for (with the schema, and the
+ * server's own JSON-schema mode where it has one), validated here, and asked
+ * for again with the validation error when they fail.
+ */
+export class ApiLanguageModel implements LanguageModel {
+  readonly name: string;
+  readonly #transport: ApiTransport;
+  readonly #jsonAttempts: number;
+  readonly #pricing: Pricing | undefined;
+
+  constructor(transport: ApiTransport, options: ApiModelOptions = {}) {
+    this.#transport = transport;
+    this.name = transport.name;
+    this.#jsonAttempts = options.jsonAttempts ?? 3;
+    this.#pricing = options.pricing;
+  }
+
+  async generateJson(request: GenerationRequest & { schema: GbnfJsonSchema }): Promise<GenerationResult<unknown>> {
+    const messages: ChatTurn[] = [{ role: 'user', content: `${request.prompt}\n\n${jsonInstruction(request.schema)}` }];
+    const usage: Usage = { input: 0, output: 0 };
+    let lastError: ProtocolError | null = null;
+    for (let attempt = 0; attempt < this.#jsonAttempts; attempt++) {
+      const answer = await this.#call(request, messages, usage, request.schema);
+      try {
+        const value = parseJsonAnswer(answer.text, request.schema);
+        return this.#result(value, usage);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        lastError = error;
+        messages.push({ role: 'assistant', content: answer.text }, { role: 'user', content: `${error.message}. Answer again with valid JSON only.` });
+      }
+    }
+    throw new ProtocolError(
+      'model_output_invalid',
+      `${this.name} gave no valid JSON in ${this.#jsonAttempts} tries; last problem: ${lastError?.message ?? 'none'}`,
+      { tokens: usage.output },
+    );
+  }
+
+  async generateText(request: GenerationRequest & { grammar: string }): Promise<GenerationResult<string>> {
+    // The caller parses the answer (e.g. file sections) and reports a shape it cannot read.
+    const prompt = `${request.prompt}\n\nYour answer must follow this GBNF grammar exactly:\n${request.grammar}`;
+    const usage: Usage = { input: 0, output: 0 };
+    const answer = await this.#call(request, [{ role: 'user', content: prompt }], usage);
+    return this.#result(answer.text, usage);
+  }
+
+  async complete(request: GenerationRequest): Promise<GenerationResult<string>> {
+    const usage: Usage = { input: 0, output: 0 };
+    const answer = await this.#call(request, [{ role: 'user', content: request.prompt }], usage);
+    return this.#result(answer.text, usage);
+  }
+
+  async close(): Promise<void> {}
+
+  async #call(request: GenerationRequest, messages: ChatTurn[], usage: Usage, jsonSchema?: GbnfJsonSchema): Promise<ApiAnswer> {
+    const call: ApiCall = {
+      system: request.system,
+      messages,
+      maxTokens: request.maxTokens,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(jsonSchema && this.#transport.serverJsonSchema ? { jsonSchema } : {}),
+    };
+    const answer = await this.#transport.call(call);
+    usage.input += answer.inputTokens;
+    usage.output += answer.outputTokens;
+    request.onProgress?.(usage.output);
+    if (answer.truncated && !request.allowTruncated) {
+      throw new ProtocolError('model_output_invalid', `${this.name} used its whole budget of ${request.maxTokens} tokens before finishing its answer`, {
+        maxTokens: request.maxTokens,
+        tokens: usage.output,
+      });
+    }
+    request.onText?.(answer.text);
+    if (answer.truncated) usage.truncated = true;
+    return answer;
+  }
+
+  #result<T>(value: T, usage: Usage): GenerationResult<T> {
+    return {
+      value,
+      tokens: usage.output,
+      promptTokens: usage.input,
+      costUsd: costOf(this.#pricing, usage.input, usage.output),
+      ...(usage.truncated ? { truncated: true } : {}),
+    };
+  }
+}

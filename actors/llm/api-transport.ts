@@ -1,0 +1,43 @@
+import type { GbnfJsonSchema } from 'node-llama-cpp';
+
+export interface ChatTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface ApiCall {
+  system: string;
+  messages: ChatTurn[];
+  maxTokens: number;
+  temperature?: number;
+  seed?: number;
+  /** Asks the server to constrain the answer (OpenAI's response_format); ignored where unsupported. */
+  jsonSchema?: GbnfJsonSchema;
+  signal?: AbortSignal;
+}
+
+export interface ApiAnswer {
+  text: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** True when the answer stopped at maxTokens. */
+  truncated: boolean;
+}
+
+/** One HTTP chat protocol (OpenAI-compatible or Anthropic Messages). */
+export interface ApiTransport {
+  readonly name: string;
+  /** Whether the protocol can constrain an answer to a JSON schema on the server side. */
+  readonly serverJsonSchema: boolean;
+  call(call: ApiCall): Promise<ApiAnswer>;
+}
+
+export interface ApiEndpoint {
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  timeoutMs: number;
+  maxRetries: number;
+  /** Backoff base; tests shorten it. */
+  retryBaseMs?: number;
+}

@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export const ModelProvider = z.enum(['local', 'openai', 'anthropic']);
+export type ModelProvider = z.infer<typeof ModelProvider>;
+
+/** US dollars per million tokens; what `autodev status` multiplies token counts by. */
+export const ModelPricing = z
+  .object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() })
+  .strict();
+export type ModelPricing = z.infer<typeof ModelPricing>;
+
+/** One role's model: a local GGUF, or an HTTP API (OpenAI-compatible or Anthropic Messages). */
+export const ModelRoleConfig = z
+  .object({
+    provider: ModelProvider.default('local'),
+    path: z.string().min(1).optional().describe('local GGUF file; falls back to the top-level "model"'),
+    contextSize: z.number().int().min(512).optional().describe('this role\'s context window; falls back to "contextSize"'),
+    baseUrl: z.url().optional().describe('API base, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1'),
+    model: z.string().min(1).optional().describe('the API\'s model name'),
+    apiKey: z.string().min(1).optional().describe('prefer apiKeyEnv: a key in config.json is a key on disk'),
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+    timeoutMs: z.number().int().min(1000).default(120_000),
+    maxRetries: z.number().int().min(0).max(10).default(3),
+    pricing: ModelPricing.optional(),
+  })
+  .strict();
+export type ModelRoleConfig = z.infer<typeof ModelRoleConfig>;
+
+export const ModelsConfig = z
+  .object({
+    master: ModelRoleConfig.prefault({}),
+    worker: ModelRoleConfig.prefault({}),
+    /** A transformers.js model folder for memory embeddings; default <dir>/all-MiniLM-L6-v2. */
+    embedding: z.string().min(1).optional(),
+    /** Where `autodev models pull` saves; default <home>/models. */
+    dir: z.string().min(1).optional(),
+    /** Base of `hf:` URIs (a mirror, or a test server); default https://huggingface.co/. */
+    hfEndpoint: z.url().optional(),
+  })
+  .strict();
+export type ModelsConfig = z.infer<typeof ModelsConfig>;
+
+export interface ModelOverrides {
+  masterModel?: string;
+  workerModel?: string;
+  embeddingModel?: string;
+}
+
+const DEFAULT_KEY_ENV: Record<ModelProvider, string | null> = {
+  local: null,
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+};
+
+function objectAt(record: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = record[key];
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { ...(value as Record<string, unknown>) };
+  return {};
+}
+
+/**
+ * Folds the environment and flags into the raw `models` section before it is
+ * validated (later wins), and resolves relative paths: from config.json
+ * against the home folder, from env and flags against the working folder.
+ * API keys come from the environment variable the role names, so config.json
+ * need not hold a secret.
+ */
+export function mergeModelSources(raw: unknown, home: string, env: NodeJS.ProcessEnv, flags: ModelOverrides): Record<string, unknown> | unknown {
+  if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) return raw;
+  const models: Record<string, unknown> = { ...(raw as Record<string, unknown> | undefined) };
+  for (const key of ['embedding', 'dir'] as const) {
+    if (typeof models[key] === 'string' && models[key]) models[key] = resolve(home, models[key]);
+  }
+  const roles = { master: objectAt(models, 'master'), worker: objectAt(models, 'worker') };
+  for (const role of Object.values(roles)) if (typeof role.path === 'string' && role.path) role.path = resolve(home, role.path);
+  if (env.AUTODEV_MASTER_MODEL) roles.master.path = resolve(env.AUTODEV_MASTER_MODEL);
+  if (env.AUTODEV_WORKER_MODEL) roles.worker.path = resolve(env.AUTODEV_WORKER_MODEL);
+  if (env.AUTODEV_EMBEDDING_MODEL) models.embedding = resolve(env.AUTODEV_EMBEDDING_MODEL);
+  if (env.AUTODEV_HF_ENDPOINT) models.hfEndpoint = env.AUTODEV_HF_ENDPOINT;
+  if (flags.masterModel) roles.master.path = resolve(flags.masterModel);
+  if (flags.workerModel) roles.worker.path = resolve(flags.workerModel);
+  if (flags.embeddingModel) models.embedding = resolve(flags.embeddingModel);
+  for (const role of Object.values(roles)) {
+    const provider = ModelProvider.safeParse(role.provider ?? 'local');
+    const keyEnv = typeof role.apiKeyEnv === 'string' ? role.apiKeyEnv : provider.success ? DEFAULT_KEY_ENV[provider.data] : null;
+    if (role.apiKey === undefined && keyEnv && env[keyEnv]) role.apiKey = env[keyEnv];
+  }
+  return { ...models, master: roles.master, worker: roles.worker };
+}

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import type { GpuReport } from '../actors/llm/llama-runtime.js';
+import type { DaemonConfig } from './config.js';
+import { createRoleHandle, sharedRuntime, type ModelHandle } from './model-loader.js';
+
+/** The folder name the memory system looks for when `models.embedding` is not set. */
+export const DEFAULT_EMBEDDING_FOLDER = 'all-MiniLM-L6-v2';
+
+export interface ModelRegistry {
+  /** Plans jobs (planJob). */
+  readonly master: ModelHandle;
+  /** Writes the files of tasks (worker actors). */
+  readonly worker: ModelHandle;
+  /** A transformers.js model folder for memory embeddings. */
+  readonly embeddingPath: string;
+  /** Where `autodev models pull` saves. */
+  readonly modelsDir: string;
+  /** The llama.cpp backend in use, once a local model has loaded; null before. */
+  gpu(): Promise<GpuReport | null>;
+  close(): Promise<void>;
+}
+
+export interface ModelRegistryOptions {
+  home: string;
+  /** Parallel generations of the worker role (one context sequence each). */
+  workerSequences: number;
+  /** The master plans one job at a time per sequence. */
+  masterSequences?: number;
+}
+
+/**
+ * The registry of model roles. Each role is configured on its own (file, env,
+ * flags; see model-config.ts) and gets its own context, sized per role; local
+ * roles share one llama.cpp runtime and, when they name the same GGUF, its weights.
+ */
+export function createModelRegistry(config: DaemonConfig, options: ModelRegistryOptions): ModelRegistry {
+  const runtime = sharedRuntime(config);
+  let runtimeStarted = false;
+  const get = () => {
+    runtimeStarted = true;
+    return runtime.get();
+  };
+  const master = createRoleHandle('master', config, options.masterSequences ?? 1, get);
+  const worker = createRoleHandle('worker', config, options.workerSequences, get);
+  const modelsDir = config.models.dir ?? join(options.home, 'models');
+  return {
+    master,
+    worker,
+    modelsDir,
+    embeddingPath: config.models.embedding ?? join(modelsDir, DEFAULT_EMBEDDING_FOLDER),
+    async gpu() {
+      if (!runtimeStarted) return null;
+      return (await get()).gpuReport();
+    },
+    async close() {
+      await master.close();
+      await worker.close();
+      await runtime.close();
+    },
+  };
+}
