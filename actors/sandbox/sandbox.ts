@@ -36,6 +36,8 @@ export interface SandboxResult {
   timedOut: boolean;
   oomKilled: boolean;
   durationMs: number;
+  /** True when options.signal stopped the run; the command was killed, not finished. */
+  aborted?: boolean;
 }
 
 export type SandboxBackendName = 'docker' | 'bubblewrap' | 'none';

@@ -1,0 +1,211 @@
+import { Writable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { Logger } from '../log/logger.js';
+import { containerOomFiles, readOomKills } from './cgroup-oom.js';
+import { containerSpec, OWNER_LABEL, resourceLimits, userFor } from './docker-spec.js';
+import type { WarmPool, WarmSlot } from './docker-pool.js';
+import { SandboxError } from './errors.js';
+import { OutputTail } from './output-tail.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, resolveRun, type ResolvedRun } from './run-options.js';
+import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions } from './sandbox.js';
+
+export interface DockerSandboxOptions {
+  docker: Dockerode;
+  image: string;
+  /** Labels every container, so a restart can remove what a killed daemon left. */
+  owner: string;
+  limits?: SandboxLimits;
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  /** Warm containers; without one every run is cold (create, start, wait, remove). */
+  pool?: WarmPool;
+  log?: Logger;
+}
+
+interface Outcome {
+  exitCode: number;
+  timedOut: boolean;
+  aborted: boolean;
+  oomKilled: boolean;
+}
+
+/**
+ * Runs each command in a fresh container: network none, read-only root,
+ * every capability dropped, no-new-privileges, CPU, memory (no swap), pids
+ * and /tmp size limited, the host's /usr read-only, the workspace at
+ * /workspace. The command runs as the workspace's owner, so a user's files
+ * stay theirs; a root-owned workspace means uid 0, but without capabilities.
+ */
+export class DockerSandbox implements Sandbox {
+  readonly backend = 'docker' as const;
+  private readonly limits: SandboxLimits;
+  private readonly timeoutMs: number;
+  private readonly maxOutput: number;
+
+  constructor(private readonly options: DockerSandboxOptions) {
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  }
+
+  /** Removes containers a previous, killed owner left behind. */
+  static async removeLeftovers(docker: Dockerode, owner: string): Promise<number> {
+    const stale = await docker.listContainers({ all: true, filters: { label: [`${OWNER_LABEL}=${owner}`] } });
+    await Promise.all(stale.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    return stale.length;
+  }
+
+  async run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
+    const run = await resolveRun(command, options, { limits: this.limits, timeoutMs: this.timeoutMs });
+    if (run.network !== 'none') {
+      throw new SandboxError(
+        'sandbox_bad_request',
+        'the docker backend runs with network none only; run the dependency install with the registry-only step of the validation pipeline',
+      );
+    }
+    const slot = this.warmSlotFor(run);
+    try {
+      return slot ? await this.runWarm(run, slot) : await this.runCold(run);
+    } catch (error) {
+      if (error instanceof SandboxError) throw error;
+      throw new SandboxError('sandbox_failed', `the docker sandbox failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.options.pool?.close();
+  }
+
+  /** A warm container has the pool's /tmp size fixed at creation; other limits can be changed live. */
+  private warmSlotFor(run: ResolvedRun): WarmSlot | undefined {
+    const pool = this.options.pool;
+    if (!pool || run.limits.tmpfsBytes !== pool.limits.tmpfsBytes) return undefined;
+    return pool.take();
+  }
+
+  private async runWarm(run: ResolvedRun, slot: WarmSlot): Promise<SandboxResult> {
+    const pool = this.options.pool as WarmPool;
+    const started = Date.now();
+    const out = new OutputTail(this.maxOutput);
+    const err = new OutputTail(this.maxOutput);
+    try {
+      await pool.attach(slot, run.workspace);
+      if (!sameLimits(run.limits, pool.limits)) await slot.container.update(resourceLimits(run.limits));
+      const exec = await slot.container.exec({
+        Cmd: run.argv,
+        User: userFor(run),
+        WorkingDir: run.cwd,
+        Env: Object.entries(run.env).map(([k, v]) => `${k}=${v}`),
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const ended = this.collect(stream, out, err);
+      const watch = this.watch(run, () => slot.container.kill({ signal: 'SIGKILL' }));
+      await ended;
+      const { timedOut, aborted } = watch.stop();
+      const info = await exec.inspect();
+      // A killed container can leave the exec without an exit code: report SIGKILL's.
+      const exitCode = info.ExitCode ?? 137;
+      const oomKills = await readOomKills(containerOomFiles(slot.id));
+      return this.result({ exitCode, timedOut, aborted, oomKilled: (oomKills ?? 0) > 0 }, out, err, started);
+    } finally {
+      await pool.retire(slot);
+    }
+  }
+
+  private async runCold(run: ResolvedRun): Promise<SandboxResult> {
+    const { docker, image, owner } = this.options;
+    const started = Date.now();
+    const out = new OutputTail(this.maxOutput);
+    const err = new OutputTail(this.maxOutput);
+    const container = await docker.createContainer(
+      containerSpec({
+        image,
+        owner,
+        kind: 'run',
+        cmd: run.argv,
+        limits: run.limits,
+        workspaceSource: run.workspace,
+        propagate: false,
+        user: userFor(run),
+        workingDir: run.cwd,
+        env: run.env,
+      }),
+    );
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true, hijack: true });
+      const ended = this.collect(stream, out, err);
+      const exited = container.wait();
+      await container.start();
+      const watch = this.watch(run, () => container.kill({ signal: 'SIGKILL' }));
+      const waited = (await exited) as { StatusCode?: number };
+      await ended;
+      const { timedOut, aborted } = watch.stop();
+      const state = (await container.inspect()).State;
+      const oomKills = await readOomKills(containerOomFiles(container.id));
+      const oomKilled = Boolean(state.OOMKilled) || (oomKills ?? 0) > 0;
+      return this.result({ exitCode: state.ExitCode ?? waited.StatusCode ?? -1, timedOut, aborted, oomKilled }, out, err, started);
+    } finally {
+      await container.remove({ force: true }).catch((error: unknown) =>
+        this.options.log?.warn('could not remove a sandbox container', { id: container.id, error: String(error) }),
+      );
+    }
+  }
+
+  private collect(stream: NodeJS.ReadableStream, out: OutputTail, err: OutputTail): Promise<void> {
+    const sink = (tail: OutputTail) =>
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          tail.push(chunk);
+          callback();
+        },
+      });
+    this.options.docker.modem.demuxStream(stream, sink(out), sink(err));
+    return new Promise((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', resolve);
+    });
+  }
+
+  /** Kills on the wall-clock deadline or on abort, and remembers which. */
+  private watch(run: ResolvedRun, kill: () => Promise<unknown>) {
+    let timedOut = false;
+    let aborted = false;
+    const fire = () => void kill().catch(() => undefined);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      fire();
+    }, run.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      fire();
+    };
+    if (run.signal?.aborted) onAbort();
+    else run.signal?.addEventListener('abort', onAbort, { once: true });
+    return {
+      stop: () => {
+        clearTimeout(timer);
+        run.signal?.removeEventListener('abort', onAbort);
+        return { timedOut, aborted };
+      },
+    };
+  }
+
+  private result(outcome: Outcome, out: OutputTail, err: OutputTail, started: number): SandboxResult {
+    return {
+      exitCode: outcome.exitCode,
+      stdout: out.text(),
+      stderr: err.text(),
+      timedOut: outcome.timedOut,
+      // A kill on the deadline is the timeout's doing, not memory's, unless the kernel counted an OOM kill.
+      oomKilled: outcome.oomKilled,
+      durationMs: Date.now() - started,
+      ...(outcome.aborted ? { aborted: true } : {}),
+    };
+  }
+}
+
+const sameLimits = (a: SandboxLimits, b: SandboxLimits) =>
+  a.cpus === b.cpus && a.memoryBytes === b.memoryBytes && a.pids === b.pids && a.tmpfsBytes === b.tmpfsBytes;

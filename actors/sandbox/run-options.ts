@@ -1,0 +1,97 @@
+import { stat } from 'node:fs/promises';
+import { posix, resolve } from 'node:path';
+import { z } from 'zod';
+import { SandboxError } from './errors.js';
+import type { SandboxLimits, SandboxNetwork, SandboxRunOptions } from './sandbox.js';
+
+/** What every run gets unless the caller or the config says otherwise. */
+export const DEFAULT_LIMITS: SandboxLimits = {
+  cpus: 1,
+  memoryBytes: 512 * 1024 * 1024,
+  pids: 256,
+  tmpfsBytes: 128 * 1024 * 1024,
+};
+export const DEFAULT_TIMEOUT_MS = 120_000;
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+/** The folder the workspace appears at inside every backend. */
+export const SANDBOX_WORKSPACE = '/workspace';
+export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export const SandboxLimitsSchema = z
+  .object({
+    cpus: z.number().positive().max(256),
+    memoryBytes: z.number().int().min(16 * 1024 * 1024),
+    pids: z.number().int().min(8).max(65536),
+    tmpfsBytes: z.number().int().min(1024 * 1024),
+  })
+  .strict();
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment names are letters, digits and _');
+
+/** A run's options after checking: everything a backend needs, nothing optional left. */
+export interface ResolvedRun {
+  argv: string[];
+  workspace: string;
+  /** Absolute path inside the sandbox, under /workspace. */
+  cwd: string;
+  limits: SandboxLimits;
+  network: SandboxNetwork;
+  timeoutMs: number;
+  env: Record<string, string>;
+  /** Owner of the workspace on the host, so the command can write it without root where possible. */
+  uid: number;
+  gid: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Checks a run's options at the sandbox boundary: a bad cwd could otherwise
+ * point outside /workspace, and a missing workspace would make an engine
+ * create an empty root-owned folder in its place.
+ */
+export async function resolveRun(
+  command: readonly string[],
+  options: SandboxRunOptions,
+  defaults: { limits: SandboxLimits; timeoutMs: number },
+): Promise<ResolvedRun> {
+  if (command.length === 0 || !command[0]) {
+    throw new SandboxError('sandbox_bad_request', 'sandbox run needs a command: pass at least the program name');
+  }
+  const workspace = resolve(options.workspace);
+  const info = await stat(workspace).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new SandboxError('sandbox_bad_request', `workspace ${workspace} is not a folder: create it first, or pass another --workspace`);
+  }
+  const relative = posix.normalize(options.cwd ?? '.');
+  if (posix.isAbsolute(relative) || relative === '..' || relative.startsWith('../')) {
+    throw new SandboxError('sandbox_bad_request', `cwd "${options.cwd}" must be a folder inside the workspace, given relative to it`);
+  }
+  const limits = SandboxLimitsSchema.safeParse({ ...defaults.limits, ...options.limits });
+  if (!limits.success) {
+    const problems = limits.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new SandboxError('sandbox_bad_request', `invalid sandbox limits: ${problems}`);
+  }
+  for (const name of Object.keys(options.env ?? {})) {
+    if (!EnvName.safeParse(name).success) {
+      throw new SandboxError('sandbox_bad_request', `environment variable name "${name}" is invalid: use letters, digits and _`);
+    }
+  }
+  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new SandboxError('sandbox_bad_request', `timeoutMs must be a positive integer, got ${String(options.timeoutMs)}`);
+  }
+  return {
+    argv: [...command],
+    workspace,
+    cwd: posix.join(SANDBOX_WORKSPACE, relative),
+    limits: limits.data,
+    network: options.network ?? 'none',
+    timeoutMs,
+    // HOME and the npm cache live on the size-limited tmpfs, never on the read-only root.
+    env: { PATH: SANDBOX_PATH, HOME: '/tmp', CI: '1', npm_config_cache: '/tmp/.npm', ...options.env },
+    uid: info.uid,
+    gid: info.gid,
+    signal: options.signal,
+  };
+}

@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
+import { tempDir } from './helpers/env.js';
+
+const skip = (() => {
+  try {
+    execFileSync('bwrap', ['--version']);
+    return undefined;
+  } catch {
+    return 'bwrap is not installed; scripts/setup.sh installs bubblewrap';
+  }
+})();
+const MiB = 1024 * 1024;
+
+describe.skipIf(skip)(`bubblewrap sandbox${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let sandbox: BubblewrapSandbox;
+  const dirs: Array<{ path: string; cleanup: () => void }> = [];
+  const workspace = () => {
+    const dir = tempDir('ws');
+    dirs.push(dir);
+    return dir.path;
+  };
+
+  beforeAll(() => {
+    sandbox = new BubblewrapSandbox({ limits: { cpus: 1, memoryBytes: 256 * MiB, pids: 128, tmpfsBytes: 32 * MiB } });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    for (const dir of dirs) dir.cleanup();
+  });
+
+  it('runs node in the workspace as a non-root user, and the host sees what it wrote', async () => {
+    const ws = workspace();
+    writeFileSync(join(ws, 'in.txt'), 'from host');
+    const times: number[] = [];
+    let result;
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      result = await sandbox.run(
+        ['node', '-e', 'const fs=require("fs");fs.writeFileSync("out.txt",fs.readFileSync("in.txt","utf8")+" and back");console.log(process.cwd(),process.getuid());process.exit(5)'],
+        { workspace: ws },
+      );
+      times.push(performance.now() - t);
+    }
+    console.log(JSON.stringify({ bwrap_ms: Math.round([...times].sort((a, b) => a - b)[1] ?? 0) }));
+    expect(result).toMatchObject({ exitCode: 5, timedOut: false, oomKilled: false });
+    const [cwd, uid] = (result?.stdout ?? '').trim().split(' ');
+    expect(cwd).toBe('/workspace');
+    if (process.getuid?.() === 0) expect(uid).toBe('65534');
+    expect(readFileSync(join(ws, 'out.txt'), 'utf8')).toBe('from host and back');
+  });
+
+  it('kills the whole process tree at the timeout and says so', async () => {
+    const started = Date.now();
+    const result = await sandbox.run(['sh', '-c', 'echo started; (sleep 60 &) ; sleep 60'], { workspace: workspace(), timeoutMs: 1000 });
+    expect(result).toMatchObject({ timedOut: true, oomKilled: false });
+    expect(result.stdout).toContain('started');
+    expect(Date.now() - started).toBeLessThan(5000);
+    // No sleep 60 survives: the pid namespace died with bwrap, and the cgroup was emptied.
+    const left = execFileSync('sh', ['-c', 'pgrep -f "^sleep 60$" || true'], { encoding: 'utf8' }).trim();
+    expect(left).toBe('');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('reports an allocation past the memory limit as oomKilled (cgroup v1)', async () => {
+    const result = await sandbox.run(['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1<<24,1))'], {
+      workspace: workspace(),
+      limits: { memoryBytes: 128 * MiB },
+      timeoutMs: 30_000,
+    });
+    expect(result).toMatchObject({ oomKilled: true, timedOut: false });
+    expect(result.exitCode).not.toBe(0);
+  });
+
+  it('contains a fork bomb', async () => {
+    const result = await sandbox.run(['sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 2; echo survived'], {
+      workspace: workspace(),
+      limits: { pids: 32 },
+      timeoutMs: 6000,
+    });
+    expect(result.stderr + result.stdout).toMatch(/fork|Resource temporarily unavailable|survived/i);
+    expect((await sandbox.run(['true'], { workspace: workspace() })).exitCode).toBe(0);
+  });
+
+  it('has no network: a server on the host loopback cannot be reached', async () => {
+    const server: Server = createServer((socket) => socket.end('secret'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const script = `require("net").connect(${port},"127.0.0.1").on("connect",()=>{console.log("CONNECTED");process.exit(0)}).on("error",e=>{console.log(e.code);process.exit(3)})`;
+      const result = await sandbox.run(['node', '-e', script], { workspace: workspace(), timeoutMs: 10_000 });
+      expect(result.exitCode).toBe(3);
+      expect(result.stdout).not.toContain('CONNECTED');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('limits /tmp, keeps /usr read-only and hides host secrets', async () => {
+    const result = await sandbox.run(
+      ['sh', '-c', 'dd if=/dev/zero of=/tmp/fill bs=1M count=100 2>&1; touch /usr/x 2>&1; cat /etc/shadow 2>&1; ls /root 2>&1; grep -c . /etc/passwd'],
+      { workspace: workspace() },
+    );
+    expect(result.stdout).toMatch(/No space left on device/);
+    expect(result.stdout).toMatch(/\/usr\/x'?: Read-only file system/);
+    expect(result.stdout).toMatch(/\/etc\/shadow: No such file/);
+    expect(result.stdout).toMatch(/\/root.*No such file/);
+    expect(existsSync('/usr/x')).toBe(false);
+  });
+
+  it('refuses a cwd outside the workspace with a clear error', async () => {
+    await expect(sandbox.run(['true'], { workspace: workspace(), cwd: '../..' })).rejects.toThrow(/must be a folder inside the workspace/);
+  });
+});

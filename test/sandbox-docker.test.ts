@@ -1,0 +1,152 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WarmPool } from '../actors/sandbox/docker-pool.js';
+import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
+import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
+import { dockerSkipReason, iptablesRules, startTestDocker, type TestDocker } from './helpers/docker.js';
+import { tempDir } from './helpers/env.js';
+
+const skip = dockerSkipReason();
+const IMAGE = 'autodev-sandbox-test:1';
+const MiB = 1024 * 1024;
+
+describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let engine: TestDocker;
+  let cold: DockerSandbox;
+  let warm: DockerSandbox;
+  let pool: WarmPool;
+  let rulesBefore: string | undefined;
+  const dirs: Array<{ path: string; cleanup: () => void }> = [];
+  const workspace = () => {
+    const dir = tempDir('ws');
+    dirs.push(dir);
+    return dir.path;
+  };
+
+  beforeAll(async () => {
+    rulesBefore = iptablesRules();
+    engine = await startTestDocker();
+    const built = await ensureBaseImage(engine.docker, IMAGE);
+    expect(built.built).toBe(true);
+    const again = await ensureBaseImage(engine.docker, IMAGE);
+    expect(again.built).toBe(false);
+    console.log(JSON.stringify({ image_build_ms: built.durationMs, image_check_ms: again.durationMs }));
+    cold = new DockerSandbox({ docker: engine.docker, image: IMAGE, owner: 'test-cold' });
+    pool = new WarmPool({
+      docker: engine.docker,
+      image: IMAGE,
+      owner: 'test-warm',
+      dir: join(engine.dir, 'pool'),
+      size: 1,
+      limits: { cpus: 1, memoryBytes: 256 * MiB, pids: 128, tmpfsBytes: 64 * MiB },
+    });
+    await pool.start();
+    warm = new DockerSandbox({ docker: engine.docker, image: IMAGE, owner: 'test-warm', pool, limits: pool.limits });
+  });
+
+  afterAll(async () => {
+    await warm?.close();
+    await cold?.close();
+    await engine?.stop();
+    for (const dir of dirs) dir.cleanup();
+    // The engine was started with --iptables=false: the host's firewall must be as it was.
+    if (rulesBefore !== undefined) expect(iptablesRules()).toBe(rulesBefore);
+  });
+
+  it('runs node from the host /usr, writes the workspace, and the host sees the file (cold and warm)', async () => {
+    for (const sandbox of [cold, warm]) {
+      await pool.ready();
+      const ws = workspace();
+      writeFileSync(join(ws, 'in.txt'), 'from host');
+      const result = await sandbox.run(
+        ['node', '-e', 'const fs=require("fs");fs.writeFileSync("out.txt",fs.readFileSync("in.txt","utf8")+" and back");console.log(process.cwd());process.exit(7)'],
+        { workspace: ws },
+      );
+      expect(result).toMatchObject({ exitCode: 7, timedOut: false, oomKilled: false });
+      expect(result.stdout.trim()).toBe('/workspace');
+      expect(readFileSync(join(ws, 'out.txt'), 'utf8')).toBe('from host and back');
+    }
+  });
+
+  it('a warm run is faster than a cold one', async () => {
+    const ws = workspace();
+    const timeCold: number[] = [];
+    const timeWarm: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      let t = performance.now();
+      expect((await cold.run(['node', '-e', '0'], { workspace: ws })).exitCode).toBe(0);
+      timeCold.push(performance.now() - t);
+      await pool.ready();
+      t = performance.now();
+      expect((await warm.run(['node', '-e', '0'], { workspace: ws })).exitCode).toBe(0);
+      timeWarm.push(performance.now() - t);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] ?? 0;
+    console.log(JSON.stringify({ docker_cold_ms: Math.round(median(timeCold)), docker_warm_ms: Math.round(median(timeWarm)) }));
+    expect(median(timeWarm)).toBeLessThan(median(timeCold));
+  });
+
+  it('kills a command at the wall-clock timeout and says so', async () => {
+    await pool.ready();
+    for (const sandbox of [cold, warm]) {
+      const started = Date.now();
+      const result = await sandbox.run(['sh', '-c', 'echo started; sleep 60'], { workspace: workspace(), timeoutMs: 1500 });
+      expect(result.timedOut).toBe(true);
+      expect(result.oomKilled).toBe(false);
+      expect(result.stdout).toContain('started');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
+  });
+
+  it('reports an allocation past the memory limit as oomKilled', async () => {
+    await pool.ready();
+    const hog = ['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1<<24,1))'];
+    for (const sandbox of [cold, warm]) {
+      const result = await sandbox.run(hog, { workspace: workspace(), limits: { memoryBytes: 128 * MiB }, timeoutMs: 30_000 });
+      expect(result).toMatchObject({ oomKilled: true, timedOut: false });
+      expect(result.exitCode).not.toBe(0);
+    }
+  });
+
+  it('contains a fork bomb with the pids limit', async () => {
+    await pool.ready();
+    const result = await warm.run(['sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 2; echo survived'], {
+      workspace: workspace(),
+      limits: { pids: 32 },
+      timeoutMs: 8000,
+    });
+    // The shell cannot fork past 32 processes; the run ends by itself or by the deadline, never takes the host down.
+    expect(result.stderr + result.stdout).toMatch(/fork|Resource temporarily unavailable|survived/i);
+    const after = await cold.run(['true'], { workspace: workspace() });
+    expect(after.exitCode).toBe(0);
+  });
+
+  it('has no network: a server on the host loopback cannot be reached', async () => {
+    const server: Server = createServer((socket) => socket.end('secret'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const script = `require("net").connect(${port},"127.0.0.1").on("connect",()=>{console.log("CONNECTED");process.exit(0)}).on("error",e=>{console.log(e.code);process.exit(3)})`;
+      const result = await cold.run(['node', '-e', script], { workspace: workspace(), timeoutMs: 10_000 });
+      expect(result.exitCode).toBe(3);
+      expect(result.stdout).not.toContain('CONNECTED');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('limits /tmp, keeps the root read-only and hides host secrets', async () => {
+    await pool.ready();
+    const result = await warm.run(
+      ['sh', '-c', 'dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>&1; touch /usr/x 2>&1; touch /etc/x 2>&1; cat /etc/shadow 2>&1; id -u'],
+      { workspace: workspace() },
+    );
+    expect(result.stdout).toMatch(/No space left on device/);
+    expect(result.stdout).toMatch(/\/usr\/x'?: Read-only file system/);
+    expect(result.stdout).toMatch(/\/etc\/x'?: Read-only file system/);
+    expect(result.stdout).toMatch(/\/etc\/shadow: No such file/);
+    expect(existsSync('/usr/x')).toBe(false);
+  });
+});
