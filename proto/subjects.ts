@@ -37,6 +37,8 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     /** Commands are not events: they stay out of the event stream. */
     cancelJob: (jobId: JobId) => `${prefix}.cmd.job.${jobId}.cancel`,
     cancelAnyJob: `${prefix}.cmd.job.*.cancel`,
+    /** Delayed or recurring triggers scheduled through the time MCP server fire here (core NATS, not stored). */
+    trigger: (jobId: JobId, triggerId: string) => `${prefix}.trigger.${jobId}.${triggerId}`,
   };
 }
 export type Subjects = ReturnType<typeof createSubjects>;

@@ -1,0 +1,65 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Logger } from '../log/logger.js';
+import type { MemoryStore } from '../memory/memory-store.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import type { FetchLimits } from './http-get.js';
+import type { NetPolicy } from './net-policy.js';
+import { createDatabaseServer } from './servers/database.js';
+import { createFetchServer } from './servers/fetch.js';
+import { createFilesystemServer } from './servers/filesystem.js';
+import { createGitServer } from './servers/git.js';
+import { createMemoryServer } from './servers/memory.js';
+import { createSequentialThinkingServer } from './servers/sequential-thinking.js';
+import { createTimeServer } from './servers/time.js';
+import type { ThinkingStore } from './thinking-store.js';
+import type { TriggerScheduler } from './trigger-scheduler.js';
+import { ToolError } from './tool.js';
+
+export const McpServerName = z.enum(['fetch', 'memory', 'git', 'filesystem', 'sequential_thinking', 'database', 'time']);
+export type McpServerName = z.infer<typeof McpServerName>;
+export const MCP_SERVER_NAMES = McpServerName.options;
+
+/** Everything one job's servers need; built by the host (daemon or `autodev mcp serve`). */
+export interface McpJobContext {
+  jobId: string;
+  /** The job's repository working tree: the filesystem, git and download workspace. */
+  workspace: string;
+  /** Every job's folder, for search_repositories. */
+  jobsDir: string;
+  databaseFile: string;
+  databaseReadOnly: boolean;
+  fetchPolicy: NetPolicy;
+  fetchLimits: FetchLimits;
+  gitRemotes: Readonly<Record<string, string>>;
+  thinking: ThinkingStore;
+  scheduler?: TriggerScheduler;
+  sandbox?: Sandbox;
+  /** The job's memory, opened on first use; absent where no memory is configured. */
+  memory?: () => Promise<MemoryStore>;
+  log: Logger;
+}
+
+/** A fresh server instance; state that must outlive it (plans, triggers) lives in the context. */
+export function createMcpServer(name: McpServerName, ctx: McpJobContext): McpServer {
+  switch (name) {
+    case 'filesystem':
+      return createFilesystemServer({ workspace: ctx.workspace, ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}) });
+    case 'fetch':
+      return createFetchServer({ policy: ctx.fetchPolicy, limits: ctx.fetchLimits, workspace: ctx.workspace, ...(ctx.memory ? { memory: ctx.memory } : {}) });
+    case 'memory':
+      return createMemoryServer({ memory: ctx.memory ?? noMemory });
+    case 'git':
+      return createGitServer({ dir: ctx.workspace, jobsDir: ctx.jobsDir, remotes: ctx.gitRemotes });
+    case 'sequential_thinking':
+      return createSequentialThinkingServer({ jobId: ctx.jobId, store: ctx.thinking });
+    case 'database':
+      return createDatabaseServer({ file: ctx.databaseFile, repo: ctx.workspace, readOnly: ctx.databaseReadOnly });
+    case 'time':
+      return createTimeServer({ jobId: ctx.jobId, ...(ctx.scheduler ? { scheduler: ctx.scheduler } : {}) });
+  }
+}
+
+async function noMemory(): Promise<MemoryStore> {
+  throw new ToolError('unavailable', 'no memory store is configured for this host; run the memory server through autodevd');
+}

@@ -1,0 +1,133 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { MemoryStore } from '../../memory/memory-store.js';
+import { guardedGet, type FetchLimits } from '../http-get.js';
+import { htmlToMarkdown } from '../html-markdown.js';
+import { checkUrl, type NetPolicy } from '../net-policy.js';
+import { defineTool, ToolError } from '../tool.js';
+import { Workspace } from '../workspace.js';
+
+export interface FetchServerOptions {
+  policy: NetPolicy;
+  limits: FetchLimits;
+  /** Where download_file writes. */
+  workspace: string;
+  /** fetch_documentation stores its Markdown here when given. */
+  memory?: () => Promise<MemoryStore>;
+  taskId?: string;
+}
+
+const Url = z.string().min(1).max(2000).describe('absolute http or https URL');
+
+export function createFetchServer(options: FetchServerOptions): McpServer {
+  const server = new McpServer({ name: 'autodev-fetch', version: '0.1.0' });
+  const get = (url: string) => guardedGet(options.policy, options.limits, url);
+  const asText = (body: Buffer, maxChars: number) => {
+    const text = body.toString('utf8');
+    return { text: text.slice(0, maxChars), truncated: text.length > maxChars };
+  };
+
+  defineTool(
+    server,
+    'fetch_url',
+    {
+      description: 'GET a URL and return its body as text (within the configured time and size limits).',
+      input: z.object({ url: Url, maxChars: z.number().int().min(1).max(1_000_000).default(100_000) }).strict(),
+      output: z.object({ url: z.string(), status: z.number().int(), contentType: z.string(), bytes: z.number().int(), text: z.string(), truncated: z.boolean() }),
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    async ({ url, maxChars }) => {
+      const res = await get(url);
+      return { url: res.url, status: res.status, contentType: res.contentType, bytes: res.body.length, ...asText(res.body, maxChars) };
+    },
+  );
+
+  defineTool(
+    server,
+    'fetch_documentation',
+    {
+      description: 'Fetch an HTML documentation page, convert it to clean Markdown, and store it in the job memory as an api_doc.',
+      input: z.object({ url: Url, tags: z.array(z.string().min(1).max(100)).max(20).default([]), maxChars: z.number().int().min(1).max(200_000).default(50_000) }).strict(),
+      output: z.object({ url: z.string(), title: z.string(), markdown: z.string(), truncated: z.boolean(), memoryId: z.string().nullable() }),
+      annotations: { openWorldHint: true },
+    },
+    async ({ url, tags, maxChars }) => {
+      const res = await get(url);
+      if (res.status >= 400) throw new ToolError('failed', `${res.url} answered HTTP ${res.status}; check the URL`);
+      const page = htmlToMarkdown(res.body.toString('utf8'), res.url);
+      const markdown = page.markdown.slice(0, maxChars);
+      let memoryId: string | null = null;
+      if (options.memory && markdown.length > 0) {
+        const record = await (await options.memory()).store({
+          content: page.title ? `# ${page.title}\n\n${markdown}` : markdown,
+          metadata: { type: 'api_doc', source: res.url, taskId: options.taskId ?? null, tags },
+        });
+        memoryId = record.id;
+      }
+      return { url: res.url, title: page.title, markdown, truncated: page.markdown.length > maxChars, memoryId };
+    },
+  );
+
+  defineTool(
+    server,
+    'scrape_website',
+    {
+      description: 'Crawl pages of one site breadth-first from a URL (same origin only) and return each page as Markdown with its links.',
+      input: z.object({ url: Url, maxPages: z.number().int().min(1).max(20).default(5), maxCharsPerPage: z.number().int().min(100).max(50_000).default(4000) }).strict(),
+      output: z.object({
+        pages: z.array(z.object({ url: z.string(), status: z.number().int(), title: z.string(), markdown: z.string(), links: z.array(z.string()) })),
+        errors: z.array(z.object({ url: z.string(), message: z.string() })),
+      }),
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    async ({ url, maxPages, maxCharsPerPage }) => {
+      const origin = checkUrl(options.policy, url).origin;
+      const queue = [url];
+      const seen = new Set<string>(queue);
+      const pages: Array<{ url: string; status: number; title: string; markdown: string; links: string[] }> = [];
+      const errors: Array<{ url: string; message: string }> = [];
+      while (queue.length > 0 && pages.length < maxPages) {
+        const next = queue.shift() as string;
+        try {
+          const res = await get(next);
+          const page = htmlToMarkdown(res.body.toString('utf8'), res.url);
+          pages.push({ url: res.url, status: res.status, title: page.title, markdown: page.markdown.slice(0, maxCharsPerPage), links: page.links });
+          for (const link of page.links) {
+            if (new URL(link).origin === origin && !seen.has(link)) {
+              seen.add(link);
+              queue.push(link);
+            }
+          }
+        } catch (error) {
+          errors.push({ url: next, message: (error as Error).message });
+        }
+      }
+      return { pages, errors };
+    },
+  );
+
+  defineTool(
+    server,
+    'download_file',
+    {
+      description: 'Download a URL into a file of the job workspace.',
+      input: z.object({ url: Url, path: z.string().min(1).max(500).describe('destination, relative to the workspace root') }).strict(),
+      output: z.object({ path: z.string(), bytes: z.number().int(), contentType: z.string(), status: z.number().int() }),
+      annotations: { openWorldHint: true },
+    },
+    async ({ url, path }) => {
+      const ws = new Workspace(options.workspace);
+      const target = await ws.resolve(path, 'write');
+      const res = await get(url);
+      if (res.status >= 400) throw new ToolError('failed', `${res.url} answered HTTP ${res.status}; nothing was written`);
+      const handle = await ws.openRegular(target, 'write', path);
+      try {
+        await handle.writeFile(res.body);
+      } finally {
+        await handle.close();
+      }
+      return { path: ws.relative(target), bytes: res.body.length, contentType: res.contentType, status: res.status };
+    },
+  );
+  return server;
+}
