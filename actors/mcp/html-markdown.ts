@@ -18,7 +18,7 @@ interface Element {
 export function htmlToMarkdown(html: string, baseUrl: string): PageText {
   const links = new Set<string>();
   const service = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
-  service.remove(['script', 'style', 'noscript', 'iframe', 'nav', 'footer', 'head']);
+  service.remove(['script', 'style', 'noscript', 'iframe', 'nav', 'footer', 'head', 'title']);
   service.addRule('collect-links', {
     filter: 'a',
     replacement: (content: string, node: Element) => {
