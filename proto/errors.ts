@@ -11,6 +11,8 @@ export const ErrorCode = z.enum([
   'model_output_invalid',
   /** A prompt longer than the model's context window minus the answer budget; refused, never truncated. */
   'context_overflow',
+  /** A downloaded model's sha256 differs from the expected one; the file was deleted. */
+  'checksum_mismatch',
   'plan_invalid',
   'worker_unavailable',
   'task_failed',
