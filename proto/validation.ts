@@ -49,7 +49,8 @@ export type StageResult = z.infer<typeof StageResult>;
 
 export const PipelineReport = z.object({
   passed: z.boolean(),
-  sandbox: z.enum(['docker', 'bubblewrap', 'none']),
+  /** The backend that ran the generated code; null when none was available and those stages were skipped. */
+  sandbox: z.enum(['docker', 'bubblewrap', 'none']).nullable(),
   stages: z.array(StageResult),
   durationMs: z.number().int().nonnegative(),
 });

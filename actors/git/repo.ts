@@ -30,12 +30,24 @@ export async function headCommit(dir: string): Promise<string | null> {
 const locks = new Map<string, Promise<unknown>>();
 
 /**
- * Writes files and commits them. Calls on one repository are serialised,
- * because concurrent isomorphic-git commits on one branch would race on HEAD.
+ * Runs `work` alone on one repository: concurrent isomorphic-git writes on one
+ * branch would race on its ref, and a checkout must not interleave with a commit.
  */
-export function commitFiles(dir: string, files: readonly InitialFile[], message: string): Promise<string> {
+export function withRepoLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
   const previous = locks.get(dir) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(async () => {
+  const run = previous.catch(() => undefined).then(work);
+  locks.set(dir, run);
+  void run
+    .catch(() => undefined)
+    .finally(() => {
+      if (locks.get(dir) === run) locks.delete(dir);
+    });
+  return run;
+}
+
+/** Writes files and commits them on the checked-out branch. Calls on one repository are serialised. */
+export function commitFiles(dir: string, files: readonly InitialFile[], message: string): Promise<string> {
+  return withRepoLock(dir, async () => {
     for (const file of files) {
       const target = join(dir, file.path);
       await mkdir(dirname(target), { recursive: true });
@@ -44,11 +56,6 @@ export function commitFiles(dir: string, files: readonly InitialFile[], message:
     }
     return git.commit({ fs, dir, message, author: { ...AUTHOR } });
   });
-  locks.set(dir, run);
-  void run.finally(() => {
-    if (locks.get(dir) === run) locks.delete(dir);
-  });
-  return run;
 }
 
 export async function commitMessages(dir: string): Promise<Array<{ oid: string; message: string }>> {

@@ -1,39 +1,60 @@
 import { ProtocolError, type TaskOutput, type WorkRequest, type WorkResult } from '../../proto/index.js';
-import { commitFiles, findCommitWithTrailers } from '../git/repo.js';
+import { findCommitWithTrailers, headCommit } from '../git/repo.js';
+import { commitTaskAndMerge, taskBranchName } from '../git/task-branch.js';
 import { assertSafeRelativePath } from '../worker/safe-path.js';
 import { checkSyntax } from '../validation/syntax-check.js';
+import type { TaskValidator } from '../validation/task-validator.js';
 import { mergeOntoHead } from './merge.js';
+
+export interface IntegrateOptions {
+  /** The full validation pipeline; without it only the syntax stage runs, on the worker's files. */
+  validate?: TaskValidator;
+}
 
 /** The trailers let tools, tests and crash recovery map commits back to tasks. */
 export function commitMessage(request: WorkRequest, summary: string, validation: TaskOutput['validation']): string {
   const title = `${request.taskId} (${request.role}): ${request.description}`.replace(/\s+/g, ' ').slice(0, 72);
   const checks = validation.passed ? 'passed' : `${validation.issues.length} issue(s)`;
-  return `${title}\n\n${summary}\n\nJob: ${request.jobId}\nTask: ${request.taskId}\nAttempt: ${request.attempt}\nValidation: ${checks}\n`;
+  const stages = validation.stages?.length ? `\n\nChecks: ${validation.stages.map((s) => `${s.stage} ${s.status}`).join(', ')}` : '';
+  return `${title}\n\n${summary}${stages}\n\nJob: ${request.jobId}\nTask: ${request.taskId}\nRole: ${request.role}\nAttempt: ${request.attempt}\nValidation: ${checks}\n`;
 }
 
 /**
- * The IntegrationEngine's step for one task: check the worker's files, commit
- * them to the job's repository, and report what the validation found. Running
- * it twice for one attempt (a restored actor re-runs it) yields one commit.
+ * The IntegrationEngine's step for one task: check the worker's files,
+ * validate them, commit them on the task's branch, merge that into main, and
+ * report what the validation found. Running it twice for one attempt (a
+ * restored actor re-runs it) yields one commit.
  */
-export async function integrateWork(repo: string, request: WorkRequest, result: WorkResult): Promise<TaskOutput> {
+export async function integrateWork(repo: string, request: WorkRequest, result: WorkResult, options: IntegrateOptions = {}): Promise<TaskOutput> {
   for (const file of result.files) assertSafeRelativePath(file.path);
   if (new Set(result.files.map((f) => f.path)).size !== result.files.length) {
     throw new ProtocolError('model_output_invalid', 'the worker returned the same file twice');
   }
-  const validation = checkSyntax(result.files);
+  const syntax = checkSyntax(result.files);
   const existing = await findCommitWithTrailers(repo, { Task: request.taskId, Attempt: String(request.attempt) });
   if (existing) {
-    return { commit: existing, files: result.files.map((f) => f.path), summary: result.summary, tokens: result.tokens, validation, conflicts: [] };
+    return { commit: existing, files: result.files.map((f) => f.path), summary: result.summary, tokens: result.tokens, validation: syntax, conflicts: [] };
   }
-  const merged = await mergeOntoHead(repo, request.snapshot?.commit ?? null, result.files, request.taskId);
-  const commit = await commitFiles(repo, merged.files, commitMessage(request, result.summary, validation));
+  const base = request.snapshot?.commit ?? null;
+  const merged = await mergeOntoHead(repo, base, result.files, request.taskId);
+  const validation = options.validate
+    ? await options.validate({ repo, head: await headCommit(repo), files: result.files, request })
+    : syntax;
+  const outcome = await commitTaskAndMerge(repo, {
+    branch: taskBranchName(request.taskId),
+    base,
+    files: result.files,
+    message: commitMessage(request, result.summary, validation),
+    conflictFiles: merged.files,
+    mergeMessage: `Merge ${taskBranchName(request.taskId)} (${request.role}) into main\n\nMerges: ${request.taskId} attempt ${request.attempt}\n`,
+  });
+  const conflicts = outcome.merge !== 'conflict' ? [] : merged.conflicts.length > 0 ? merged.conflicts : outcome.conflictPaths;
   return {
-    commit,
+    commit: outcome.commit,
     files: result.files.map((f) => f.path),
     summary: result.summary,
     tokens: result.tokens,
     validation,
-    conflicts: merged.conflicts,
+    conflicts,
   };
 }

@@ -20,7 +20,8 @@ import { runTypecheck } from './typecheck.js';
 import { readWorkspaceFiles } from './workspace-files.js';
 
 export interface PipelineOptions {
-  sandbox: Sandbox;
+  /** Null runs only the stages that read code; those that run it are skipped with that reason, never run unsandboxed. */
+  sandbox: Sandbox | null;
   /** The project, checked out; test runs mount it read-write in the sandbox. */
   workspace: string;
   /** Defaults to every stage. */
@@ -52,15 +53,19 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
   const started = Date.now();
   const wanted = new Set(options.stages ?? VALIDATION_STAGES);
   const files = await readWorkspaceFiles(options.workspace);
+  const sandbox = options.sandbox;
+  const noSandbox = 'no sandbox backend is available, and generated code is never run outside one';
   const testOptions = {
-    sandbox: options.sandbox,
+    sandbox: sandbox as Sandbox,
     root: options.workspace,
     files,
     timeoutMs: options.testTimeoutMs ?? 120_000,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const plan = planTests(options.workspace, files);
+  const plan = sandbox
+    ? planTests(options.workspace, files)
+    : { unit: { kind: 'skip', reason: noSandbox } as const, integration: { kind: 'skip', reason: noSandbox } as const, coverage: { kind: 'skip', reason: noSandbox } as const };
   let coverage: Record<string, number> | null = null;
   const stages: StageResult[] = [];
   const record = async (result: StageResult) => {
@@ -99,7 +104,13 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
       }
       case 'security':
         await record(
-          await runSecurity({ sandbox: options.sandbox, root: options.workspace, files, auditTimeoutMs: 60_000, audit: options.audit ?? true }),
+          await runSecurity({
+            sandbox,
+            root: options.workspace,
+            files,
+            auditTimeoutMs: 60_000,
+            audit: sandbox ? (options.audit ?? true) : false,
+          }),
         );
         break;
       case 'quality':
@@ -109,7 +120,7 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
   }
   return {
     passed: stages.every((s) => s.status !== 'failed'),
-    sandbox: options.sandbox.backend,
+    sandbox: sandbox?.backend ?? null,
     stages,
     durationMs: Date.now() - started,
   };
@@ -136,6 +147,24 @@ async function remember(options: PipelineOptions, result: StageResult): Promise<
     // Memory helps later prompts; losing one record must not fail validation.
     options.log?.warn('could not store a validation result in memory', { stage: result.stage, error: String(error) });
   }
+}
+
+const PROJECT_WIDE: ReadonlySet<ValidationStageName> = new Set(['unit_tests', 'integration_tests', 'coverage']);
+
+/**
+ * Keeps against one task only what it can be asked to fix: problems in the
+ * files it wrote, and project-wide results (tests, coverage). Problems in
+ * files other tasks wrote become warnings, so one task's conflict markers or
+ * type errors do not turn every parallel task into a fix task.
+ */
+export function scopeToFiles(report: PipelineReport, files: ReadonlySet<string>): PipelineReport {
+  const stages = report.stages.map((stage): StageResult => {
+    const mine = stage.failures.filter((f) => f.file === null || files.has(f.file) || PROJECT_WIDE.has(stage.stage));
+    if (mine.length === stage.failures.length) return stage;
+    const others = stage.failures.filter((f) => !mine.includes(f)).map((f) => `another task's file: ${f.file}${f.line ? `:${f.line}` : ''} ${f.message}`);
+    return { ...stage, status: mine.length > 0 ? 'failed' : stage.status === 'failed' ? 'passed' : stage.status, failures: mine, warnings: [...others, ...stage.warnings].slice(0, 50) };
+  });
+  return { ...report, stages, passed: stages.every((s) => s.status !== 'failed') };
 }
 
 function failureLine(f: ValidationFailure): string {

@@ -1,0 +1,81 @@
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { GeneratedFile, Role, StageResult, ValidationReport, ValidationStageName, WorkRequest } from '../../proto/index.js';
+import { snapshotHead } from '../git/snapshot.js';
+import type { Logger } from '../log/logger.js';
+import type { MemoryStore } from '../memory/memory-store.js';
+import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
+import { runValidationPipeline, scopeToFiles, toValidationReport } from './pipeline.js';
+
+/** What one attempt would make main look like: HEAD with the worker's files written over it. */
+export interface ValidationCandidate {
+  repo: string;
+  head: string | null;
+  files: readonly GeneratedFile[];
+  request: WorkRequest;
+}
+
+export type TaskValidator = (candidate: ValidationCandidate) => Promise<ValidationReport>;
+
+export interface TaskValidatorOptions {
+  sandbox: Sandbox | null;
+  /** A folder per job that survives between attempts, so an installed node_modules is reused. */
+  workspaceFor: (jobId: string) => string;
+  /** Which stages a role's tasks run; the default is every stage for every role. */
+  stagesFor?: (role: Role) => readonly ValidationStageName[];
+  onStage?: (request: WorkRequest, result: StageResult) => Promise<void> | void;
+  memoryFor?: (jobId: string) => Promise<MemoryStore | null>;
+  testTimeoutMs?: number;
+  limits?: Partial<SandboxLimits>;
+  audit?: boolean;
+  minCoverage?: number;
+  log?: Logger;
+}
+
+/** Files kept across syncs: what the dependency install step put there. */
+const KEPT = new Set(['node_modules']);
+
+async function materialise(workspace: string, candidate: ValidationCandidate): Promise<void> {
+  await mkdir(workspace, { recursive: true });
+  for (const entry of await readdir(workspace)) {
+    if (!KEPT.has(entry)) await rm(join(workspace, entry), { recursive: true, force: true });
+  }
+  const snapshot = candidate.head
+    ? await snapshotHead(candidate.repo, candidate.head, { maxFileBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 })
+    : null;
+  const files = new Map((snapshot?.files ?? []).map((f) => [f.path, f.content]));
+  for (const f of candidate.files) files.set(f.path, f.content);
+  for (const [path, content] of files) {
+    const target = join(workspace, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+}
+
+/**
+ * The IntegrationEngine's validation for one attempt: the would-be tree is
+ * written to the job's validation workspace (never the repository, so test
+ * runs cannot dirty it) and the pipeline runs there.
+ */
+export function createTaskValidator(options: TaskValidatorOptions): TaskValidator {
+  return async (candidate) => {
+    const { request } = candidate;
+    const workspace = options.workspaceFor(request.jobId);
+    await materialise(workspace, candidate);
+    const memory = options.memoryFor ? await options.memoryFor(request.jobId).catch(() => null) : null;
+    const report = await runValidationPipeline({
+      sandbox: options.sandbox,
+      workspace,
+      ...(options.stagesFor ? { stages: options.stagesFor(request.role) } : {}),
+      testTimeoutMs: options.testTimeoutMs ?? 120_000,
+      ...(options.limits ? { limits: options.limits } : {}),
+      audit: options.audit ?? true,
+      minCoverage: options.minCoverage ?? 0,
+      onStage: (result) => options.onStage?.(request, result),
+      ...(memory ? { memory } : {}),
+      memoryContext: { taskId: request.taskId, version: candidate.head },
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return toValidationReport(scopeToFiles(report, new Set(candidate.files.map((f) => f.path))));
+  };
+}

@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { StageResult, WorkRequest } from '../proto/index.js';
+import { initJobRepo } from '../actors/git/repo.js';
+import { integrateWork } from '../actors/master/integrate.js';
+import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
+import { createTaskValidator } from '../actors/validation/task-validator.js';
+import { tempDir } from './helpers/env.js';
+import { BROKEN_PROJECT } from './helpers/project-fixture.js';
+
+const gitCli = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+
+function request(taskId: string, base: string, attempt = 1): WorkRequest {
+  return {
+    type: 'work.request',
+    jobId: 'job-1',
+    taskId,
+    attempt,
+    role: 'backend',
+    repo: '',
+    jobPrompt: 'build it',
+    description: `task ${taskId}`,
+    prompt: '',
+    validationRules: ['it works'],
+    maxTokens: 100,
+    previousError: null,
+    avoidWorker: null,
+    snapshot: { name: `snap-${base}`, commit: base },
+    memory: null,
+  };
+}
+
+describe('integration step with the validation pipeline and task branches', () => {
+  const home = tempDir('integrate');
+  const sandbox = new UnsafeSandbox();
+  const stages: Array<{ taskId: string; result: StageResult }> = [];
+  const validate = createTaskValidator({
+    sandbox,
+    workspaceFor: (jobId) => join(home.path, 'validate', jobId),
+    onStage: (req, result) => void stages.push({ taskId: req.taskId, result }),
+    testTimeoutMs: 30_000,
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    home.cleanup();
+  });
+
+  it('validates the would-be tree, commits on the task branch with the checks, and hands a fix task the failing test', async () => {
+    const repo = join(home.path, 'repo');
+    const base = await initJobRepo(repo, [{ path: 'package.json', content: BROKEN_PROJECT['package.json'] as string }], 'chore: start job');
+    const files = ['src/math.mjs', 'test/math.test.mjs'].map((path) => ({ path, content: BROKEN_PROJECT[path] as string }));
+    const output = await integrateWork(repo, request('t1', base), { summary: 'math module', files, tokens: 5 }, { validate });
+
+    expect(output.validation.passed).toBe(false);
+    expect(output.validation.failures).toEqual([expect.objectContaining({ stage: 'unit_tests', file: 'test/math.test.mjs', line: 6 })]);
+    expect(output.validation.issues[0]).toContain('-1 !== 5');
+    expect(stages.filter((s) => s.taskId === 't1').map((s) => s.result.stage)).toHaveLength(8);
+
+    const message = gitCli(repo, 'log', '-1', '--format=%B', 'task/t1');
+    expect(message).toMatch(/^t1 \(backend\): task t1/);
+    expect(message).toContain('Checks: syntax passed, lint passed, typecheck skipped, unit_tests failed, integration_tests skipped, coverage passed, security passed, quality passed');
+    expect(message).toMatch(/Task: t1\nRole: backend\nAttempt: 1\nValidation: 1 issue\(s\)$/);
+    expect(gitCli(repo, 'rev-parse', 'main')).toBe(output.commit);
+    expect(gitCli(repo, 'status', '--porcelain')).toBe('');
+
+    // A restored actor re-running the same attempt gets the same commit, not a second one.
+    const again = await integrateWork(repo, request('t1', base), { summary: 'math module', files, tokens: 5 }, { validate });
+    expect(again.commit).toBe(output.commit);
+    gitCli(repo, 'fsck', '--strict', '--no-dangling');
+  });
+
+  it('turns two tasks writing one line differently into a conflict that the Master makes a merge task of', async () => {
+    const repo = join(home.path, 'repo2');
+    const base = await initJobRepo(repo, [{ path: 'src/app.mjs', content: 'export const name = "app";\n' }], 'chore: start job');
+    const first = await integrateWork(repo, request('t1', base), { summary: 'a', files: [{ path: 'src/app.mjs', content: 'export const name = "one";\n' }], tokens: 1 });
+    const second = await integrateWork(repo, request('t2', base), { summary: 'b', files: [{ path: 'src/app.mjs', content: 'export const name = "two";\n' }], tokens: 1 });
+    expect(first.conflicts).toEqual([]);
+    expect(second.conflicts).toEqual(['src/app.mjs']);
+    const onDisk = readFileSync(join(repo, 'src/app.mjs'), 'utf8');
+    expect(onDisk).toContain('<<<<<<< HEAD\nexport const name = "one";\n=======\nexport const name = "two";\n>>>>>>> t2');
+    expect(gitCli(repo, 'log', '-1', '--format=%P', 'main').split(' ')).toEqual([first.commit, second.commit]);
+    gitCli(repo, 'fsck', '--strict', '--no-dangling');
+  });
+});
