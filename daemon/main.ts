@@ -13,7 +13,10 @@ Usage: autodevd [options]
 Options:
   --home DIR      state folder (default: $AUTODEV_HOME or ~/.autodev)
   --model PATH    GGUF model for planning and workers (or AUTODEV_MODEL, or "model" in config.json)
-  --gpu KIND      auto | cuda | vulkan | metal | cpu (or AUTODEV_GPU)
+  --gpu KIND      auto | cuda | vulkan | metal | cpu (or AUTODEV_GPU); auto uses a GPU node-llama-cpp detects
+  --master-model PATH     GGUF for planning only (or AUTODEV_MASTER_MODEL, or models.master in config.json)
+  --worker-model PATH     GGUF for the workers only (or AUTODEV_WORKER_MODEL, or models.worker)
+  --embedding-model DIR   transformers.js folder for memory (or AUTODEV_EMBEDDING_MODEL, or models.embedding)
   --nats URL      use this NATS server instead of starting an embedded one
   --port N        control API port on 127.0.0.1 (default: a free port)
   --help          show this help
@@ -32,6 +35,9 @@ export async function main(argv: string[]): Promise<number> {
         home: { type: 'string' },
         model: { type: 'string' },
         gpu: { type: 'string' },
+        'master-model': { type: 'string' },
+        'worker-model': { type: 'string' },
+        'embedding-model': { type: 'string' },
         nats: { type: 'string' },
         port: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -62,7 +68,13 @@ export async function main(argv: string[]): Promise<number> {
 
   let daemon;
   try {
-    const config = await loadConfig(home, process.env, { model: values.model, gpu: values.gpu });
+    const config = await loadConfig(home, process.env, {
+      model: values.model,
+      gpu: values.gpu,
+      masterModel: values['master-model'],
+      workerModel: values['worker-model'],
+      embeddingModel: values['embedding-model'],
+    });
     daemon = await startDaemon({ home, config, log, natsUrl: values.nats, apiPort: port });
   } catch (error) {
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
