@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SUBJECT_PREFIX } from '../proto/index.js';
+import { McpSettings } from './mcp/settings.js';
 import { mergeModelSources, ModelsConfig, type ModelOverrides } from './model-config.js';
 
 export const DaemonConfig = z
@@ -40,6 +41,8 @@ export const DaemonConfig = z
       .default(DEFAULT_SUBJECT_PREFIX),
     eventRetentionDays: z.number().positive().default(7),
     natsServerBin: z.string().default('nats-server'),
+    /** The MCP tool servers: fetch limits and lists, database mode, git remotes; see docs/mcp.md. */
+    mcp: McpSettings.prefault({}),
     memory: z
       .object({
         enabled: z.boolean().default(true),

@@ -28,6 +28,9 @@ import { ensureToken } from './secrets.js';
 import { splitNatsUrl } from './nats-url.js';
 import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
 import { openMemory } from './memory-setup.js';
+import { TriggerScheduler } from '../actors/mcp/trigger-scheduler.js';
+import { createMcpHost } from './mcp/host.js';
+import { handleMcpHttp } from './mcp/http-route.js';
 import { TaskMemory } from '../actors/memory/task-memory.js';
 import { ingestBlueprint } from '../actors/memory/ingest.js';
 import { readFileAt } from '../actors/git/repo.js';
@@ -109,6 +112,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
     const memory = await openMemory(config, home, log);
     if (memory) cleanups.push(() => memory.close());
+    const triggers = new TriggerScheduler({ log, publish: async (event) => bus.publish(subjects.trigger(event.jobId, event.triggerId), event) });
+    cleanups.push(() => triggers.stop());
+    const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, ...(memory ? { memory } : {}) });
     const taskMemory = memory
       ? new TaskMemory({
           memory,
@@ -189,6 +195,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         jobs: { active: jobs.activeCount },
         workers: registry.list(),
       }),
+      mcp: (name, jobId, request) => handleMcpHttp(mcp, name, jobId, request),
       openai: [models.master, models.worker].map((handle) => ({
         id: handle.role,
         available: () => handle.name !== null,

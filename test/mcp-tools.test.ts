@@ -25,7 +25,8 @@ afterAll(() => home.cleanup());
 describe('filesystem', () => {
   let fs: Client;
   beforeAll(async () => {
-    fs = await connectServer('filesystem', jobContext(jobsDir, 'jfiles', { sandbox: new BubblewrapSandbox() }));
+    const sandbox = new BubblewrapSandbox();
+    fs = await connectServer('filesystem', jobContext(jobsDir, 'jfiles', { sandbox: async () => sandbox }));
   });
   afterAll(() => fs.close());
 

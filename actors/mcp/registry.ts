@@ -34,7 +34,8 @@ export interface McpJobContext {
   gitRemotes: Readonly<Record<string, string>>;
   thinking: ThinkingStore;
   scheduler?: TriggerScheduler;
-  sandbox?: Sandbox;
+  /** Opened on first use: starting an engine or a warm pool is slow, and most calls never run code. */
+  sandbox?: () => Promise<Sandbox>;
   /** The job's memory, opened on first use; absent where no memory is configured. */
   memory?: () => Promise<MemoryStore>;
   log: Logger;

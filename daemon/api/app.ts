@@ -36,6 +36,8 @@ export interface AppDeps {
   health: () => HealthResponse;
   /** Models shared at /v1 (OpenAI-compatible), by role name. */
   openai?: readonly ServedModel[];
+  /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
+  mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
 }
 
 const JobParams = z.object({ id: JobId });
@@ -45,6 +47,10 @@ export function createApp(deps: AppDeps) {
     .use('*', requireToken(deps.token))
     .get('/health', (c) => c.json(deps.health()))
     .route('/v1', createOpenAiRoutes(deps.openai ?? []))
+    .all('/mcp/:name', (c) => {
+      if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
+      return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);
+    })
     .post('/jobs', jsonBody(SubmitJobBody), async (c) => {
       const job = await deps.jobs.submit(c.req.valid('json'));
       return c.json(toJobView(job), 201);

@@ -14,13 +14,14 @@ export interface McpHostOptions {
   jobsDir: string;
   settings: McpSettings;
   log: Logger;
-  sandbox?: Sandbox;
+  sandbox?: () => Promise<Sandbox>;
   memory?: Memory;
   scheduler?: TriggerScheduler;
 }
 
 export interface McpHost {
-  contextFor(jobId: string): Promise<McpJobContext>;
+  /** The job's context; its workspace folder is made unless `create` is false (listing tools needs none). */
+  contextFor(jobId: string, options?: { create?: boolean }): Promise<McpJobContext>;
   /** A fresh server of `name` for the job, connected to `transport`; closing the transport closes it. */
   connect(name: McpServerName, jobId: string, transport: Transport): Promise<void>;
 }
@@ -33,10 +34,10 @@ export interface McpHost {
 export function createMcpHost(options: McpHostOptions): McpHost {
   const thinking = new ThinkingStore();
   const { settings } = options;
-  const contextFor = async (jobId: string): Promise<McpJobContext> => {
+  const contextFor = async (jobId: string, { create = true }: { create?: boolean } = {}): Promise<McpJobContext> => {
     const id = JobId.parse(jobId);
     const workspace = join(options.jobsDir, id, 'repo');
-    await mkdir(workspace, { recursive: true });
+    if (create) await mkdir(workspace, { recursive: true });
     const memory = options.memory;
     return {
       jobId: id,

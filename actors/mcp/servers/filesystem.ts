@@ -9,8 +9,8 @@ import { Workspace } from '../workspace.js';
 export interface FilesystemServerOptions {
   /** The job's workspace; nothing outside it is read or written. */
   workspace: string;
-  /** execute_code runs only here; without one it refuses. */
-  sandbox?: Sandbox;
+  /** execute_code runs only here (opened on first use); without one it refuses. */
+  sandbox?: () => Promise<Sandbox>;
   maxReadBytes?: number;
   maxListEntries?: number;
   executeTimeoutMs?: number;
@@ -164,7 +164,7 @@ export function createFilesystemServer(options: FilesystemServerOptions): McpSer
       annotations: { openWorldHint: false },
     },
     async ({ language, code, timeoutMs }) => {
-      const sandbox = options.sandbox;
+      const sandbox = options.sandbox ? await options.sandbox() : undefined;
       // Generated code runs only through the Sandbox it was given; which backend is the composition root's explicit choice.
       if (!sandbox) {
         throw new ToolError('unavailable', 'execute_code needs a sandbox and none is configured; install Docker or bubblewrap and restart autodevd');
