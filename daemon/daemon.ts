@@ -34,6 +34,9 @@ import { handleMcpHttp } from './mcp/http-route.js';
 import { TaskMemory } from '../actors/memory/task-memory.js';
 import { ingestBlueprint } from '../actors/memory/ingest.js';
 import { readFileAt } from '../actors/git/repo.js';
+import type { Sandbox } from '../actors/sandbox/sandbox.js';
+import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
+import { lazySandbox, openSandbox } from './sandbox-runtime.js';
 
 export const VERSION = '0.1.0';
 
@@ -45,6 +48,8 @@ export interface DaemonOptions {
   natsUrl?: string;
   apiPort?: number;
   now?: () => Date;
+  /** --unsafe-no-sandbox: allow running generated code unconfined when no sandbox works. */
+  unsafeNoSandbox?: boolean;
 }
 
 export interface RunningDaemon {
@@ -52,6 +57,8 @@ export interface RunningDaemon {
   natsUrl: string;
   tokenFile: string;
   jobs: JobManager;
+  /** The sandbox generated code runs in; opened on first call (engine, image, warm pool). */
+  sandbox(): Promise<Sandbox>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +119,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
     const memory = await openMemory(config, home, log);
     if (memory) cleanups.push(() => memory.close());
+    const sandboxes = lazySandbox(() =>
+      openSandbox({
+        home,
+        config: config.sandbox,
+        unsafeNoSandbox: options.unsafeNoSandbox ?? false,
+        createUnsafe: () => new UnsafeSandbox({ defaultTimeoutMs: config.sandbox.timeoutMs }),
+        log: log.child({ component: 'sandbox' }),
+      }),
+    );
+    cleanups.push(() => sandboxes.close());
+    const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
     const triggers = new TriggerScheduler({ log, publish: async (event) => bus.publish(subjects.trigger(event.jobId, event.triggerId), event) });
     cleanups.push(() => triggers.stop());
     const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, ...(memory ? { memory } : {}) });
@@ -119,7 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ? new TaskMemory({
           memory,
           contextTokens: config.models.worker.contextSize ?? config.contextSize,
-          repositoryChars: config.contextChars,
+          knowledgeChars: config.contextChars,
           topK: config.memory.topK,
           readCommitted: readFileAt,
           log,
@@ -212,7 +230,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await writeDaemonFile(home, { pid: process.pid, apiUrl, natsUrl, tokenFile });
     cleanups.push(() => removeDaemonFile(home, process.pid));
     log.info('autodevd ready', { apiUrl, natsUrl, home, master: models.master.name, worker: models.worker.name });
-    return { apiUrl, natsUrl, tokenFile, jobs, stop };
+    return { apiUrl, natsUrl, tokenFile, jobs, sandbox, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitMessages } from '../actors/git/repo.js';
 import { readJobEvents } from '../cli/sse.js';
 import { DaemonInfo, JobView, type JobEvent } from '../proto/index.js';
-import { TINY_CONFIG, TINY_MODEL, waitUntil } from './helpers/env.js';
+import { TINY_CONFIG, TINY_EMBEDDER, TINY_MODEL, waitUntil } from './helpers/env.js';
+import { LanceMemory } from '../actors/memory/lance-memory.js';
+import { loadTransformersEmbedder } from '../actors/memory/transformers-embedder.js';
+import { silentLogger } from '../actors/log/logger.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 
 async function eventsUntilEnd(daemon: TestDaemon, jobId: string): Promise<JobEvent[]> {
@@ -20,7 +23,7 @@ async function eventsUntilEnd(daemon: TestDaemon, jobId: string): Promise<JobEve
 describe('daemon control API, in process, on real NATS and the tiny model', () => {
   let daemon: TestDaemon;
   beforeAll(async () => {
-    daemon = await startTestDaemon({ ...TINY_CONFIG, model: TINY_MODEL });
+    daemon = await startTestDaemon({ ...TINY_CONFIG, model: TINY_MODEL, models: { embedding: TINY_EMBEDDER } });
   });
   afterAll(async () => daemon?.cleanup());
 
@@ -85,6 +88,26 @@ describe('daemon control API, in process, on real NATS and the tiny model', () =
     expect(commits.at(-1)?.message).toMatch(/^chore: start job/);
     expect(readFileSync(join(final.repo, 'spec', 'input.txt'), 'utf8')).toBe('GET /todos');
     execFileSync('git', ['fsck', '--strict'], { cwd: final.repo });
+
+    // Memory: every dispatch carried retrieved context, named in the task's output and events,
+    // and the job's memory holds each file as its last commit left it.
+    const completions = events.flatMap((e) => (e.type === 'task.completed' ? [e] : []));
+    for (const event of completions) expect(event.output.contextChunks?.length).toBeGreaterThan(0);
+    const memory = await LanceMemory.open({ dir: join(daemon.home, 'memory'), embedder: await loadTransformersEmbedder(TINY_EMBEDDER), log: silentLogger });
+    try {
+      const store = await memory.forJob(submitted.jobId);
+      expect((await store.searchByMetadata({ type: 'api_doc' })).length).toBeGreaterThan(0);
+      const code = await store.searchByMetadata({ type: 'code' }, 10_000);
+      const lastWriter = new Map(completions.flatMap((e) => e.output.files.map((f) => [f, e] as const)));
+      expect(new Set(code.map((c) => c.metadata.source))).toEqual(new Set(lastWriter.keys()));
+      for (const chunk of code) {
+        const writer = lastWriter.get(chunk.metadata.source)!;
+        expect(chunk.metadata).toMatchObject({ taskId: writer.taskId, version: writer.output.commit });
+      }
+      expect((await store.searchByMetadata({ type: 'task' })).map((t) => t.metadata.taskId).sort()).toEqual(completed);
+    } finally {
+      await memory.close();
+    }
 
     // A finished job cannot be cancelled.
     const cancel = await daemon.api(`/jobs/${submitted.jobId}/cancel`, { method: 'POST', json: {} });

@@ -2,7 +2,7 @@ import { connect, type Connection, type Table } from '@lancedb/lancedb';
 import type { Logger } from '../log/logger.js';
 import type { Embedder } from './embedder.js';
 import { memorySchema, vectorDimension, type MemoryRow } from './lance-rows.js';
-import { LanceMemoryStore } from './lance-memory-store.js';
+import { LanceMemoryStore, type AnnSettings } from './lance-memory-store.js';
 import type { Memory } from './memory-store.js';
 
 export interface LanceMemoryOptions {
@@ -12,6 +12,7 @@ export interface LanceMemoryOptions {
   embedder: Embedder | null;
   log: Logger;
   annThreshold?: number;
+  ann?: Partial<AnnSettings>;
   now?: () => Date;
 }
 
@@ -86,6 +87,7 @@ export class LanceMemory implements Memory {
       embedder,
       log,
       ...(this.#options.annThreshold !== undefined ? { annThreshold: this.#options.annThreshold } : {}),
+      ...(this.#options.ann ? { ann: this.#options.ann } : {}),
       ...(this.#options.now ? { now: this.#options.now } : {}),
     });
     await store.prepare();

@@ -10,8 +10,11 @@ export interface TaskMemoryOptions {
   memory: LanceMemory;
   /** The worker model's context window, tokens. */
   contextTokens: number;
-  /** Characters of repository files the worker adds to its prompt. */
-  repositoryChars: number;
+  /**
+   * Characters of knowledge a worker's prompt carries: memory first, then
+   * repository files in what memory left (see generateFiles).
+   */
+  knowledgeChars: number;
   /** Hits asked of the job's memory per attempt. */
   topK?: number;
   /** Reads a committed file: memory records the code as committed, conflict markers and all. */
@@ -35,12 +38,15 @@ export class TaskMemory {
     const { memory, log } = this.#options;
     try {
       const fixedText = [request.jobPrompt, request.description, request.prompt, request.previousError ?? '', ...request.validationRules].join('\n');
-      const budgetTokens = memoryBudget({
-        contextTokens: this.#options.contextTokens,
-        answerTokens: request.maxTokens,
-        // The system prompt and format instructions are under 200 tokens.
-        fixedTokens: estimateTokens(fixedText) + Math.ceil(this.#options.repositoryChars / CHARS_PER_TOKEN) + 200,
-      });
+      const budgetTokens = Math.min(
+        memoryBudget({
+          contextTokens: this.#options.contextTokens,
+          answerTokens: request.maxTokens,
+          // The system prompt and format instructions are under 200 tokens.
+          fixedTokens: estimateTokens(fixedText) + 200,
+        }),
+        Math.floor(this.#options.knowledgeChars / CHARS_PER_TOKEN),
+      );
       const query = [request.description, request.prompt].join('\n').slice(0, 4000);
       const job = await memory.forJob(request.jobId);
       const hits = await job.retrieve({ query, topK: this.#options.topK ?? 8 });

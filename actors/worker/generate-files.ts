@@ -1,7 +1,7 @@
 import { ProtocolError, type RepoSnapshot, type TaskProgress, type WorkRequest, type WorkResult } from '../../proto/index.js';
 import type { LanguageModel } from '../llm/language-model.js';
 import { fileSectionsGrammar, parseFileSections, type FileSectionLimits } from './file-sections.js';
-import { repositoryContext, systemPromptFor, taskPrompt } from './prompts.js';
+import { memorySection, repositoryContext, systemPromptFor, taskPrompt } from './prompts.js';
 
 /** Retries sample instead of decoding greedily, or they would repeat the failed answer word for word. */
 const RETRY_TEMPERATURE = 0.7;
@@ -38,7 +38,8 @@ export async function generateFiles(
   let lastReport = now();
   const generation = await deps.model.generateText({
     system: systemPromptFor(request.role),
-    prompt: taskPrompt(request, repositoryContext(snapshot, deps.contextChars)),
+    // Memory and repository files share one budget; memory, already ranked by relevance, goes first.
+    prompt: taskPrompt(request, repositoryContext(snapshot, deps.contextChars - memorySection(request.memory).length)),
     grammar: fileSectionsGrammar(deps.limits),
     maxTokens: Math.min(deps.maxTokens, request.maxTokens),
     signal,
