@@ -4,14 +4,16 @@ import { toWireError, type WireError } from '../proto/index.js';
 import type { Command, CommandContext } from './command.js';
 import { cancelCommand } from './commands/cancel.js';
 import { daemonCommand } from './commands/daemon.js';
+import { doctorCommand } from './commands/doctor.js';
 import { mcpCommand } from './commands/mcp.js';
 import { modelsCommand } from './commands/models.js';
+import { sandboxCommand } from './commands/sandbox.js';
 import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
 import { watchCommand } from './commands/watch.js';
 import { CliError, EXIT, exitCodeFor } from './errors.js';
 
-export const COMMANDS: readonly Command[] = [submitCommand, statusCommand, watchCommand, cancelCommand, daemonCommand, modelsCommand, mcpCommand];
+export const COMMANDS: readonly Command[] = [submitCommand, statusCommand, watchCommand, cancelCommand, daemonCommand, modelsCommand, mcpCommand, sandboxCommand, doctorCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

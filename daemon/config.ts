@@ -6,6 +6,35 @@ import { DEFAULT_SUBJECT_PREFIX } from '../proto/index.js';
 import { McpSettings } from './mcp/settings.js';
 import { mergeModelSources, ModelsConfig, type ModelOverrides } from './model-config.js';
 
+/** Where generated code runs; see actors/sandbox/ and `autodev doctor`. */
+export const SandboxConfig = z
+  .object({
+    backend: z.enum(['auto', 'docker', 'bubblewrap', 'none']).default('auto'),
+    /** An engine to use before starting one of our own; DOCKER_HOST-style unix socket path. */
+    dockerSocket: z.string().min(1).default('/var/run/docker.sock'),
+    /** Start a daemon-owned dockerd (private data root and socket under the home folder) when no engine answers. */
+    ownEngine: z.boolean().default(true),
+    dockerdBin: z.string().default('dockerd'),
+    image: z.string().regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$/, 'must be a docker image name such as autodev-sandbox:1').default('autodev-sandbox:1'),
+    /** Started idle containers kept ready; 0 makes every run cold. */
+    warmPoolSize: z.number().int().min(0).max(16).default(2),
+    limits: z
+      .object({
+        cpus: z.number().positive().max(256).default(1),
+        memoryBytes: z.number().int().min(16 * 1024 * 1024).default(512 * 1024 * 1024),
+        pids: z.number().int().min(8).max(65536).default(256),
+        tmpfsBytes: z.number().int().min(1024 * 1024).default(128 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    timeoutMs: z.number().int().min(100).default(120_000),
+    /** Run generated code with no isolation; only with this set (or --unsafe-no-sandbox), never as a fallback. */
+    unsafeNoSandbox: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
+export type SandboxConfig = z.infer<typeof SandboxConfig>;
+
 export const DaemonConfig = z
   .object({
     model: z.string().min(1).optional().describe('path of a GGUF model file'),
@@ -43,6 +72,7 @@ export const DaemonConfig = z
     natsServerBin: z.string().default('nats-server'),
     /** The MCP tool servers: fetch limits and lists, database mode, git remotes; see docs/mcp.md. */
     mcp: McpSettings.prefault({}),
+    sandbox: SandboxConfig,
     memory: z
       .object({
         enabled: z.boolean().default(true),

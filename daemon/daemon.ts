@@ -137,7 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ? new TaskMemory({
           memory,
           contextTokens: config.models.worker.contextSize ?? config.contextSize,
-          knowledgeChars: config.contextChars,
+          repositoryChars: config.contextChars,
           topK: config.memory.topK,
           readCommitted: readFileAt,
           log,

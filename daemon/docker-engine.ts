@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ export interface DockerEngine {
 export function dockerdArgs(dir: string): string[] {
   return [
     `--data-root=${join(dir, 'data')}`,
-    `--exec-root=${join(dir, 'exec')}`,
+    `--exec-root=${execRoot(dir)}`,
     `--pidfile=${join(dir, 'dockerd.pid')}`,
     `--host=unix://${engineSocket(dir)}`,
     '--iptables=false',
@@ -43,6 +44,17 @@ export function dockerdArgs(dir: string): string[] {
 }
 
 export const engineSocket = (dir: string) => join(dir, 'docker.sock');
+
+/**
+ * containerd's socket lives under the exec root, and a unix socket path has
+ * at most 107 bytes: a deep home folder gets a short exec root in /tmp, named
+ * after the folder so a restart finds the same one.
+ */
+export function execRoot(dir: string): string {
+  const inside = join(dir, 'exec');
+  if (join(inside, 'containerd', 'containerd-debug.sock').length <= 100) return inside;
+  return `/tmp/autodev-dockerd-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
+}
 
 /** Debian installs dockerd in /usr/sbin, not on a normal user's PATH. */
 export function resolveDockerdBin(bin = 'dockerd', path = process.env.PATH ?? ''): string | undefined {

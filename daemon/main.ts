@@ -19,6 +19,8 @@ Options:
   --embedding-model DIR   transformers.js folder for memory (or AUTODEV_EMBEDDING_MODEL, or models.embedding)
   --nats URL      use this NATS server instead of starting an embedded one
   --port N        control API port on 127.0.0.1 (default: a free port)
+  --unsafe-no-sandbox  when no sandbox (Docker, bubblewrap) works, run generated code
+                  UNCONFINED on this machine instead of refusing; see autodev doctor
   --help          show this help
 
 It writes daemon.json (pid, apiUrl, natsUrl, tokenFile) in the home folder and
@@ -40,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
         'embedding-model': { type: 'string' },
         nats: { type: 'string' },
         port: { type: 'string' },
+        'unsafe-no-sandbox': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -75,7 +78,11 @@ export async function main(argv: string[]): Promise<number> {
       workerModel: values['worker-model'],
       embeddingModel: values['embedding-model'],
     });
-    daemon = await startDaemon({ home, config, log, natsUrl: values.nats, apiPort: port });
+    const unsafeNoSandbox = values['unsafe-no-sandbox'] === true;
+    if (unsafeNoSandbox) {
+      process.stderr.write('autodevd: WARNING: --unsafe-no-sandbox: when no sandbox works, generated code runs with your rights on this machine.\n');
+    }
+    daemon = await startDaemon({ home, config, log, natsUrl: values.nats, apiPort: port, unsafeNoSandbox });
   } catch (error) {
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`autodevd: ${message}\n`);

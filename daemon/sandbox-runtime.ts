@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Dockerode from 'dockerode';
+import type { Logger } from '../actors/log/logger.js';
+import { isRoot } from '../actors/sandbox/bind-mount.js';
+import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
+import { chooseBackend, type BackendChoice, type BackendProbes } from '../actors/sandbox/choose-backend.js';
+import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
+import { WarmPool } from '../actors/sandbox/docker-pool.js';
+import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
+import { SandboxError } from '../actors/sandbox/errors.js';
+import { describeHostRoot } from '../actors/sandbox/host-root.js';
+import type { Sandbox } from '../actors/sandbox/sandbox.js';
+import type { SandboxConfig } from './config.js';
+import { engineSocket, pingSocket, resolveDockerdBin, startDockerEngine, type DockerEngine } from './docker-engine.js';
+
+const run = promisify(execFile);
+
+export interface SandboxRuntimeOptions {
+  home: string;
+  config: SandboxConfig;
+  /** --unsafe-no-sandbox, or config.unsafeNoSandbox. */
+  unsafeNoSandbox: boolean;
+  /** Builds the no-isolation backend; only called when that was explicitly allowed. */
+  createUnsafe?: () => Sandbox;
+  /**
+   * Whether close() stops a daemon-owned engine that was already running when
+   * opened: the daemon adopts what a killed predecessor left, the CLI borrows
+   * the running daemon's engine and must leave it alone.
+   */
+  stopAdoptedEngine?: boolean;
+  log?: Logger;
+}
+
+export interface SandboxRuntime {
+  sandbox: Sandbox;
+  choice: BackendChoice;
+  /** Set when the sandbox runs on a dockerd this process started or adopted. */
+  engine?: DockerEngine;
+  warmPool: boolean;
+  close(): Promise<void>;
+}
+
+/** The daemon-owned engine's folder; the CLI and the daemon share it, so they share one engine. */
+export const engineDir = (home: string) => join(home, 'sandbox', 'engine');
+
+/**
+ * The probes behind the choice, cheap enough for `autodev doctor`: they look,
+ * ping and try bwrap once, but start nothing.
+ */
+export function sandboxProbes(options: Pick<SandboxRuntimeOptions, 'home' | 'config'>): BackendProbes {
+  const { config, home } = options;
+  return {
+    async docker() {
+      if (await pingSocket(config.dockerSocket)) return { ok: true, detail: `a Docker engine answers on ${config.dockerSocket}` };
+      const owned = engineSocket(engineDir(home));
+      if (await pingSocket(owned)) return { ok: true, detail: `the daemon-owned Docker engine answers on ${owned}` };
+      if (!config.ownEngine) return { ok: false, reason: `no engine answers on ${config.dockerSocket}, and sandbox.ownEngine is false` };
+      const bin = resolveDockerdBin(config.dockerdBin);
+      if (!bin) return { ok: false, reason: `no engine answers on ${config.dockerSocket}, and dockerd is not installed` };
+      if (!isRoot()) return { ok: false, reason: `no engine answers on ${config.dockerSocket}, and starting ${bin} needs root` };
+      return { ok: true, detail: `no engine answers on ${config.dockerSocket}; a daemon-owned ${bin} is started in ${engineDir(home)}` };
+    },
+    async bubblewrap() {
+      try {
+        const host = describeHostRoot();
+        const binds = [...host.readOnlyDirs.flatMap((d) => ['--ro-bind', d, d]), ...host.links.flatMap((l) => ['--symlink', l.target, l.path])];
+        await run('bwrap', ['--unshare-all', '--unshare-user', '--die-with-parent', ...binds, '--', '/usr/bin/true'], { timeout: 10_000 });
+        return { ok: true, detail: 'bwrap runs with every namespace unshared' };
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException & { stderr?: string };
+        return { ok: false, reason: e.code === 'ENOENT' ? 'bwrap is not installed' : `bwrap cannot create namespaces here: ${(e.stderr ?? e.message).trim()}` };
+      }
+    },
+  };
+}
+
+/** Chooses the backend and builds it: engine, base image and warm pool for Docker. */
+export async function openSandbox(options: SandboxRuntimeOptions): Promise<SandboxRuntime> {
+  const { config, home, log } = options;
+  const unsafe = options.unsafeNoSandbox || config.unsafeNoSandbox;
+  const choice = await chooseBackend(config.backend, unsafe, sandboxProbes(options));
+  log?.info('sandbox backend chosen', { backend: choice.backend, reason: choice.reason });
+  const limits = config.limits;
+  if (choice.backend === 'bubblewrap') {
+    const sandbox = new BubblewrapSandbox({ limits, timeoutMs: config.timeoutMs });
+    return { sandbox, choice, warmPool: false, close: () => sandbox.close() };
+  }
+  if (choice.backend === 'none') {
+    if (!options.createUnsafe) throw new SandboxError('sandbox_unavailable', 'no unsafe backend was provided to run without a sandbox');
+    log?.warn('generated code runs WITHOUT a sandbox (--unsafe-no-sandbox)');
+    const sandbox = options.createUnsafe();
+    return { sandbox, choice, warmPool: false, close: () => sandbox.close() };
+  }
+
+  let engine: DockerEngine | undefined;
+  let socketPath = config.dockerSocket;
+  if (!(await pingSocket(socketPath))) {
+    engine = await startDockerEngine({ dir: engineDir(home), bin: config.dockerdBin });
+    socketPath = engine.socketPath;
+    log?.info(engine.started ? 'started a daemon-owned dockerd' : 'adopted the daemon-owned dockerd', { pid: engine.pid, socket: socketPath });
+  }
+  try {
+    const docker = new Dockerode({ socketPath });
+    const image = await ensureBaseImage(docker, config.image);
+    if (image.built) log?.info('built the sandbox base image', { image: config.image, ms: image.durationMs });
+    // One owner per home folder: a restart removes exactly what the previous run of this daemon left.
+    const owner = createHash('sha256').update(home).digest('hex').slice(0, 16);
+    const removed = await DockerSandbox.removeLeftovers(docker, owner);
+    if (removed > 0) log?.info('removed leftover sandbox containers', { count: removed });
+    // Handing a workspace to a started container is a host bind mount: root only.
+    const pool =
+      config.warmPoolSize > 0 && isRoot()
+        ? new WarmPool({ docker, image: config.image, owner, dir: join(home, 'sandbox', 'pool'), size: config.warmPoolSize, limits, log })
+        : undefined;
+    await pool?.start();
+    const sandbox = new DockerSandbox({ docker, image: config.image, owner, limits, timeoutMs: config.timeoutMs, pool, log });
+    return {
+      sandbox,
+      choice,
+      engine,
+      warmPool: Boolean(pool),
+      async close() {
+        await sandbox.close();
+        if (engine && (engine.started || options.stopAdoptedEngine !== false)) await engine.stop();
+      },
+    };
+  } catch (error) {
+    if (engine?.started) await engine.stop();
+    throw error;
+  }
+}
+
+/**
+ * The daemon opens the sandbox on first use, not at start: most daemon runs
+ * (and most tests) never run generated code, and a dockerd costs a second of
+ * start-up and some memory.
+ */
+export function lazySandbox(open: () => Promise<SandboxRuntime>): { get(): Promise<SandboxRuntime>; close(): Promise<void> } {
+  let opening: Promise<SandboxRuntime> | undefined;
+  return {
+    get() {
+      opening ??= open();
+      // A failed open is retried on the next use, after the user fixed the cause.
+      opening.catch(() => (opening = undefined));
+      return opening;
+    },
+    async close() {
+      const current = opening;
+      opening = undefined;
+      if (current) await (await current.catch(() => undefined))?.close();
+    },
+  };
+}

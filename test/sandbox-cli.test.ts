@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { engineSocket, pingSocket } from '../daemon/docker-engine.js';
+import { engineDir } from '../daemon/sandbox-runtime.js';
+import { runCli } from './helpers/cli.js';
+import { dockerSkipReason } from './helpers/docker.js';
+import { tempDir, writeConfig } from './helpers/env.js';
+
+const dirs: Array<{ path: string; cleanup: () => void }> = [];
+const home = (sandbox: Record<string, unknown>) => {
+  const dir = tempDir('sbxcli');
+  dirs.push(dir);
+  writeConfig(dir.path, { sandbox });
+  return dir.path;
+};
+
+const Result = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+
+describe('autodev sandbox run and autodev doctor', () => {
+  afterAll(() => {
+    for (const dir of dirs) dir.cleanup();
+  });
+
+  it('runs a command in bubblewrap and prints the result object with --json', async () => {
+    const h = home({ backend: 'bubblewrap' });
+    const { code, stdout } = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--json', '--', 'sh', '-c', 'echo made > made.txt; echo out; exit 3']);
+    expect(code).toBe(1);
+    expect(Result(stdout)).toMatchObject({ backend: 'bubblewrap', exitCode: 3, stdout: 'out\n', timedOut: false, oomKilled: false });
+    expect(readFileSync(join(h, 'made.txt'), 'utf8')).toBe('made\n');
+  });
+
+  it('reports a timeout as timedOut and exits 1', async () => {
+    const h = home({ backend: 'bubblewrap' });
+    const { code, stdout } = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--timeout', '500', '--json', '--', 'sleep', '30']);
+    expect(code).toBe(1);
+    expect(Result(stdout)).toMatchObject({ timedOut: true });
+  });
+
+  it('refuses to run unsandboxed unless --unsafe-no-sandbox is given, and then warns', async () => {
+    const h = home({ backend: 'none' });
+    const refused = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--', 'true']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--unsafe-no-sandbox');
+    const allowed = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--unsafe-no-sandbox', '--json', '--', 'true']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stderr).toContain('WITHOUT a sandbox');
+    expect(Result(allowed.stdout)).toMatchObject({ backend: 'none', exitCode: 0 });
+  });
+
+  it('rejects a missing workspace as a usage error', async () => {
+    const h = home({ backend: 'bubblewrap' });
+    const { code, stderr } = await runCli(['sandbox', 'run', '--home', h, '--workspace', join(h, 'nope'), '--', 'true']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/is not a folder/);
+  });
+
+  it('doctor shows the backend it would choose and why', async () => {
+    const h = home({ backend: 'bubblewrap' });
+    const { code, stdout } = await runCli(['doctor', '--home', h, '--json']);
+    expect(code).toBe(0);
+    const report = Result(stdout) as { ok: boolean; sandbox: { backend: string; reason: string }; checks: Array<{ name: string; ok: boolean }> };
+    expect(report.sandbox.backend).toBe('bubblewrap');
+    expect(report.sandbox.reason).toMatch(/configured as bubblewrap/);
+    expect(report.checks.find((c) => c.name === 'nats-server')?.ok).toBe(true);
+  });
+
+  it.skipIf(dockerSkipReason())('with docker, starts a daemon-owned engine for the run and stops it afterwards', async () => {
+    // A socket that answers nothing, so the run cannot borrow a system engine.
+    const h = home({ backend: 'docker', dockerSocket: '/nonexistent/docker.sock' });
+    const doctor = Result((await runCli(['doctor', '--home', h, '--json'])).stdout) as { sandbox: { backend: string; reason: string } };
+    expect(doctor.sandbox).toMatchObject({ backend: 'docker' });
+    expect(doctor.sandbox.reason).toMatch(/daemon-owned/);
+    const { code, stdout, stderr } = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--json', '--', 'node', '-e', 'require("fs").writeFileSync("d.txt", process.version)']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(Result(stdout)).toMatchObject({ backend: 'docker', exitCode: 0 });
+    expect(readFileSync(join(h, 'd.txt'), 'utf8')).toBe(process.version);
+    expect(await pingSocket(engineSocket(engineDir(h)))).toBe(false);
+    expect(existsSync(join(engineDir(h), 'dockerd.pid'))).toBe(false);
+  });
+});
