@@ -3,6 +3,8 @@ import type { MemoryStoreInput, StageResult } from '../proto/index.js';
 import type { MemoryStore } from '../actors/memory/memory-store.js';
 import { runValidationPipeline, toValidationReport } from '../actors/validation/pipeline.js';
 import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
+import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
+import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { tempDir } from './helpers/env.js';
 import { BROKEN_PROJECT, HEALTHY_PROJECT, PLANTED_TOKEN, writeProject } from './helpers/project-fixture.js';
 
@@ -25,8 +27,14 @@ function recordingMemory(): MemoryStore & { stored: MemoryStoreInput[] } {
   };
 }
 
-describe('validation pipeline on a generated project (no-sandbox backend)', () => {
-  const sandbox = new UnsafeSandbox();
+/** The no-sandbox backend for speed of development, and bubblewrap: a real sandbox, workspace at /workspace. */
+const BACKENDS: Array<[string, () => Sandbox]> = [
+  ['none', () => new UnsafeSandbox()],
+  ['bubblewrap', () => new BubblewrapSandbox()],
+];
+
+describe.each(BACKENDS)('validation pipeline on a generated project (%s backend)', (backend, make) => {
+  const sandbox = make();
   const broken = tempDir('validate-broken');
   const healthy = tempDir('validate-healthy');
   beforeAll(() => {
@@ -52,7 +60,7 @@ describe('validation pipeline on a generated project (no-sandbox backend)', () =
     });
     const byStage = Object.fromEntries(report.stages.map((s) => [s.stage, s]));
     expect(report.passed).toBe(false);
-    expect(report.sandbox).toBe('none');
+    expect(report.sandbox).toBe(backend);
     expect(events.map((e) => e.stage)).toEqual(['syntax', 'lint', 'typecheck', 'unit_tests', 'integration_tests', 'coverage', 'security', 'quality']);
 
     expect(byStage.syntax?.status).toBe('passed');

@@ -79,7 +79,7 @@ describe('security scanners', () => {
     const dir = tempDir('audit');
     const sandbox = new UnsafeSandbox();
     try {
-      const outcome = await auditDependencies(sandbox, dir.path, [{ path: 'package.json', content: '{"name":"x","version":"1.0.0"}' }], 10_000);
+      const outcome = await auditDependencies(dir.path, [{ path: 'package.json', content: '{"name":"x","version":"1.0.0"}' }], 10_000);
       expect(outcome).toEqual({ status: 'skipped', reason: expect.stringContaining('no package-lock.json') });
     } finally {
       await sandbox.close();
@@ -96,7 +96,7 @@ describe('security scanners', () => {
       const lock = await sandbox.run(['npm', 'install', '--package-lock-only', '--no-audit', '--no-fund'], { workspace: dir.path, network: 'registry', timeoutMs: 60_000 });
       expect(lock.exitCode).toBe(0);
       const files = [{ path: 'package.json', content: manifest }, { path: 'package-lock.json', content: readFileSync(join(dir.path, 'package-lock.json'), 'utf8') }];
-      const outcome = await auditDependencies(sandbox, dir.path, files, 30_000);
+      const outcome = await auditDependencies(dir.path, files, 30_000);
       if (outcome.status === 'ran') {
         // lodash 4.17.20 has a high-severity advisory (command injection in template).
         expect(outcome.failures).toContainEqual(expect.objectContaining({ message: expect.stringContaining('lodash') }));

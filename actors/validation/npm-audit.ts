@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ValidationFailure } from '../../proto/index.js';
-import type { Sandbox } from '../sandbox/sandbox.js';
+import { runRegistryNpm } from './registry-npm.js';
 import type { WorkspaceFile } from './workspace-files.js';
 
 const AuditReport = z.object({
@@ -21,17 +21,18 @@ export type AuditOutcome =
   | { status: 'skipped'; reason: string };
 
 /**
- * `npm audit --json` against whatever registry npm is configured for. It needs
+ * `npm audit --json` against whatever registry npm is configured for, as a
+ * registry-only step (it runs no project code). It needs
  * a lockfile, and the registry; without either it is skipped, with the reason,
  * and never counted as a pass. High and critical advisories fail the stage.
  */
-export async function auditDependencies(sandbox: Sandbox, root: string, files: readonly WorkspaceFile[], timeoutMs: number): Promise<AuditOutcome> {
+export async function auditDependencies(root: string, files: readonly WorkspaceFile[], timeoutMs: number): Promise<AuditOutcome> {
   const paths = new Set(files.map((f) => f.path));
   if (!paths.has('package.json')) return { status: 'skipped', reason: 'no package.json, so no dependencies to audit' };
   if (!paths.has('package-lock.json') && !paths.has('npm-shrinkwrap.json')) {
     return { status: 'skipped', reason: 'no package-lock.json: npm audit needs a lockfile (the dependency install step writes one)' };
   }
-  const run = await sandbox.run(['npm', 'audit', '--json'], { workspace: root, network: 'registry', timeoutMs });
+  const run = await runRegistryNpm(['audit', '--json'], { workspace: root, timeoutMs });
   if (run.timedOut) return { status: 'skipped', reason: `npm audit did not finish within ${timeoutMs} ms (registry unreachable?)` };
   let json: unknown;
   try {

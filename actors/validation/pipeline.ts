@@ -104,13 +104,7 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
       }
       case 'security':
         await record(
-          await runSecurity({
-            sandbox,
-            root: options.workspace,
-            files,
-            auditTimeoutMs: 60_000,
-            audit: sandbox ? (options.audit ?? true) : false,
-          }),
+          await runSecurity({ root: options.workspace, files, auditTimeoutMs: 60_000, audit: options.audit ?? true }),
         );
         break;
       case 'quality':

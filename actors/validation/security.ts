@@ -1,5 +1,4 @@
 import type { StageResult } from '../../proto/index.js';
-import type { Sandbox } from '../sandbox/sandbox.js';
 import { findDangerousPatterns } from './dangerous-patterns.js';
 import { auditDependencies } from './npm-audit.js';
 import { scanSecrets } from './secrets-scan.js';
@@ -7,7 +6,6 @@ import { stageResult } from './stage-result.js';
 import type { WorkspaceFile } from './workspace-files.js';
 
 export interface SecurityOptions {
-  sandbox: Sandbox | null;
   root: string;
   files: readonly WorkspaceFile[];
   auditTimeoutMs: number;
@@ -24,10 +22,9 @@ export async function runSecurity(options: SecurityOptions): Promise<StageResult
   const started = Date.now();
   const secrets = await scanSecrets(options.root, options.files);
   const patterns = findDangerousPatterns(options.files);
-  const audit =
-    options.audit && options.sandbox
-      ? await auditDependencies(options.sandbox, options.root, options.files, options.auditTimeoutMs)
-      : ({ status: 'skipped', reason: options.sandbox ? 'npm audit disabled for this run' : 'npm audit needs a sandbox, and none is available' } as const);
+  const audit = options.audit
+    ? await auditDependencies(options.root, options.files, options.auditTimeoutMs)
+    : ({ status: 'skipped', reason: 'npm audit disabled for this run' } as const);
   const auditPart =
     audit.status === 'ran'
       ? `npm audit: ${audit.counts.total ?? 0} advisory(ies), ${audit.failures.length} high/critical`
