@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getLlama, LlamaLogLevel, type GbnfJsonSchema } from 'node-llama-cpp';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LlamaLanguageModel } from '../actors/llm/llama-model.js';
 import { createLogger } from '../actors/log/logger.js';
 import { TOOLS_BY_ROLE } from '../actors/master/roles.js';
@@ -66,7 +66,7 @@ describe('model functions from MCP tool schemas', () => {
     const functions = box.modelFunctions();
     expect(Object.keys(functions)).toHaveLength(box.tools.length);
     for (const [name, fn] of Object.entries(functions)) {
-      const grammar = await llama.createGrammarForJsonSchema(fn.parameters);
+      const grammar = await llama.createGrammarForJsonSchema<GbnfJsonSchema>(fn.parameters);
       expect(grammar.grammar.length, name).toBeGreaterThan(0);
       // Every string in the schema carries an upper bound, so a small model's call always ends.
       const strings = JSON.stringify(fn.parameters).match(/"type":"string"(?!,"format")[^}]*/g) ?? [];
