@@ -28,6 +28,8 @@ export const SandboxConfig = z
       .strict()
       .prefault({}),
     timeoutMs: z.number().int().min(100).default(120_000),
+    /** The only hosts a dependency-install run (network "registry") may reach, through the sandbox's proxy. */
+    registries: z.array(z.url()).default(['https://registry.npmjs.org/']),
     /** Run generated code with no isolation; only with this set (or --unsafe-no-sandbox), never as a fallback. */
     unsafeNoSandbox: z.boolean().default(false),
   })

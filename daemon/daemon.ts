@@ -31,6 +31,7 @@ import { openMemory } from './memory-setup.js';
 import { TriggerScheduler } from '../actors/mcp/trigger-scheduler.js';
 import { createMcpHost } from './mcp/host.js';
 import { handleMcpHttp } from './mcp/http-route.js';
+import { createWorkerTools } from './mcp/worker-tools.js';
 import { TaskMemory } from '../actors/memory/task-memory.js';
 import { ingestBlueprint } from '../actors/memory/ingest.js';
 import { readFileAt } from '../actors/git/repo.js';
@@ -112,11 +113,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const registry = new WorkerRegistry({ heartbeatMs: config.heartbeatMs });
     registry.start(bus, subjects.heartbeat);
     cleanups.push(() => registry.stop());
-    if (config.localWorkers) {
-      const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish, log, now });
-      cleanups.push(() => pool.stop());
-    }
-
     const memory = await openMemory(config, home, log);
     if (memory) cleanups.push(() => memory.close());
     const sandboxes = lazySandbox(() =>
@@ -133,6 +129,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const triggers = new TriggerScheduler({ log, publish: async (event) => bus.publish(subjects.trigger(event.jobId, event.triggerId), event) });
     cleanups.push(() => triggers.stop());
     const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, ...(memory ? { memory } : {}) });
+    if (config.localWorkers) {
+      // Started after memory, so a task's tools (its allow-list, in a scratch copy of the snapshot) can reach the job memory.
+      const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, ...(memory ? { memory } : {}) });
+      const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish, log, now, tools });
+      cleanups.push(() => pool.stop());
+    }
     const taskMemory = memory
       ? new TaskMemory({
           memory,

@@ -11,6 +11,7 @@ import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
 import { WarmPool } from '../actors/sandbox/docker-pool.js';
 import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import { SandboxError } from '../actors/sandbox/errors.js';
+import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { describeHostRoot } from '../actors/sandbox/host-root.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import type { SandboxConfig } from './config.js';
@@ -85,8 +86,17 @@ export async function openSandbox(options: SandboxRuntimeOptions): Promise<Sandb
   log?.info('sandbox backend chosen', { backend: choice.backend, reason: choice.reason });
   const limits = config.limits;
   if (choice.backend === 'bubblewrap') {
-    const sandbox = new BubblewrapSandbox({ limits, timeoutMs: config.timeoutMs });
-    return { sandbox, choice, warmPool: false, close: () => sandbox.close() };
+    const registry = await startRegistryProxy(options);
+    const sandbox = new BubblewrapSandbox({ limits, timeoutMs: config.timeoutMs, registry });
+    return {
+      sandbox,
+      choice,
+      warmPool: false,
+      async close() {
+        await sandbox.close();
+        await registry.close();
+      },
+    };
   }
   if (choice.backend === 'none') {
     if (!options.createUnsafe) throw new SandboxError('sandbox_unavailable', 'no unsafe backend was provided to run without a sandbox');
@@ -96,6 +106,7 @@ export async function openSandbox(options: SandboxRuntimeOptions): Promise<Sandb
   }
 
   let engine: DockerEngine | undefined;
+  let registry: RegistryProxy | undefined;
   let socketPath = config.dockerSocket;
   if (!(await pingSocket(socketPath))) {
     engine = await startDockerEngine({ dir: engineDir(home), bin: config.dockerdBin });
@@ -116,7 +127,8 @@ export async function openSandbox(options: SandboxRuntimeOptions): Promise<Sandb
         ? new WarmPool({ docker, image: config.image, owner, dir: join(home, 'sandbox', 'pool'), size: config.warmPoolSize, limits, log })
         : undefined;
     await pool?.start();
-    const sandbox = new DockerSandbox({ docker, image: config.image, owner, limits, timeoutMs: config.timeoutMs, pool, log });
+    registry = await startRegistryProxy(options);
+    const sandbox = new DockerSandbox({ docker, image: config.image, owner, limits, timeoutMs: config.timeoutMs, pool, registry, log });
     return {
       sandbox,
       choice,
@@ -124,13 +136,23 @@ export async function openSandbox(options: SandboxRuntimeOptions): Promise<Sandb
       warmPool: Boolean(pool),
       async close() {
         await sandbox.close();
+        await registry?.close();
         if (engine && (engine.started || options.stopAdoptedEngine !== false)) await engine.stop();
       },
     };
   } catch (error) {
+    await registry?.close();
     if (engine?.started) await engine.stop();
     throw error;
   }
+}
+
+/** One proxy per process, in its own folder: the daemon and a CLI run may both have one. */
+async function startRegistryProxy(options: SandboxRuntimeOptions): Promise<RegistryProxy> {
+  const dir = join(options.home, 'sandbox', `registry-${process.pid}`);
+  const proxy = new RegistryProxy({ dir, registries: options.config.registries, log: options.log });
+  await proxy.start();
+  return proxy;
 }
 
 /**

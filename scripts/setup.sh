@@ -29,6 +29,16 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
   apt_install nats-server
 fi
 
+# Sandboxes for generated code: a daemon-owned dockerd (docker.io) and bubblewrap as the fallback.
+# No debootstrap: the base image is a skeleton over the host's read-only /usr, built by the
+# daemon (or the tests) on first use in about a second, and only when missing.
+sandbox_pkgs=()
+if [ ! -x /usr/sbin/dockerd ] && ! command -v dockerd >/dev/null 2>&1; then sandbox_pkgs+=(docker.io); fi
+if ! command -v bwrap >/dev/null 2>&1; then sandbox_pkgs+=(bubblewrap); fi
+if [ "${#sandbox_pkgs[@]}" -gt 0 ]; then
+  apt_install "${sandbox_pkgs[@]}" || log "could not install ${sandbox_pkgs[*]}: sandboxed runs will need another backend (autodev doctor)"
+fi
+
 # npm dependencies: reinstall only when package-lock.json changed since the last install.
 stamp=node_modules/.autodev-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then

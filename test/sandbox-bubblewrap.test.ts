@@ -3,7 +3,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer as createHttpServer } from 'node:http';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
+import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { tempDir } from './helpers/env.js';
 
 const skip = (() => {
@@ -113,5 +115,66 @@ describe.skipIf(skip)(`bubblewrap sandbox${skip ? ` (skipped: ${skip})` : ''}`, 
 
   it('refuses a cwd outside the workspace with a clear error', async () => {
     await expect(sandbox.run(['true'], { workspace: workspace(), cwd: '../..' })).rejects.toThrow(/must be a folder inside the workspace/);
+  });
+
+  describe('network "registry"', () => {
+    let proxy: RegistryProxy;
+    let viaProxy: BubblewrapSandbox;
+    const servers: Array<ReturnType<typeof createHttpServer>> = [];
+    const serve = async (body: string) => {
+      const server = createHttpServer((_req, res) => res.end(body));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as { port: number }).port;
+    };
+
+    let registryPort = 0;
+    let otherPort = 0;
+    beforeAll(async () => {
+      registryPort = await serve('registry ok');
+      otherPort = await serve('other service');
+      const dir = tempDir('registry');
+      dirs.push(dir);
+      proxy = new RegistryProxy({ dir: dir.path, registries: [`http://127.0.0.1:${registryPort}/`, 'https://registry.npmjs.org/'] });
+      await proxy.start();
+      viaProxy = new BubblewrapSandbox({ registry: proxy });
+    });
+    afterAll(async () => {
+      await viaProxy.close();
+      await proxy.close();
+      for (const server of servers) server.close();
+    });
+
+    it('reaches the registry through the proxy, and nothing else', async () => {
+      const script = `
+        const http = require('http');
+        const proxy = new URL(process.env.HTTP_PROXY);
+        const get = (port) => new Promise((done) => http.get({ host: proxy.hostname, port: proxy.port, path: 'http://127.0.0.1:' + port + '/pkg' }, (res) => {
+          let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => done(res.statusCode + ' ' + body.trim()));
+        }).on('error', (e) => done('ERR ' + e.code)));
+        const tunnel = (target) => new Promise((done) => http.request({ host: proxy.hostname, port: proxy.port, method: 'CONNECT', path: target })
+          .on('connect', (res, socket) => { socket.destroy(); done('CONNECT ' + res.statusCode); }).on('error', (e) => done('ERR ' + e.code)).end());
+        const direct = (port) => new Promise((done) => require('net').connect(port, '127.0.0.1').on('connect', () => done('CONNECTED')).on('error', (e) => done('ERR ' + e.code)));
+        (async () => { for (const line of [await get(${registryPort}), await get(${otherPort}), await tunnel('example.com:443'), await direct(${registryPort})]) console.log(line); })();`;
+      const result = await viaProxy.run(['node', '-e', script], { workspace: workspace(), network: 'registry', timeoutMs: 20_000 });
+      expect(result.stderr).toBe('');
+      expect(result.stdout.trim().split('\n')).toEqual([
+        '200 registry ok',
+        '403 only the package registry may be reached from the sandbox',
+        'CONNECT 403',
+        'ERR ECONNREFUSED',
+      ]);
+      expect(result.exitCode).toBe(0);
+      const none = await viaProxy.run(['sh', '-c', 'echo "${HTTP_PROXY:-no proxy}"'], { workspace: workspace() });
+      expect(none.stdout.trim()).toBe('no proxy');
+    });
+
+    it('lets npm read the real registry when the host can reach it', async (ctx) => {
+      const reachable = await fetch('https://registry.npmjs.org/is-number', { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+      if (!reachable) ctx.skip();
+      const result = await viaProxy.run(['npm', 'view', 'is-number@7.0.0', 'version'], { workspace: workspace(), network: 'registry', timeoutMs: 60_000 });
+      expect(result.stdout.trim()).toBe('7.0.0');
+      expect(result.exitCode).toBe(0);
+    });
   });
 });

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WarmPool } from '../actors/sandbox/docker-pool.js';
 import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
 import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
+import { createServer as createHttpServer } from 'node:http';
+import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { dockerSkipReason, iptablesRules, startTestDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 
@@ -148,5 +150,25 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
     expect(result.stdout).toMatch(/\/etc\/x'?: Read-only file system/);
     expect(result.stdout).toMatch(/\/etc\/shadow: No such file/);
     expect(existsSync('/usr/x')).toBe(false);
+  });
+
+  it('network "registry" reaches the registry through the proxy socket, and nothing else', async () => {
+    const registry = createHttpServer((_req, res) => res.end('registry ok'));
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const port = (registry.address() as { port: number }).port;
+    const dir = tempDir('registry');
+    dirs.push(dir);
+    const proxy = new RegistryProxy({ dir: dir.path, registries: [`http://127.0.0.1:${port}/`] });
+    await proxy.start();
+    const sandbox = new DockerSandbox({ docker: engine.docker, image: IMAGE, owner: 'test-registry', registry: proxy });
+    try {
+      const script = `const p=new URL(process.env.HTTP_PROXY);const get=(path)=>new Promise((d)=>require('http').get({host:p.hostname,port:p.port,path},(r)=>{let b='';r.on('data',(c)=>(b+=c));r.on('end',()=>d(r.statusCode+' '+b.trim()))}).on('error',(e)=>d('ERR '+e.code)));
+        (async()=>{console.log(await get('http://127.0.0.1:${port}/x'));console.log(await get('http://127.0.0.1:1/x'))})()`;
+      const result = await sandbox.run(['node', '-e', script], { workspace: workspace(), network: 'registry', timeoutMs: 20_000 });
+      expect(result.stdout.trim().split('\n')).toEqual(['200 registry ok', '403 only the package registry may be reached from the sandbox']);
+    } finally {
+      await proxy.close();
+      registry.close();
+    }
   });
 });

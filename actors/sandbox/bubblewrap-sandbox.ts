@@ -7,6 +7,7 @@ import { RunCgroup } from './cgroup-v1.js';
 import { SandboxError } from './errors.js';
 import { describeHostRoot, sandboxPasswd, type HostRoot } from './host-root.js';
 import { OutputTail } from './output-tail.js';
+import { REGISTRY_MOUNT, type RegistryProxy } from './registry-proxy.js';
 import { DEFAULT_LIMITS, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, resolveRun, SANDBOX_WORKSPACE, type ResolvedRun } from './run-options.js';
 import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions } from './sandbox.js';
 
@@ -18,6 +19,8 @@ export interface BubblewrapSandboxOptions {
   maxOutputBytes?: number;
   /** Largest file a command may write (RLIMIT_FSIZE), so one file cannot fill the disk. */
   maxFileBytes?: number;
+  /** The only way out for runs with network 'registry'; without it such runs are refused. */
+  registry?: RegistryProxy;
 }
 
 /** The uid a command runs as when the daemon is root: nobody, never root. */
@@ -57,8 +60,8 @@ export class BubblewrapSandbox implements Sandbox {
 
   async run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
     const run = await resolveRun(command, options, { limits: this.limits, timeoutMs: this.timeoutMs });
-    if (run.network !== 'none') {
-      throw new SandboxError('sandbox_bad_request', 'the bubblewrap backend runs with network none only; run the dependency install with the registry-only step of the validation pipeline');
+    if (run.network === 'registry' && !this.options.registry) {
+      throw new SandboxError('sandbox_bad_request', 'network "registry" needs the registry proxy, which this sandbox was built without');
     }
     const cgroup = isRoot() ? await RunCgroup.create(run.limits) : undefined;
     try {
@@ -87,9 +90,12 @@ export class BubblewrapSandbox implements Sandbox {
     args.push('--proc', '/proc', '--dev', '/dev');
     args.push('--size', String(run.limits.tmpfsBytes), '--perms', '1777', '--tmpfs', '/tmp');
     args.push('--bind', run.workspace, SANDBOX_WORKSPACE, '--chdir', run.cwd);
+    const registry = run.network === 'registry' ? this.options.registry : undefined;
+    if (registry) args.push('--ro-bind', registry.dir, REGISTRY_MOUNT);
     args.push('--clearenv');
     for (const [key, value] of Object.entries(run.env)) args.push('--setenv', key, value);
-    args.push('--', ...run.argv);
+    // The network namespace stays empty either way: the registry is reached through the bound unix socket.
+    args.push('--', ...(registry ? registry.wrap(run.argv) : run.argv));
     return args;
   }
 

@@ -6,6 +6,7 @@ import { containerSpec, OWNER_LABEL, resourceLimits, userFor } from './docker-sp
 import type { WarmPool, WarmSlot } from './docker-pool.js';
 import { SandboxError } from './errors.js';
 import { OutputTail } from './output-tail.js';
+import { REGISTRY_MOUNT, type RegistryProxy } from './registry-proxy.js';
 import { DEFAULT_LIMITS, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, resolveRun, type ResolvedRun } from './run-options.js';
 import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions } from './sandbox.js';
 
@@ -19,6 +20,8 @@ export interface DockerSandboxOptions {
   maxOutputBytes?: number;
   /** Warm containers; without one every run is cold (create, start, wait, remove). */
   pool?: WarmPool;
+  /** The only way out for runs with network 'registry'; without it such runs are refused. */
+  registry?: RegistryProxy;
   log?: Logger;
 }
 
@@ -57,13 +60,10 @@ export class DockerSandbox implements Sandbox {
 
   async run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
     const run = await resolveRun(command, options, { limits: this.limits, timeoutMs: this.timeoutMs });
-    if (run.network !== 'none') {
-      throw new SandboxError(
-        'sandbox_bad_request',
-        'the docker backend runs with network none only; run the dependency install with the registry-only step of the validation pipeline',
-      );
+    if (run.network === 'registry' && !this.options.registry) {
+      throw new SandboxError('sandbox_bad_request', 'network "registry" needs the registry proxy, which this sandbox was built without');
     }
-    const slot = this.warmSlotFor(run);
+    const slot = run.network === 'none' ? this.warmSlotFor(run) : undefined;
     try {
       return slot ? await this.runWarm(run, slot) : await this.runCold(run);
     } catch (error) {
@@ -119,12 +119,14 @@ export class DockerSandbox implements Sandbox {
     const started = Date.now();
     const out = new OutputTail(this.maxOutput);
     const err = new OutputTail(this.maxOutput);
+    const registry = run.network === 'registry' ? this.options.registry : undefined;
     const container = await docker.createContainer(
       containerSpec({
         image,
         owner,
         kind: 'run',
-        cmd: run.argv,
+        cmd: registry ? registry.wrap(run.argv) : run.argv,
+        readOnlyBinds: registry ? [{ source: registry.dir, target: REGISTRY_MOUNT }] : [],
         limits: run.limits,
         workspaceSource: run.workspace,
         propagate: false,

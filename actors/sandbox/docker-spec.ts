@@ -20,6 +20,8 @@ export interface SpecInput {
   workingDir?: string;
   env?: Record<string, string>;
   host?: HostRoot;
+  /** More read-only binds, e.g. the registry proxy's folder. */
+  readOnlyBinds?: Array<{ source: string; target: string }>;
 }
 
 /** Hard limits that hold for a container's whole life, whatever runs in it. */
@@ -52,6 +54,7 @@ export function containerSpec(input: SpecInput): ContainerCreateOptions {
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${input.limits.tmpfsBytes},mode=1777` },
       Mounts: [
         ...host.readOnlyDirs.map((dir) => ({ Type: 'bind' as const, Source: dir, Target: dir, ReadOnly: true })),
+        ...(input.readOnlyBinds ?? []).map((b) => ({ Type: 'bind' as const, Source: b.source, Target: b.target, ReadOnly: true })),
         {
           Type: 'bind' as const,
           Source: input.workspaceSource,

@@ -22,6 +22,8 @@ Options:
   --memory MB          memory limit in MiB
   --cpus N             CPU cores, fractional allowed
   --pids N             process limit
+  --network MODE       none (default) or registry: only the package registries in
+                       sandbox.registries, through a proxy (for npm install)
   --unsafe-no-sandbox  allow running WITHOUT isolation when no sandbox works
 ${COMMON_HELP}`,
   options: {
@@ -32,6 +34,7 @@ ${COMMON_HELP}`,
     memory: { type: 'string' },
     cpus: { type: 'string' },
     pids: { type: 'string' },
+    network: { type: 'string' },
     'unsafe-no-sandbox': { type: 'boolean' },
   },
   async run(ctx, values, positionals) {
@@ -52,6 +55,8 @@ ${COMMON_HELP}`,
       ...(number('cpus') !== undefined ? { cpus: number('cpus') } : {}),
       ...(number('pids') !== undefined ? { pids: number('pids') } : {}),
     };
+    const network = values.network ?? 'none';
+    if (network !== 'none' && network !== 'registry') throw new CliError('usage', `--network must be none or registry, got "${String(network)}"`);
     let config;
     try {
       config = await loadConfig(ctx.home, process.env, {});
@@ -77,6 +82,7 @@ ${COMMON_HELP}`,
           cwd: typeof values.cwd === 'string' ? values.cwd : undefined,
           timeoutMs: number('timeout'),
           limits,
+          network,
         });
         if (ctx.json) {
           ctx.out(JSON.stringify({ backend: runtime.choice.backend, reason: runtime.choice.reason, ...result }));
