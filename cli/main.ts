@@ -10,10 +10,11 @@ import { modelsCommand } from './commands/models.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
+import { resultCommand } from './commands/result.js';
 import { watchCommand } from './commands/watch.js';
 import { CliError, EXIT, exitCodeFor } from './errors.js';
 
-export const COMMANDS: readonly Command[] = [submitCommand, statusCommand, watchCommand, cancelCommand, daemonCommand, modelsCommand, mcpCommand, sandboxCommand, doctorCommand];
+export const COMMANDS: readonly Command[] = [submitCommand, statusCommand, watchCommand, cancelCommand, resultCommand, daemonCommand, modelsCommand, mcpCommand, sandboxCommand, doctorCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -75,6 +75,26 @@ export const DaemonConfig = z
     /** The MCP tool servers: fetch limits and lists, database mode, git remotes; see docs/mcp.md. */
     mcp: McpSettings.prefault({}),
     sandbox: SandboxConfig,
+    /** The validation pipeline each task's files go through before their commit (actors/validation/). */
+    validation: z
+      .object({
+        /** `syntax` runs only the first stage, on the worker's files: for model benchmarks, not for real jobs. */
+        pipeline: z.enum(['full', 'syntax']).default('full'),
+        testTimeoutMs: z.number().int().min(1000).default(120_000),
+        /** npm audit asks the registry; off keeps validation from touching the network. */
+        audit: z.boolean().default(true),
+        minCoverage: z.number().min(0).max(100).default(0),
+      })
+      .strict()
+      .prefault({}),
+    /** What runs when a job completes (actors/devops/): version tag, install, web build, image. */
+    devops: z
+      .object({
+        finalizeOnCompletion: z.boolean().default(true),
+        installTimeoutMs: z.number().int().min(1000).default(300_000),
+      })
+      .strict()
+      .prefault({}),
     memory: z
       .object({
         enabled: z.boolean().default(true),

@@ -38,6 +38,7 @@ import { readFileAt } from '../actors/git/repo.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
 import { lazySandbox, openSandbox } from './sandbox-runtime.js';
+import { createDevopsRuntime } from './devops-runtime.js';
 
 export const VERSION = '0.1.0';
 
@@ -126,6 +127,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
     cleanups.push(() => sandboxes.close());
     const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
+    let jobsRef: JobManager | null = null;
+    const devops = createDevopsRuntime({
+      config,
+      jobsDir,
+      bus,
+      subjects,
+      publish,
+      sandbox,
+      memory,
+      getJob: async (id) => (jobsRef ? jobsRef.get(id) : null),
+      now,
+      log: log.child({ component: 'devops' }),
+    });
+    cleanups.push(() => devops.close());
     const triggers = new TriggerScheduler({ log, publish: async (event) => bus.publish(subjects.trigger(event.jobId, event.triggerId), event) });
     cleanups.push(() => triggers.stop());
     const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, ...(memory ? { memory } : {}) });
@@ -170,7 +185,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             signal,
           );
         }),
-        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory }),
+        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory, integrate: devops.integrate }),
       },
     });
     const jobs = new JobManager({
@@ -194,6 +209,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       log,
     });
     cleanups.push(() => jobs.stopAll());
+    jobsRef = jobs;
 
     const jobEvents = async function* (jobId: JobId, signal: AbortSignal) {
       for await (const msg of bus.replay(subjects.job.all(jobId), signal)) {
@@ -216,6 +232,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         workers: registry.list(),
       }),
       mcp: (name, jobId, request) => handleMcpHttp(mcp, name, jobId, request),
+      results: devops.results,
       openai: [models.master, models.worker].map((handle) => ({
         id: handle.role,
         available: () => handle.name !== null,

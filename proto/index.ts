@@ -11,3 +11,4 @@ export * from './blueprint.js';
 export * from './memory.js';
 export * from './validation.js';
 export * from './openai.js';
+export * from './devops.js';

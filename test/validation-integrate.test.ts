@@ -37,7 +37,7 @@ describe('integration step with the validation pipeline and task branches', () =
   const sandbox = new UnsafeSandbox();
   const stages: Array<{ taskId: string; result: StageResult }> = [];
   const validate = createTaskValidator({
-    sandbox,
+    sandbox: async () => sandbox,
     workspaceFor: (jobId) => join(home.path, 'validate', jobId),
     onStage: (req, result) => void stages.push({ taskId: req.taskId, result }),
     testTimeoutMs: 30_000,

@@ -1,4 +1,4 @@
-import { ProtocolError, type TaskOutput, type WorkRequest, type WorkResult } from '../../proto/index.js';
+import { ProtocolError, type GeneratedFile, type TaskOutput, type WorkRequest, type WorkResult } from '../../proto/index.js';
 import { findCommitWithTrailers, headCommit } from '../git/repo.js';
 import { commitTaskAndMerge, taskBranchName } from '../git/task-branch.js';
 import { assertSafeRelativePath } from '../worker/safe-path.js';
@@ -9,6 +9,8 @@ import { mergeOntoHead } from './merge.js';
 export interface IntegrateOptions {
   /** The full validation pipeline; without it only the syntax stage runs, on the worker's files. */
   validate?: TaskValidator;
+  /** Files generated for the task beside the worker's (the devops artifacts); the worker's own win on a shared path. */
+  extraFiles?: (request: WorkRequest) => Promise<readonly GeneratedFile[]>;
 }
 
 /** The trailers let tools, tests and crash recovery map commits back to tasks. */
@@ -25,11 +27,14 @@ export function commitMessage(request: WorkRequest, summary: string, validation:
  * report what the validation found. Running it twice for one attempt (a
  * restored actor re-runs it) yields one commit.
  */
-export async function integrateWork(repo: string, request: WorkRequest, result: WorkResult, options: IntegrateOptions = {}): Promise<TaskOutput> {
-  for (const file of result.files) assertSafeRelativePath(file.path);
-  if (new Set(result.files.map((f) => f.path)).size !== result.files.length) {
+export async function integrateWork(repo: string, request: WorkRequest, reply: WorkResult, options: IntegrateOptions = {}): Promise<TaskOutput> {
+  for (const file of reply.files) assertSafeRelativePath(file.path);
+  if (new Set(reply.files.map((f) => f.path)).size !== reply.files.length) {
     throw new ProtocolError('model_output_invalid', 'the worker returned the same file twice');
   }
+  const written = new Set(reply.files.map((f) => f.path));
+  const extra = options.extraFiles ? (await options.extraFiles(request)).filter((f) => !written.has(f.path)) : [];
+  const result = { ...reply, files: [...reply.files, ...extra] };
   const syntax = checkSyntax(result.files);
   const existing = await findCommitWithTrailers(repo, { Task: request.taskId, Attempt: String(request.attempt) });
   if (existing) {

@@ -9,6 +9,7 @@ export interface RegistryNpmOptions {
   timeoutMs: number;
   /** npm's download cache, shared between jobs so a second install is fast. */
   cacheDir?: string;
+  signal?: AbortSignal;
 }
 
 /**
@@ -26,6 +27,7 @@ export async function runRegistryNpm(args: readonly string[], options: RegistryN
     return await host.run(['npm', ...args, '--ignore-scripts'], {
       workspace: options.workspace,
       timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
       env: {
         npm_config_ignore_scripts: 'true',
         npm_config_cache: options.cacheDir ?? join(tmpdir(), 'autodev-npm-cache'),

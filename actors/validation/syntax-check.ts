@@ -34,8 +34,9 @@ function jsonIssues(file: GeneratedFile): string[] {
 }
 
 function yamlIssues(file: GeneratedFile): string[] {
-  const doc = YAML.parseDocument(file.content);
-  return doc.errors.slice(0, 10).map((e) => {
+  // Several documents in one file (`---`) are valid YAML: Kubernetes manifests are written that way.
+  const errors = YAML.parseAllDocuments(file.content).flatMap((doc) => ('errors' in doc ? doc.errors : []));
+  return errors.slice(0, 10).map((e) => {
     const at = e.linePos?.[0];
     return `${file.path}${at ? `:${at.line}:${at.col}` : ''} ${e.message.split('\n')[0]}`;
   });

@@ -18,7 +18,8 @@ export interface ValidationCandidate {
 export type TaskValidator = (candidate: ValidationCandidate) => Promise<ValidationReport>;
 
 export interface TaskValidatorOptions {
-  sandbox: Sandbox | null;
+  /** Opened on first use (an engine may need starting); null when no backend can run, so those stages are skipped. */
+  sandbox: () => Promise<Sandbox | null>;
   /** A folder per job that survives between attempts, so an installed node_modules is reused. */
   workspaceFor: (jobId: string) => string;
   /** Which stages a role's tasks run; the default is every stage for every role. */
@@ -64,7 +65,7 @@ export function createTaskValidator(options: TaskValidatorOptions): TaskValidato
     await materialise(workspace, candidate);
     const memory = options.memoryFor ? await options.memoryFor(request.jobId).catch(() => null) : null;
     const report = await runValidationPipeline({
-      sandbox: options.sandbox,
+      sandbox: await options.sandbox(),
       workspace,
       ...(options.stagesFor ? { stages: options.stagesFor(request.role) } : {}),
       testTimeoutMs: options.testTimeoutMs ?? 120_000,

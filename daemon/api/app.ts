@@ -19,6 +19,7 @@ import { requireToken } from './auth.js';
 import { httpStatusFor, type ErrorBody } from './errors.js';
 import { jsonBody, pathParams } from './validate.js';
 import { createOpenAiRoutes, type ServedModel } from './openai-routes.js';
+import { resultRoutes, type ResultService } from './result-routes.js';
 
 /** The slice of the job manager the API needs. */
 export interface JobService {
@@ -36,6 +37,8 @@ export interface AppDeps {
   health: () => HealthResponse;
   /** Models shared at /v1 (OpenAI-compatible), by role name. */
   openai?: readonly ServedModel[];
+  /** `GET /jobs/:id/result` for `autodev result` (daemon/api/result-routes.ts). */
+  results?: ResultService;
   /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
 }
@@ -47,6 +50,7 @@ export function createApp(deps: AppDeps) {
     .use('*', requireToken(deps.token))
     .get('/health', (c) => c.json(deps.health()))
     .route('/v1', createOpenAiRoutes(deps.openai ?? []))
+    .route('/', resultRoutes(deps.results))
     .all('/mcp/:name', (c) => {
       if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
       return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);

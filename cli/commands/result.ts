@@ -1,0 +1,77 @@
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { ResultBundle, type ResultFile } from '../../proto/index.js';
+import { call, jsonOrThrow, requireDaemon } from '../client.js';
+import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
+import { CliError, EXIT } from '../errors.js';
+
+async function isEmptyOrMissing(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+}
+
+/** Paths come from the daemon; one that climbs out of DIR is refused, not written. */
+function target(root: string, path: string): string {
+  const full = resolve(root, path);
+  if (!full.startsWith(root + sep)) throw new CliError('usage', `the daemon sent a path outside the output folder: ${path}`);
+  return full;
+}
+
+async function writeAll(root: string, files: readonly ResultFile[]): Promise<void> {
+  for (const file of files) {
+    const path = target(root, file.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, Buffer.from(file.base64, 'base64'));
+    if (file.executable) await chmod(path, 0o755);
+  }
+}
+
+export const resultCommand: Command = {
+  name: 'result',
+  summary: 'export a finished job: the application, its git history and its artifacts',
+  usage: `Usage: autodev result JOB --out DIR [--json]
+
+Writes the application as it stands on main into DIR, with its .git (history,
+task branches, version tag), and the build outputs and reports into
+DIR/artifacts/. A completed job is tagged and built first, if that has not
+happened yet. DIR must be empty or not exist.
+
+Options:
+  --out DIR    where to write the result (required)
+${COMMON_HELP}`,
+  options: { ...COMMON_OPTIONS, out: { type: 'string' } },
+  async run(ctx, values, positionals) {
+    const jobId = positionals[0];
+    if (positionals.length !== 1 || !jobId) throw new CliError('usage', 'result takes exactly one JOB argument');
+    if (typeof values.out !== 'string' || values.out.length === 0) throw new CliError('usage', 'result needs --out DIR: the folder to write the application to');
+    const out = resolve(values.out);
+    if (!(await isEmptyOrMissing(out))) throw new CliError('usage', `${out} is not empty; pick a new folder so nothing there is overwritten`);
+    const connection = await requireDaemon(ctx.home);
+    const res = await call(connection, () => connection.api.jobs[':id'].result.$get({ param: { id: jobId } }));
+    const bundle = await jsonOrThrow(res, ResultBundle);
+    await mkdir(out, { recursive: true });
+    await writeAll(out, bundle.files);
+    await writeAll(join(out, 'artifacts'), bundle.artifacts);
+    const summary = {
+      jobId: bundle.jobId,
+      status: bundle.status,
+      out,
+      commit: bundle.commit,
+      tag: bundle.devops?.tag ?? null,
+      files: bundle.files.filter((f) => !f.path.startsWith('.git/')).length,
+      artifacts: bundle.artifacts.map((f) => f.path),
+      steps: bundle.devops?.steps.map((s) => ({ name: s.name, status: s.status, reason: s.reason })) ?? [],
+    };
+    if (ctx.json) ctx.out(JSON.stringify(summary));
+    else {
+      ctx.out(`job ${bundle.jobId} (${bundle.status}) exported to ${out}: ${summary.files} file(s) at ${bundle.commit?.slice(0, 12) ?? 'no commit'}${summary.tag ? `, tag ${summary.tag}` : ''}`);
+      for (const step of summary.steps) ctx.out(`  ${step.name.padEnd(13)} ${step.status}${step.reason ? `: ${step.reason}` : ''}`);
+      if (summary.artifacts.length > 0) ctx.out(`  artifacts: ${join(out, 'artifacts')} (${summary.artifacts.length} file(s))`);
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import {
+  JobCompleted,
+  type JobEvent,
+  type JobId,
+  type JobRecord,
+  type Subjects,
+  type TaskOutput,
+  type WorkRequest,
+  type WorkResult,
+} from '../proto/index.js';
+import type { Bus } from '../actors/bus/bus.js';
+import { devopsArtifacts } from '../actors/devops/artifacts.js';
+import { JobFinalizer } from '../actors/devops/finalize-job.js';
+import { buildResultBundle } from '../actors/devops/result-bundle.js';
+import type { Logger } from '../actors/log/logger.js';
+import { integrateWork } from '../actors/master/integrate.js';
+import type { Memory } from '../actors/memory/memory-store.js';
+import type { Sandbox } from '../actors/sandbox/sandbox.js';
+import { createTaskValidator } from '../actors/validation/task-validator.js';
+import type { ResultService } from './api/result-routes.js';
+import type { DaemonConfig } from './config.js';
+
+export interface DevopsRuntimeOptions {
+  config: DaemonConfig;
+  jobsDir: string;
+  bus: Bus;
+  subjects: Subjects;
+  publish: (event: JobEvent) => Promise<void>;
+  /** The daemon's sandbox; it throws when no backend may run, and then the stages that run code are skipped. */
+  sandbox: () => Promise<Sandbox>;
+  memory: Memory | null;
+  /** Late-bound: the job manager is built after the Master machine that needs `integrate`. */
+  getJob: (id: string) => Promise<JobRecord | null>;
+  now: () => Date;
+  log: Logger;
+}
+
+export interface DevopsRuntime {
+  integrate: (repo: string, request: WorkRequest, result: WorkResult) => Promise<TaskOutput>;
+  results: ResultService;
+  close(): Promise<void>;
+}
+
+/**
+ * The validation pipeline, the devops artifacts and the completion steps,
+ * wired for the daemon: validation results become `validation.stage` events
+ * and memory records, devops tasks get the generated deployment files, and a
+ * completed job is tagged and built.
+ */
+export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntime {
+  const { config, log } = options;
+  const sandbox = async (): Promise<Sandbox | null> => {
+    try {
+      return await options.sandbox();
+    } catch (error) {
+      log.warn('no sandbox: stages and builds that run generated code are skipped', { error: (error as Error).message });
+      return null;
+    }
+  };
+  const validate =
+    config.validation.pipeline === 'full'
+      ? createTaskValidator({
+          sandbox,
+          workspaceFor: (jobId) => join(options.jobsDir, jobId, 'validate'),
+          testTimeoutMs: config.validation.testTimeoutMs,
+          audit: config.validation.audit,
+          minCoverage: config.validation.minCoverage,
+          onStage: (request, result) =>
+            options.publish({ type: 'validation.stage', jobId: request.jobId, taskId: request.taskId, attempt: request.attempt, at: options.now().toISOString(), result }),
+          ...(options.memory ? { memoryFor: (jobId: string) => (options.memory as Memory).forJob(jobId) } : {}),
+          log,
+        })
+      : undefined;
+  const extraFiles = async (request: WorkRequest) => {
+    if (request.role !== 'devops') return [];
+    const job = await options.getJob(request.jobId);
+    return job?.blueprint ? devopsArtifacts(job.blueprint, { appName: job.prompt.split(/\s+/).slice(0, 4).join(' ') }) : [];
+  };
+  const finalizer = new JobFinalizer({
+    sandbox,
+    jobDir: (jobId) => join(options.jobsDir, jobId),
+    installTimeoutMs: config.devops.installTimeoutMs,
+    now: options.now,
+    log,
+  });
+
+  const completions = config.devops.finalizeOnCompletion ? options.bus.subscribe(options.subjects.job.event('*' as JobId, 'completed')) : null;
+  if (completions) {
+    void (async () => {
+      for await (const msg of completions) {
+        const event = JobCompleted.safeParse(msg.payload);
+        if (!event.success) continue;
+        const job = await options.getJob(event.data.jobId);
+        if (!job) continue;
+        finalizer.finalize(job).catch((error: unknown) => log.warn('could not finalize a completed job', { jobId: job.id, error: String(error) }));
+      }
+    })();
+  }
+
+  return {
+    integrate: (repo, request, result) => integrateWork(repo, request, result, { ...(validate ? { validate } : {}), extraFiles }),
+    results: {
+      get: options.getJob,
+      finalize: (job) => finalizer.finalize(job),
+      bundle: (job, devops) => buildResultBundle(job, join(options.jobsDir, job.id, 'artifacts'), devops),
+    },
+    async close() {
+      completions?.unsubscribe();
+      await finalizer.close();
+    },
+  };
+}
