@@ -6,7 +6,7 @@ import { NatsWorkQueue } from '../actors/bus/nats-work-queue.js';
 import { SnapshotStore } from '../actors/bus/snapshot-store.js';
 import type { Logger } from '../actors/log/logger.js';
 import { ALL_ROLES } from '../actors/master/roles.js';
-import { generateFiles } from '../actors/worker/generate-files.js';
+import { generateFiles, type GenerateFilesDeps } from '../actors/worker/generate-files.js';
 import { WorkerPool } from '../actors/worker/worker-pool.js';
 import type { DaemonConfig } from './config.js';
 import type { ModelHandle } from './model-loader.js';
@@ -40,6 +40,8 @@ export interface WorkerRuntimeOptions {
   publish: (event: JobEvent) => Promise<void>;
   log: Logger;
   now: () => Date;
+  /** The task's MCP tools, offered to the model before it writes files (daemon/mcp/worker-tools.ts). */
+  tools?: GenerateFilesDeps['tools'];
 }
 
 /** Worker actors wired to the model, the work queue and the snapshot store. */
@@ -64,6 +66,7 @@ export function startWorkerPool(options: WorkerRuntimeOptions): WorkerPool {
           limits: config.output,
           maxTokens: config.taskMaxTokens,
           contextChars: config.contextChars,
+          ...(options.tools && config.mcp.workerToolTokens > 0 ? { tools: options.tools, toolTokens: config.mcp.workerToolTokens } : {}),
           progress: (req, phase, tokens) => {
             const event: TaskProgress = {
               type: 'task.progress',

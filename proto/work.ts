@@ -47,6 +47,8 @@ export const WorkRequest = z.object({
   snapshot: z.object({ name: z.string(), commit: z.string() }).nullable(),
   /** Null when the daemon has no memory, or nothing relevant was found. */
   memory: MemoryContext.nullable().optional(),
+  /** The task's MCP tool allow-list: `server` or `server.tool` entries (docs/mcp.md). */
+  tools: z.array(z.string()).optional(),
 });
 export type WorkRequest = z.infer<typeof WorkRequest>;
 

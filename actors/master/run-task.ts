@@ -36,6 +36,7 @@ export function workRequest(input: RunTaskInput, snapshot: WorkRequest['snapshot
     description: task.description,
     prompt: task.prompt,
     validationRules: task.validationRules,
+    tools: task.tools,
     maxTokens: task.budget.maxTokens,
     previousError: task.lastError ? `${task.lastError.code}: ${task.lastError.message}` : null,
     avoidWorker: task.lastError ? task.assignedWorker : null,

@@ -2,6 +2,7 @@ import { ProtocolError, type RepoSnapshot, type TaskProgress, type WorkRequest, 
 import type { LanguageModel } from '../llm/language-model.js';
 import { fileSectionsGrammar, parseFileSections, type FileSectionLimits } from './file-sections.js';
 import { memorySection, repositoryContext, systemPromptFor, taskPrompt } from './prompts.js';
+import { runToolPhase, type ToolSession } from '../mcp/tool-phase.js';
 
 /** Retries sample instead of decoding greedily, or they would repeat the failed answer word for word. */
 const RETRY_TEMPERATURE = 0.7;
@@ -19,6 +20,13 @@ export interface GenerateFilesDeps {
   /** Minimum time between two `generating` reports. */
   progressIntervalMs?: number;
   now?: () => number;
+  /**
+   * The task's MCP tools (its allow-list), offered to the model as functions
+   * before it writes files; null when the task has none.
+   */
+  tools?: (request: WorkRequest, snapshot: RepoSnapshot | null) => Promise<ToolSession | null>;
+  /** Tokens the tool phase may spend, out of the attempt's budget. */
+  toolTokens?: number;
 }
 
 /**
@@ -36,12 +44,30 @@ export async function generateFiles(
   const interval = deps.progressIntervalMs ?? 500;
   deps.progress(request, 'started', 0);
   let lastReport = now();
+  // Memory and repository files share one budget; memory, already ranked by relevance, goes first.
+  let prompt = taskPrompt(request, repositoryContext(snapshot, deps.contextChars - memorySection(request.memory).length));
+  const budget = Math.min(deps.maxTokens, request.maxTokens);
+  let toolTokens = 0;
+  const session = deps.tools && deps.model.generateWithFunctions ? await deps.tools(request, snapshot) : null;
+  if (session) {
+    try {
+      const phase = await runToolPhase(deps.model, session, {
+        system: systemPromptFor(request.role),
+        prompt,
+        maxTokens: Math.min(deps.toolTokens ?? 256, Math.floor(budget / 4)),
+        signal,
+      });
+      toolTokens = phase.tokens;
+      if (phase.notes) prompt = `${prompt}\n\n${phase.notes}`;
+    } finally {
+      await session.close();
+    }
+  }
   const generation = await deps.model.generateText({
     system: systemPromptFor(request.role),
-    // Memory and repository files share one budget; memory, already ranked by relevance, goes first.
-    prompt: taskPrompt(request, repositoryContext(snapshot, deps.contextChars - memorySection(request.memory).length)),
+    prompt,
     grammar: fileSectionsGrammar(deps.limits),
-    maxTokens: Math.min(deps.maxTokens, request.maxTokens),
+    maxTokens: Math.max(1, budget - toolTokens),
     signal,
     ...(request.attempt > 1 ? { temperature: RETRY_TEMPERATURE, seed: request.attempt } : {}),
     onProgress: (tokens) => {
@@ -50,12 +76,13 @@ export async function generateFiles(
       deps.progress(request, 'generating', tokens);
     },
   });
-  const sections = withTokens(generation.tokens, () => parseFileSections(generation.value));
-  deps.progress(request, 'writing', generation.tokens);
+  const tokens = generation.tokens + toolTokens;
+  const sections = withTokens(tokens, () => parseFileSections(generation.value));
+  deps.progress(request, 'writing', tokens);
   return {
     summary: sections.summary || `${request.role} work for ${request.taskId}`,
     files: sections.files,
-    tokens: generation.tokens,
+    tokens,
   };
 }
 

@@ -21,6 +21,8 @@ export const McpSettings = z
       .strict()
       .prefault({}),
     database: z.object({ readOnly: z.boolean().default(false) }).strict().prefault({}),
+    /** Tokens a worker may spend calling its task's tools before writing files; 0 turns worker tool calls off. */
+    workerToolTokens: z.number().int().min(0).max(8192).default(256),
     git: z
       .object({
         /** The only remotes git_push may push to: name to http(s) URL. */
