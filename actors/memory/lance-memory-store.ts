@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Index, type Table } from '@lancedb/lancedb';
+import { Index, type Table, type VectorQuery } from '@lancedb/lancedb';
 import {
   MemoryFilter,
   MemoryRetrieveInput,
@@ -46,9 +46,14 @@ export interface AnnSettings {
   nprobes: number;
   /** HNSW candidate list size per query; higher is slower and more exact. */
   ef: number;
+  /**
+   * Candidates re-ranked on the full vectors, as a multiple of topK: 8-bit
+   * quantised distances barely separate near neighbours of random vectors.
+   */
+  refineFactor: number;
 }
 
-export const DEFAULT_ANN: AnnSettings = { partitions: () => 1, nprobes: 1, ef: 80 };
+export const DEFAULT_ANN: AnnSettings = { partitions: () => 1, nprobes: 1, ef: 80, refineFactor: 10 };
 
 const ANN_THRESHOLD = 10_000;
 const OPTIMIZE_EVERY_ROWS = 5_000;
@@ -93,7 +98,15 @@ export class LanceMemoryStore implements MemoryStore {
   }
 
   async storeMany(inputs: readonly MemoryStoreInput[]): Promise<MemoryRecord[]> {
-    return this.upsert(inputs.map((input) => ({ id: randomUUID(), input })));
+    const parsed = inputs.map((input) => parseInput(MemoryStoreInput, input));
+    const rows = await this.#rows(parsed.map((input) => ({ id: randomUUID(), content: input.content, metadata: input.metadata })));
+    // Fresh ids cannot match a row, so a plain append replaces the costlier merge.
+    await this.#write(async () => {
+      if (rows.length) await this.#table.add(rows);
+      await this.#maybeIndex();
+      await this.#maybeOptimize(rows.length);
+    });
+    return rows.map((row) => toRecord(row as unknown as Record<string, unknown>));
   }
 
   /**
@@ -138,7 +151,7 @@ export class LanceMemoryStore implements MemoryStore {
     if (this.#embedder) {
       const [vector] = await this.#embedder.embed([input.query]);
       let search = this.#table.query().nearestTo(vector!).distanceType('cosine').select([...COLUMNS, '_distance']).limit(candidates);
-      if (this.#hasAnnIndex) search = search.nprobes(this.#ann.nprobes).ef(this.#ann.ef);
+      if (this.#hasAnnIndex) search = this.#tuned(search, candidates);
       if (where) search = search.where(where);
       collect(await search.toArray(), (row) => Number(row._distance ?? 0));
     }
@@ -187,11 +200,17 @@ export class LanceMemoryStore implements MemoryStore {
   async vectorSearch(vector: Float32Array, topK: number, options: { exact?: boolean; filter?: MemoryFilter } = {}): Promise<string[]> {
     let search = this.#table.query().nearestTo(vector).distanceType('cosine').select(['id', '_distance']).limit(topK);
     if (options.exact) search = search.bypassVectorIndex();
-    else if (this.#hasAnnIndex) search = search.nprobes(this.#ann.nprobes).ef(this.#ann.ef);
+    else if (this.#hasAnnIndex) search = this.#tuned(search, topK);
     const where = filterToSql(options.filter);
     if (where) search = search.where(where);
     const rows = (await search.toArray()) as Array<Record<string, unknown>>;
     return rows.sort((a, b) => Number(a._distance) - Number(b._distance)).map((r) => String(r.id));
+  }
+
+  /** HNSW must consider at least as many candidates as the refine step asks of it. */
+  #tuned(search: VectorQuery, limit: number): VectorQuery {
+    const { nprobes, ef, refineFactor } = this.#ann;
+    return search.nprobes(nprobes).refineFactor(refineFactor).ef(Math.max(ef, limit * refineFactor));
   }
 
   /** Builds the ANN index now, whatever the row count; false when there is nothing to index. */
