@@ -60,9 +60,13 @@ describe('autodev result against a real daemon', () => {
     const repo = join(jobDir, 'repo');
     const base = await initJobRepo(repo, [{ path: 'README.md', content: '# todo\n' }], 'chore: start job');
     const files = [
-      { path: 'package.json', content: JSON.stringify({ name: 'todo', version: '1.2.0', private: true, scripts: { start: 'node src/server.js' } }) },
+      {
+        path: 'package.json',
+        content: JSON.stringify({ name: 'todo', version: '1.2.0', private: true, scripts: { start: 'node src/server.js' }, devDependencies: { vite: '^5.4.0' } }),
+      },
       { path: 'src/server.js', content: 'console.log("todo");\n' },
-      { path: 'web/index.html', content: '<!doctype html><title>todo</title>\n' },
+      { path: 'web/index.html', content: '<!doctype html><html><body><div id="app"></div><script type="module" src="./main.js"></script></body></html>\n' },
+      { path: 'web/main.js', content: 'document.getElementById("app").textContent = "todo";\n' },
       ...devopsArtifacts(BLUEPRINT, { appName: 'todo' }),
     ];
     await commitTaskAndMerge(repo, { branch: taskBranchName('t1'), base, files, message: 't1 (devops): all\n\nJob: job-result-1\nTask: t1\nAttempt: 1\nValidation: passed\n', conflictFiles: files, mergeMessage: 'merge' });
@@ -96,7 +100,9 @@ describe('autodev result against a real daemon', () => {
     const steps = Object.fromEntries(summary.steps.map((s) => [s.name, s]));
     expect(steps.tag?.status).toBe('passed');
     expect(steps.install?.status).toBe('passed');
-    expect(steps.web_build).toMatchObject({ status: 'skipped', reason: expect.stringContaining('vite is not installed') });
+    // Vite came from the registry (scripts off) and built the front end inside the bubblewrap sandbox.
+    expect(steps.web_build).toMatchObject({ status: 'passed' });
+    expect(readFileSync(join(target, 'artifacts', 'web', 'index.html'), 'utf8')).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/);
     expect(steps.docker_build).toMatchObject({ status: 'skipped', reason: expect.stringContaining('no Docker engine') });
     expect(steps.mobile_build).toMatchObject({ status: 'skipped', reason: expect.stringContaining('iOS and Android builds were NOT run') });
 

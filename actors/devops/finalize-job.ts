@@ -121,8 +121,10 @@ export class JobFinalizer {
     );
     await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
-    const dist = join(build, 'dist');
-    if (fs.existsSync(dist)) await cp(dist, join(artifacts, 'dist'), { recursive: true });
+    // The server build (dist/) and the web build (web/dist, Capacitor's webDir) are the artifacts worth keeping.
+    for (const [from, to] of [['dist', 'dist'], ['web/dist', 'web']] as const) {
+      if (fs.existsSync(join(build, from))) await cp(join(build, from), join(artifacts, to), { recursive: true });
+    }
     const notes = steps.filter((s) => s.status !== 'passed').map((s) => `${s.name} ${s.status}: ${s.reason ?? ''}`);
     const report: DevopsReport = {
       jobId: job.id,
