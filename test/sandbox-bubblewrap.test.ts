@@ -113,6 +113,23 @@ describe.skipIf(skip)(`bubblewrap sandbox${skip ? ` (skipped: ${skip})` : ''}`, 
     expect(existsSync('/usr/x')).toBe(false);
   });
 
+  it('cannot read the daemon token outside the workspace, and cannot write a file past the size limit', async () => {
+    const home = tempDir('home');
+    dirs.push(home);
+    writeFileSync(join(home.path, 'token'), 'secret-token');
+    const capped = new BubblewrapSandbox({ maxFileBytes: 8 * MiB });
+    const ws = workspace();
+    try {
+      const result = await capped.run(['sh', '-c', `cat ${join(home.path, 'token')} 2>&1; dd if=/dev/zero of=big bs=1M count=20 2>&1; echo dd=$?`], { workspace: ws });
+      expect(result.stdout).not.toContain('secret-token');
+      expect(result.stdout).toMatch(/token: No such file/);
+      expect(result.stdout).toMatch(/File too large|dd=1[0-9]{2}/);
+      expect(readFileSync(join(ws, 'big')).length).toBeLessThanOrEqual(8 * MiB);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('refuses a cwd outside the workspace with a clear error', async () => {
     await expect(sandbox.run(['true'], { workspace: workspace(), cwd: '../..' })).rejects.toThrow(/must be a folder inside the workspace/);
   });

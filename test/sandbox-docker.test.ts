@@ -171,4 +171,17 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
       registry.close();
     }
   });
+
+  it('cannot read the daemon token outside the workspace, and cannot write a file past the size limit', async () => {
+    const home = tempDir('home');
+    dirs.push(home);
+    writeFileSync(join(home.path, 'token'), 'secret-token');
+    const capped = new DockerSandbox({ docker: engine.docker, image: IMAGE, owner: 'test-cold', maxFileBytes: 8 * MiB });
+    const ws = workspace();
+    const result = await capped.run(['sh', '-c', `cat ${join(home.path, 'token')} 2>&1; dd if=/dev/zero of=big bs=1M count=20 2>&1; echo dd=$?`], { workspace: ws });
+    expect(result.stdout).not.toContain('secret-token');
+    expect(result.stdout).toMatch(/token: No such file/);
+    expect(result.stdout).toMatch(/File too large|dd=1[0-9]{2}/);
+    expect(readFileSync(join(ws, 'big')).length).toBeLessThanOrEqual(8 * MiB);
+  });
 });

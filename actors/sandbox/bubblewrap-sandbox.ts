@@ -8,7 +8,7 @@ import { SandboxError } from './errors.js';
 import { describeHostRoot, sandboxPasswd, type HostRoot } from './host-root.js';
 import { OutputTail } from './output-tail.js';
 import { REGISTRY_MOUNT, type RegistryProxy } from './registry-proxy.js';
-import { DEFAULT_LIMITS, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, resolveRun, SANDBOX_WORKSPACE, type ResolvedRun } from './run-options.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, resolveRun, SANDBOX_WORKSPACE, type ResolvedRun } from './run-options.js';
 import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions } from './sandbox.js';
 
 export interface BubblewrapSandboxOptions {
@@ -104,7 +104,7 @@ export class BubblewrapSandbox implements Sandbox {
     const inCgroup = new Set(cgroup?.controllers ?? []);
     const rlimits = [
       `--cpu=${Math.ceil((run.timeoutMs / 1000) * run.limits.cpus) + 1}`,
-      `--fsize=${this.options.maxFileBytes ?? 1024 ** 3}`,
+      `--fsize=${this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES}`,
       // RLIMIT_AS would break V8, which reserves far more address space than it uses; memory needs the cgroup.
       ...(inCgroup.has('pids') ? [] : [`--nproc=${run.limits.pids}`]),
     ];

@@ -18,6 +18,8 @@ export interface DockerSandboxOptions {
   limits?: SandboxLimits;
   timeoutMs?: number;
   maxOutputBytes?: number;
+  /** Largest file a command may write (RLIMIT_FSIZE); warm containers have the pool's. */
+  maxFileBytes?: number;
   /** Warm containers; without one every run is cold (create, start, wait, remove). */
   pool?: WarmPool;
   /** The only way out for runs with network 'registry'; without it such runs are refused. */
@@ -130,6 +132,7 @@ export class DockerSandbox implements Sandbox {
         limits: run.limits,
         workspaceSource: run.workspace,
         propagate: false,
+        maxFileBytes: this.options.maxFileBytes,
         user: userFor(run),
         workingDir: run.cwd,
         env: run.env,

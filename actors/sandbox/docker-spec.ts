@@ -1,6 +1,6 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { describeHostRoot, type HostRoot } from './host-root.js';
-import { SANDBOX_WORKSPACE, type ResolvedRun } from './run-options.js';
+import { DEFAULT_MAX_FILE_BYTES, SANDBOX_WORKSPACE, type ResolvedRun } from './run-options.js';
 import type { SandboxLimits } from './sandbox.js';
 
 export const SANDBOX_LABEL = 'org.autodev.sandbox';
@@ -20,6 +20,8 @@ export interface SpecInput {
   workingDir?: string;
   env?: Record<string, string>;
   host?: HostRoot;
+  /** RLIMIT_FSIZE for every process in the container. */
+  maxFileBytes?: number;
   /** More read-only binds, e.g. the registry proxy's folder. */
   readOnlyBinds?: Array<{ source: string; target: string }>;
 }
@@ -51,6 +53,7 @@ export function containerSpec(input: SpecInput): ContainerCreateOptions {
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       ...resourceLimits(input.limits),
+      Ulimits: [{ Name: 'fsize', Soft: input.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, Hard: input.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }],
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${input.limits.tmpfsBytes},mode=1777` },
       Mounts: [
         ...host.readOnlyDirs.map((dir) => ({ Type: 'bind' as const, Source: dir, Target: dir, ReadOnly: true })),

@@ -13,6 +13,8 @@ export const DEFAULT_LIMITS: SandboxLimits = {
 };
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** RLIMIT_FSIZE: the largest file a command may write, so one runaway file cannot fill the host's disk. */
+export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 
 /** The folder the workspace appears at inside every backend. */
 export const SANDBOX_WORKSPACE = '/workspace';
