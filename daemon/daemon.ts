@@ -143,10 +143,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanups.push(() => devops.close());
     const triggers = new TriggerScheduler({ log, publish: async (event) => bus.publish(subjects.trigger(event.jobId, event.triggerId), event) });
     cleanups.push(() => triggers.stop());
-    const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, ...(memory ? { memory } : {}) });
+    const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, sandbox, ...(memory ? { memory } : {}) });
     if (config.localWorkers) {
       // Started after memory, so a task's tools (its allow-list, in a scratch copy of the snapshot) can reach the job memory.
-      const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, ...(memory ? { memory } : {}) });
+      const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, sandbox, ...(memory ? { memory } : {}) });
       const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish, log, now, tools });
       cleanups.push(() => pool.stop());
     }
