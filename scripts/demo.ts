@@ -13,6 +13,8 @@ const home = resolve(process.env.AUTODEV_HOME ?? join(root, '.autodev-demo'));
 const fixture = resolve(root, '..', 'shared', 'models', 'llama-2-tiny-random.gguf');
 const model = process.env.AUTODEV_MODEL ? resolve(process.env.AUTODEV_MODEL) : fixture;
 const example = join(root, 'examples', 'todo-api');
+// Memory uses a real embedding model when one is installed; otherwise the fixture, else full-text search only.
+const embedder = process.env.AUTODEV_EMBEDDING_MODEL ?? resolve(root, '..', 'shared', 'models', 'tiny-random-bert');
 
 if (!existsSync(model)) {
   process.stderr.write(`demo: no model at ${model}. Set AUTODEV_MODEL to a GGUF file (see README, "Real models").\n`);
@@ -37,7 +39,7 @@ say(`model ${model}${usingFixture ? ' (random weights: the plan and code are gib
 const cli = (args: string[]) =>
   spawnSync(process.execPath, [join(root, 'bin', 'autodev.js'), ...args], {
     stdio: 'inherit',
-    env: { ...process.env, AUTODEV_HOME: home, AUTODEV_MODEL: model },
+    env: { ...process.env, AUTODEV_HOME: home, AUTODEV_MODEL: model, ...(existsSync(embedder) ? { AUTODEV_EMBEDDING_MODEL: embedder } : {}) },
   });
 
 const prompt = readFileSync(join(example, 'prompt.md'), 'utf8').trim();
