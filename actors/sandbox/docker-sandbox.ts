@@ -91,16 +91,19 @@ export class DockerSandbox implements Sandbox {
     const out = new OutputTail(this.maxOutput);
     const err = new OutputTail(this.maxOutput);
     try {
-      await pool.attach(slot, run.workspace);
-      if (!sameLimits(run.limits, pool.limits)) await slot.container.update(resourceLimits(run.limits));
-      const exec = await slot.container.exec({
-        Cmd: run.argv,
-        User: userFor(run),
-        WorkingDir: run.cwd,
-        Env: Object.entries(run.env).map(([k, v]) => `${k}=${v}`),
-        AttachStdout: true,
-        AttachStderr: true,
-      });
+      // Independent round trips, overlapped: this is the latency a warm run exists to cut.
+      const [exec] = await Promise.all([
+        slot.container.exec({
+          Cmd: run.argv,
+          User: userFor(run),
+          WorkingDir: run.cwd,
+          Env: Object.entries(run.env).map(([k, v]) => `${k}=${v}`),
+          AttachStdout: true,
+          AttachStderr: true,
+        }),
+        pool.attach(slot, run.workspace),
+        sameLimits(run.limits, pool.limits) ? undefined : slot.container.update(resourceLimits(run.limits)),
+      ]);
       const stream = await exec.start({ hijack: true, stdin: false });
       const ended = this.collect(stream, out, err);
       const watch = this.watch(run, () => slot.container.kill({ signal: 'SIGKILL' }));
