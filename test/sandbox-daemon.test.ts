@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../actors/log/logger.js';
+import { mountsUnder } from '../actors/sandbox/bind-mount.js';
+import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
+import { OWNER_LABEL, SANDBOX_LABEL } from '../actors/sandbox/docker-spec.js';
+import { DaemonConfig } from '../daemon/config.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { pingSocket, startDockerEngine } from '../daemon/docker-engine.js';
+import { engineDir } from '../daemon/sandbox-runtime.js';
+import { dockerSkipReason, iptablesRules } from './helpers/docker.js';
+import { tempDir } from './helpers/env.js';
+
+const skip = dockerSkipReason();
+
+describe.skipIf(skip)(`the daemon's sandbox${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('adopts the engine a killed daemon left, removes its containers, keeps a warm pool, and stops everything on stop', async () => {
+    const rulesBefore = iptablesRules();
+    const home = tempDir('home');
+    const ws = tempDir('ws');
+    try {
+      // What a daemon killed with SIGKILL leaves: its engine still running, and a container of its own.
+      const orphan = await startDockerEngine({ dir: engineDir(home.path) });
+      const docker = new Dockerode({ socketPath: orphan.socketPath });
+      await ensureBaseImage(docker, 'autodev-sandbox:1');
+      const owner = createHash('sha256').update(home.path).digest('hex').slice(0, 16);
+      const leftover = await docker.createContainer({
+        Image: 'autodev-sandbox:1',
+        Cmd: ['/usr/bin/sleep', 'infinity'],
+        Labels: { [SANDBOX_LABEL]: 'run', [OWNER_LABEL]: owner },
+        HostConfig: { NetworkMode: 'none', Binds: ['/usr:/usr:ro'] },
+      });
+      await leftover.start();
+
+      const config = DaemonConfig.parse({ memory: { enabled: false }, sandbox: { dockerSocket: '/nonexistent/docker.sock', warmPoolSize: 1 } });
+      const daemon = await startDaemon({ home: home.path, config, log: silentLogger });
+      try {
+        const sandbox = await daemon.sandbox();
+        expect(sandbox.backend).toBe('docker');
+        expect(await daemon.sandbox()).toBe(sandbox);
+        const result = await sandbox.run(['node', '-e', 'require("fs").writeFileSync("ok.txt", "yes")'], { workspace: ws.path });
+        expect(result).toMatchObject({ exitCode: 0, timedOut: false, oomKilled: false });
+        expect(readFileSync(join(ws.path, 'ok.txt'), 'utf8')).toBe('yes');
+        const mine = await docker.listContainers({ all: true, filters: { label: [`${OWNER_LABEL}=${owner}`] } });
+        expect(mine.map((c) => c.Id)).not.toContain(leftover.id);
+        // The warm pool keeps a started container ready for the next run.
+        expect(mine.some((c) => c.Labels[SANDBOX_LABEL] === 'pool' && c.State === 'running')).toBe(true);
+      } finally {
+        await daemon.stop();
+      }
+      expect(await pingSocket(orphan.socketPath)).toBe(false);
+      expect(await mountsUnder(home.path)).toEqual([]);
+    } finally {
+      ws.cleanup();
+      home.cleanup();
+    }
+    if (rulesBefore !== undefined) expect(iptablesRules()).toBe(rulesBefore);
+  });
+});
