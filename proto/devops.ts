@@ -9,6 +9,8 @@ export const DevopsStep = z.object({
   reason: z.string().nullable(),
   durationMs: z.number().int().nonnegative(),
   logExcerpt: z.string(),
+  /** Where the step's command ran: the sandbox, or the host (npm with scripts off, when the sandbox has no registry network). Null when nothing ran. */
+  ranIn: z.enum(['sandbox', 'host']).nullable(),
 });
 export type DevopsStep = z.infer<typeof DevopsStep>;
 

@@ -98,8 +98,11 @@ describe('autodev result against a real daemon', () => {
     const summary = JSON.parse(lines.join('')) as { tag: string; files: number; steps: Array<{ name: string; status: string; reason: string | null }> };
     expect(summary.tag).toBe('v1.2.0');
     const steps = Object.fromEntries(summary.steps.map((s) => [s.name, s]));
+    const report = DevopsReport.parse(JSON.parse(readFileSync(join(target, 'artifacts', 'devops-report.json'), 'utf8')));
     expect(steps.tag?.status).toBe('passed');
     expect(steps.install?.status).toBe('passed');
+    // The install ran inside bubblewrap, reaching the registry only through the sandbox's proxy.
+    expect(report.steps.find((s) => s.name === 'install')?.ranIn).toBe('sandbox');
     // Vite came from the registry (scripts off) and built the front end inside the bubblewrap sandbox.
     expect(steps.web_build).toMatchObject({ status: 'passed' });
     expect(readFileSync(join(target, 'artifacts', 'web', 'index.html'), 'utf8')).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/);
@@ -112,7 +115,6 @@ describe('autodev result against a real daemon', () => {
     expect(gitCli(target, 'branch', '--list', '--format=%(refname:short)').split('\n').sort()).toEqual(['main', 'task/t1']);
     expect(gitCli(target, 'status', '--porcelain')).toBe('?? artifacts/');
     expect(readFileSync(join(target, 'k8s', 'deployment.yaml'), 'utf8')).toContain('kind: Deployment');
-    const report = DevopsReport.parse(JSON.parse(readFileSync(join(target, 'artifacts', 'devops-report.json'), 'utf8')));
     expect(report.sandbox).toBe('bubblewrap');
     expect(readFileSync(join(target, 'artifacts', 'RESULT.md'), 'utf8')).toContain('iOS and Android builds were NOT run');
 

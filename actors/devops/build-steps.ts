@@ -21,19 +21,20 @@ export interface BuildStepsOptions {
   signal?: AbortSignal;
 }
 
-const skipped = (name: DevopsStep['name'], reason: string): DevopsStep => ({ name, status: 'skipped', reason, durationMs: 0, logExcerpt: '' });
+const skipped = (name: DevopsStep['name'], reason: string): DevopsStep => ({ name, status: 'skipped', reason, durationMs: 0, logExcerpt: '', ranIn: null });
 
-function stepOf(name: DevopsStep['name'], argv: readonly string[], run: SandboxResult, timeoutMs: number): DevopsStep {
+function stepOf(name: DevopsStep['name'], argv: readonly string[], run: SandboxResult, timeoutMs: number, ranIn: 'sandbox' | 'host' = 'sandbox'): DevopsStep {
   const log = excerpt(`${run.stdout}\n${run.stderr}`, 20);
-  if (run.timedOut) return { name, status: 'failed', reason: `${argv.join(' ')} timed out after ${timeoutMs} ms`, durationMs: run.durationMs, logExcerpt: log };
+  if (run.timedOut) return { name, status: 'failed', reason: `${argv.join(' ')} timed out after ${timeoutMs} ms`, durationMs: run.durationMs, logExcerpt: log, ranIn };
   const ok = run.exitCode === 0;
-  return { name, status: ok ? 'passed' : 'failed', reason: ok ? null : `${argv.join(' ')} exited with ${run.exitCode}`, durationMs: run.durationMs, logExcerpt: log };
+  return { name, status: ok ? 'passed' : 'failed', reason: ok ? null : `${argv.join(' ')} exited with ${run.exitCode}`, durationMs: run.durationMs, logExcerpt: log, ranIn };
 }
 
 /** Dependencies from the registry, scripts off (see registry-npm.ts); what needs them runs in the sandbox. */
-async function installStep(workspace: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<DevopsStep> {
+async function installStep(sandbox: Sandbox | null, workspace: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<DevopsStep> {
   const args = ['install', '--no-audit', '--no-fund'];
-  return stepOf('install', ['npm', ...args, '--ignore-scripts'], await runRegistryNpm(args, { workspace, timeoutMs, ...(signal ? { signal } : {}) }), timeoutMs);
+  const run = await runRegistryNpm(args, { sandbox, workspace, timeoutMs, ...(signal ? { signal } : {}) });
+  return stepOf('install', ['npm', ...args, '--ignore-scripts'], run, timeoutMs, run.ranIn);
 }
 
 /**
@@ -48,7 +49,7 @@ export async function runBuildSteps(options: BuildStepsOptions): Promise<DevopsS
   const noSandbox = 'no sandbox backend is available, and generated code is never run outside one';
   const hasManifest = existsSync(join(workspace, 'package.json'));
   if (!hasManifest) steps.push(skipped('install', 'no package.json in the result'));
-  else steps.push(await installStep(workspace, options.installTimeoutMs ?? 300_000, options.signal));
+  else steps.push(await installStep(sandbox, workspace, options.installTimeoutMs ?? 300_000, options.signal));
 
   const frontend = options.blueprint?.techStack.frontend ?? null;
   const webRoot = existsSync(join(workspace, 'web', 'index.html')) ? 'web' : existsSync(join(workspace, 'index.html')) ? '.' : null;
@@ -69,7 +70,7 @@ export async function runBuildSteps(options: BuildStepsOptions): Promise<DevopsS
   else {
     const started = Date.now();
     const built = await options.buildImage(workspace, options.imageTag);
-    steps.push({ name: 'docker_build', status: built.ok ? 'passed' : 'failed', reason: built.ok ? null : 'the image build failed', durationMs: Date.now() - started, logExcerpt: excerpt(built.log, 20) });
+    steps.push({ name: 'docker_build', status: built.ok ? 'passed' : 'failed', reason: built.ok ? null : 'the image build failed', durationMs: Date.now() - started, logExcerpt: excerpt(built.log, 20), ranIn: 'host' });
   }
 
   steps.push(skipped('mobile_build', frontend || webRoot ? MOBILE_NOT_BUILT : 'the application has no web front end to wrap'));

@@ -96,10 +96,10 @@ export class JobFinalizer {
     let tag: string | null = `v${version}`;
     try {
       await tagVersion(job.repo, tag, `autodev job ${job.id} completed\n\n${job.prompt.slice(0, 500)}`);
-      steps.push({ name: 'tag', status: 'passed', reason: null, durationMs: Date.now() - started, logExcerpt: tag });
+      steps.push({ name: 'tag', status: 'passed', reason: null, durationMs: Date.now() - started, logExcerpt: tag, ranIn: 'host' });
     } catch (error) {
       tag = null;
-      steps.push({ name: 'tag', status: 'failed', reason: (error as Error).message, durationMs: Date.now() - started, logExcerpt: '' });
+      steps.push({ name: 'tag', status: 'failed', reason: (error as Error).message, durationMs: Date.now() - started, logExcerpt: '', ranIn: 'host' });
     }
 
     const dir = this.options.jobDir(job.id);

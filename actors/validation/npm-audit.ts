@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ValidationFailure } from '../../proto/index.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import { runRegistryNpm } from './registry-npm.js';
 import type { WorkspaceFile } from './workspace-files.js';
 
@@ -26,13 +27,13 @@ export type AuditOutcome =
  * a lockfile, and the registry; without either it is skipped, with the reason,
  * and never counted as a pass. High and critical advisories fail the stage.
  */
-export async function auditDependencies(root: string, files: readonly WorkspaceFile[], timeoutMs: number): Promise<AuditOutcome> {
+export async function auditDependencies(root: string, files: readonly WorkspaceFile[], timeoutMs: number, sandbox: Sandbox | null = null): Promise<AuditOutcome> {
   const paths = new Set(files.map((f) => f.path));
   if (!paths.has('package.json')) return { status: 'skipped', reason: 'no package.json, so no dependencies to audit' };
   if (!paths.has('package-lock.json') && !paths.has('npm-shrinkwrap.json')) {
     return { status: 'skipped', reason: 'no package-lock.json: npm audit needs a lockfile (the dependency install step writes one)' };
   }
-  const run = await runRegistryNpm(['audit', '--json'], { workspace: root, timeoutMs });
+  const run = await runRegistryNpm(['audit', '--json'], { sandbox, workspace: root, timeoutMs });
   if (run.timedOut) return { status: 'skipped', reason: `npm audit did not finish within ${timeoutMs} ms (registry unreachable?)` };
   let json: unknown;
   try {

@@ -104,7 +104,7 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
       }
       case 'security':
         await record(
-          await runSecurity({ root: options.workspace, files, auditTimeoutMs: 60_000, audit: options.audit ?? true }),
+          await runSecurity({ sandbox, root: options.workspace, files, auditTimeoutMs: 60_000, audit: options.audit ?? true }),
         );
         break;
       case 'quality':

@@ -1,4 +1,5 @@
 import type { StageResult } from '../../proto/index.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import { findDangerousPatterns } from './dangerous-patterns.js';
 import { auditDependencies } from './npm-audit.js';
 import { scanSecrets } from './secrets-scan.js';
@@ -6,6 +7,7 @@ import { stageResult } from './stage-result.js';
 import type { WorkspaceFile } from './workspace-files.js';
 
 export interface SecurityOptions {
+  sandbox: Sandbox | null;
   root: string;
   files: readonly WorkspaceFile[];
   auditTimeoutMs: number;
@@ -23,7 +25,7 @@ export async function runSecurity(options: SecurityOptions): Promise<StageResult
   const secrets = await scanSecrets(options.root, options.files);
   const patterns = findDangerousPatterns(options.files);
   const audit = options.audit
-    ? await auditDependencies(options.root, options.files, options.auditTimeoutMs)
+    ? await auditDependencies(options.root, options.files, options.auditTimeoutMs, options.sandbox)
     : ({ status: 'skipped', reason: 'npm audit disabled for this run' } as const);
   const auditPart =
     audit.status === 'ran'
