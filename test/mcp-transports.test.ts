@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -48,6 +48,8 @@ async function exercise(client: Client, name: McpServerName): Promise<void> {
 
 describe('stdio: autodev mcp serve', () => {
   const home = tempDir('mcp-stdio');
+  // execute_code over stdio opens the configured sandbox; bubblewrap needs no engine or image.
+  beforeAll(() => writeFileSync(join(home.path, 'config.json'), JSON.stringify({ sandbox: { backend: 'bubblewrap' } })));
   afterAll(() => home.cleanup());
 
   it('serves every server over stdio to a real MCP client', async () => {
@@ -62,6 +64,11 @@ describe('stdio: autodev mcp serve', () => {
       }),
     );
     expect(readFileSync(join(home.path, 'jobs', 'jstdio', 'repo', 'notes', 'a.txt'), 'utf8')).toBe('hello');
+    // The sandboxed run sees the file written through MCP at /workspace.
+    const fs = new Client({ name: 'autodev-test', version: '0.0.0' });
+    await fs.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', 'serve', 'filesystem', '--job', 'jstdio', '--home', home.path], stderr: 'pipe' }));
+    expect(await callOk(fs, 'execute_code', { language: 'sh', code: 'cat /workspace/notes/a.txt' })).toMatchObject({ exitCode: 0, stdout: 'hello', backend: 'bubblewrap' });
+    await fs.close();
   });
 
   it('is driven by the MCP Inspector CLI, a client nobody here wrote', async () => {

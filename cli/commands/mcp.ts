@@ -52,10 +52,17 @@ ${COMMON_HELP}`,
       const log = createLogger({ level: 'warn', write: (line) => process.stderr.write(`${line}\n`) });
       // Memory (LanceDB and the embedder) is opened only for the servers that use it.
       const memory = server.data === 'memory' || server.data === 'fetch' ? await (await import('../../daemon/memory-setup.js')).openMemory(config, ctx.home, log) : null;
+      // execute_code's sandbox is opened on its first call, borrowing the daemon's engine when one runs; never the unsafe backend.
+      const { lazySandbox, openSandbox } = await import('../../daemon/sandbox-runtime.js');
+      const sandboxes = lazySandbox(() =>
+        openSandbox({ home: ctx.home, config: { ...config.sandbox, warmPoolSize: 0 }, unsafeNoSandbox: false, stopAdoptedEngine: false, log }),
+      );
+      const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
       try {
-        const host = createMcpHost({ jobsDir, settings: config.mcp, log, ...(memory ? { memory } : {}) });
+        const host = createMcpHost({ jobsDir, settings: config.mcp, log, sandbox, ...(memory ? { memory } : {}) });
         await serveStdio(host, server.data, job.data);
       } finally {
+        await sandboxes.close();
         await memory?.close();
       }
       return EXIT.ok;
