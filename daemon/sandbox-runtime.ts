@@ -80,31 +80,52 @@ export function sandboxProbes(options: Pick<SandboxRuntimeOptions, 'home' | 'con
 
 /** Chooses the backend and builds it: engine, base image and warm pool for Docker. */
 export async function openSandbox(options: SandboxRuntimeOptions): Promise<SandboxRuntime> {
-  const { config, home, log } = options;
+  const { config, log } = options;
   const unsafe = options.unsafeNoSandbox || config.unsafeNoSandbox;
   const choice = await chooseBackend(config.backend, unsafe, sandboxProbes(options));
   log?.info('sandbox backend chosen', { backend: choice.backend, reason: choice.reason });
-  const limits = config.limits;
-  if (choice.backend === 'bubblewrap') {
-    const registry = await startRegistryProxy(options);
-    const sandbox = new BubblewrapSandbox({ limits, timeoutMs: config.timeoutMs, registry });
-    return {
-      sandbox,
-      choice,
-      warmPool: false,
-      async close() {
-        await sandbox.close();
-        await registry.close();
-      },
-    };
-  }
+  if (choice.backend === 'bubblewrap') return openBubblewrap(options, choice);
   if (choice.backend === 'none') {
     if (!options.createUnsafe) throw new SandboxError('sandbox_unavailable', 'no unsafe backend was provided to run without a sandbox');
     log?.warn('generated code runs WITHOUT a sandbox (--unsafe-no-sandbox)');
     const sandbox = options.createUnsafe();
     return { sandbox, choice, warmPool: false, close: () => sandbox.close() };
   }
+  try {
+    return await openDocker(options, choice);
+  } catch (error) {
+    // dockerd can be installed and still unable to run (no overlay, no cgroups in a nested
+    // container): in auto mode that is a reason to use bubblewrap, not to run nothing.
+    if (config.backend !== 'auto') throw error;
+    const bwrap = await sandboxProbes(options).bubblewrap();
+    if (!bwrap.ok) throw error;
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    log?.warn('the Docker sandbox failed to open; using bubblewrap', { error: why });
+    return openBubblewrap(options, {
+      backend: 'bubblewrap',
+      reason: `Docker failed to open (${why}); ${bwrap.detail}`,
+      considered: [...choice.considered, { backend: 'bubblewrap', ok: true, detail: bwrap.detail }],
+    });
+  }
+}
 
+async function openBubblewrap(options: SandboxRuntimeOptions, choice: BackendChoice): Promise<SandboxRuntime> {
+  const registry = await startRegistryProxy(options);
+  const sandbox = new BubblewrapSandbox({ limits: options.config.limits, timeoutMs: options.config.timeoutMs, registry });
+  return {
+    sandbox,
+    choice,
+    warmPool: false,
+    async close() {
+      await sandbox.close();
+      await registry.close();
+    },
+  };
+}
+
+async function openDocker(options: SandboxRuntimeOptions, choice: BackendChoice): Promise<SandboxRuntime> {
+  const { config, home, log } = options;
+  const limits = config.limits;
   let engine: DockerEngine | undefined;
   let registry: RegistryProxy | undefined;
   let socketPath = config.dockerSocket;
@@ -121,12 +142,7 @@ export async function openSandbox(options: SandboxRuntimeOptions): Promise<Sandb
     const owner = createHash('sha256').update(home).digest('hex').slice(0, 16);
     const removed = await DockerSandbox.removeLeftovers(docker, owner);
     if (removed > 0) log?.info('removed leftover sandbox containers', { count: removed });
-    // Handing a workspace to a started container is a host bind mount: root only.
-    const pool =
-      config.warmPoolSize > 0 && isRoot()
-        ? new WarmPool({ docker, image: config.image, owner, dir: join(home, 'sandbox', 'pool'), size: config.warmPoolSize, limits, log })
-        : undefined;
-    await pool?.start();
+    const pool = await startPool(options, docker, owner);
     registry = await startRegistryProxy(options);
     const sandbox = new DockerSandbox({ docker, image: config.image, owner, limits, timeoutMs: config.timeoutMs, pool, registry, log });
     return {
@@ -144,6 +160,21 @@ export async function openSandbox(options: SandboxRuntimeOptions): Promise<Sandb
     await registry?.close();
     if (engine?.started) await engine.stop();
     throw error;
+  }
+}
+
+/** Handing a workspace to a started container is a host bind mount: root only, and mount may still be refused. */
+async function startPool(options: SandboxRuntimeOptions, docker: Dockerode, owner: string): Promise<WarmPool | undefined> {
+  const { config, home, log } = options;
+  if (config.warmPoolSize === 0 || !isRoot()) return undefined;
+  const pool = new WarmPool({ docker, image: config.image, owner, dir: join(home, 'sandbox', 'pool'), size: config.warmPoolSize, limits: config.limits, log });
+  try {
+    await pool.start();
+    return pool;
+  } catch (error) {
+    log?.warn('no warm pool: every sandbox run starts a container', { error: String(error) });
+    await pool.close().catch(() => undefined);
+    return undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot } from './bind-mount.js';
@@ -106,7 +106,8 @@ export class BubblewrapSandbox implements Sandbox {
       `--cpu=${Math.ceil((run.timeoutMs / 1000) * run.limits.cpus) + 1}`,
       `--fsize=${this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES}`,
       // RLIMIT_AS would break V8, which reserves far more address space than it uses; memory needs the cgroup.
-      ...(inCgroup.has('pids') ? [] : [`--nproc=${run.limits.pids}`]),
+      // RLIMIT_NPROC counts every task the user already has, so the sandbox's allowance goes on top.
+      ...(inCgroup.has('pids') ? [] : [`--nproc=${run.limits.pids + userTaskCount()}`]),
     ];
     const argv = [this.options.prlimit ?? 'prlimit', ...rlimits, '--', this.options.bwrap ?? 'bwrap', ...this.argsFor(run)];
     // The shell joins the cgroups before exec, so not one instruction of the command runs outside them.
@@ -164,6 +165,21 @@ export class BubblewrapSandbox implements Sandbox {
       });
     });
   }
+}
+
+/** Tasks (threads included, as the kernel counts them for RLIMIT_NPROC) owned by this process's user. */
+function userTaskCount(): number {
+  const uid = process.getuid?.();
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (statSync(`/proc/${entry}`).uid === uid) count += readdirSync(`/proc/${entry}/task`).length;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return count;
 }
 
 function killGroup(pid: number): void {

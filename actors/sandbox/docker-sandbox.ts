@@ -67,7 +67,16 @@ export class DockerSandbox implements Sandbox {
     }
     const slot = run.network === 'none' ? this.warmSlotFor(run) : undefined;
     try {
-      return slot ? await this.runWarm(run, slot) : await this.runCold(run);
+      if (slot) {
+        const warm = await this.runWarm(run, slot).catch((error: unknown) => {
+          // A warm container that died while idle (engine restarted, killed by hand) is not the command's fault.
+          if (error instanceof StaleSlotError) return undefined;
+          throw error;
+        });
+        if (warm) return warm;
+        this.options.log?.warn('a warm sandbox container was unusable; running cold', { id: slot.id });
+      }
+      return await this.runCold(run);
     } catch (error) {
       if (error instanceof SandboxError) throw error;
       throw new SandboxError('sandbox_failed', `the docker sandbox failed: ${(error as Error).message}`, { cause: error });
@@ -91,20 +100,26 @@ export class DockerSandbox implements Sandbox {
     const out = new OutputTail(this.maxOutput);
     const err = new OutputTail(this.maxOutput);
     try {
-      // Independent round trips, overlapped: this is the latency a warm run exists to cut.
-      const [exec] = await Promise.all([
-        slot.container.exec({
-          Cmd: run.argv,
-          User: userFor(run),
-          WorkingDir: run.cwd,
-          Env: Object.entries(run.env).map(([k, v]) => `${k}=${v}`),
-          AttachStdout: true,
-          AttachStderr: true,
-        }),
-        pool.attach(slot, run.workspace),
-        sameLimits(run.limits, pool.limits) ? undefined : slot.container.update(resourceLimits(run.limits)),
-      ]);
-      const stream = await exec.start({ hijack: true, stdin: false });
+      let stream: NodeJS.ReadableStream;
+      let exec: Dockerode.Exec;
+      try {
+        // Independent round trips, overlapped: this is the latency a warm run exists to cut.
+        [exec] = await Promise.all([
+          slot.container.exec({
+            Cmd: run.argv,
+            User: userFor(run),
+            WorkingDir: run.cwd,
+            Env: Object.entries(run.env).map(([k, v]) => `${k}=${v}`),
+            AttachStdout: true,
+            AttachStderr: true,
+          }),
+          pool.attach(slot, run.workspace),
+          sameLimits(run.limits, pool.limits) ? undefined : slot.container.update(resourceLimits(run.limits)),
+        ]);
+        stream = await exec.start({ hijack: true, stdin: false });
+      } catch (error) {
+        throw new StaleSlotError(error);
+      }
       const ended = this.collect(stream, out, err);
       const watch = this.watch(run, () => slot.container.kill({ signal: 'SIGKILL' }));
       await ended;
@@ -144,7 +159,8 @@ export class DockerSandbox implements Sandbox {
     try {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true, hijack: true });
       const ended = this.collect(stream, out, err);
-      const exited = container.wait();
+      // next-exit: the default, not-running, would answer at once for a container not started yet.
+      const exited = container.wait({ condition: 'next-exit' });
       await container.start();
       const watch = this.watch(run, () => container.kill({ signal: 'SIGKILL' }));
       const waited = (await exited) as { StatusCode?: number };
@@ -212,6 +228,14 @@ export class DockerSandbox implements Sandbox {
       durationMs: Date.now() - started,
       ...(outcome.aborted ? { aborted: true } : {}),
     };
+  }
+}
+
+/** Nothing of the command ran yet: the run may go to a fresh container instead. */
+class StaleSlotError extends Error {
+  override readonly name = 'StaleSlotError';
+  constructor(cause: unknown) {
+    super(`warm container unusable: ${(cause as Error).message}`, { cause });
   }
 }
 
