@@ -7,6 +7,7 @@ import { loadConfig, resolveHome } from './config.js';
 import { createModelHandle } from './model-loader.js';
 import { splitNatsUrl } from './nats-url.js';
 import { openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
+import { createWorkerTools } from './mcp/worker-tools.js';
 
 export const WORKER_HELP = `autodevd worker: run worker agents against a daemon's NATS server
 
@@ -88,6 +89,8 @@ export async function workerMain(argv: string[]): Promise<number> {
       publish,
       log,
       now: () => new Date(),
+      // No job folders or memory on this machine: tools work on the attempt's snapshot copy only.
+      tools: createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }) }),
     });
     log.info('workers ready', { nats: target.url, workers: pool.workerIds });
     return await new Promise<number>((resolve) => {
