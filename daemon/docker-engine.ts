@@ -100,17 +100,22 @@ export async function startDockerEngine(options: DockerEngineOptions): Promise<D
   const child = spawn(bin, dockerdArgs(dir), { stdio: ['ignore', logFd, logFd], detached: false });
   closeSync(logFd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   let outcome: 'ready' | 'exited' | 'timeout' | Error = 'timeout';
   while (Date.now() < deadline) {
-    const step = await Promise.race([
-      pingSocket(socketPath, 1000).then((ok) => (ok ? ('ready' as const) : undefined)),
-      exited.then(() => 'exited' as const),
-      spawnError,
-    ]);
-    if (step) {
-      outcome = step;
+    // Checked before each ping: a dockerd that exits at once must fail fast, not after the deadline.
+    if (spawnError) {
+      outcome = spawnError;
+      break;
+    }
+    if (child.exitCode !== null || child.signalCode !== null) {
+      outcome = 'exited';
+      break;
+    }
+    if (await pingSocket(socketPath, 1000)) {
+      outcome = 'ready';
       break;
     }
     await new Promise((r) => setTimeout(r, 100));

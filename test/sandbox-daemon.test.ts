@@ -10,7 +10,7 @@ import { OWNER_LABEL, SANDBOX_LABEL } from '../actors/sandbox/docker-spec.js';
 import { DaemonConfig } from '../daemon/config.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { pingSocket, startDockerEngine } from '../daemon/docker-engine.js';
-import { engineDir } from '../daemon/sandbox-runtime.js';
+import { engineDir, openSandbox } from '../daemon/sandbox-runtime.js';
 import { dockerSkipReason, iptablesRules } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 
@@ -58,5 +58,24 @@ describe.skipIf(skip)(`the daemon's sandbox${skip ? ` (skipped: ${skip})` : ''}`
       home.cleanup();
     }
     if (rulesBefore !== undefined) expect(iptablesRules()).toBe(rulesBefore);
+  });
+
+  it('in auto mode, falls back to bubblewrap when dockerd is installed but cannot start, and says why', async () => {
+    const home = tempDir('home');
+    const ws = tempDir('ws');
+    try {
+      const config = DaemonConfig.parse({ sandbox: { dockerSocket: '/nonexistent/docker.sock', dockerdBin: '/bin/false' } }).sandbox;
+      const runtime = await openSandbox({ home: home.path, config, unsafeNoSandbox: false });
+      try {
+        expect(runtime.choice.backend).toBe('bubblewrap');
+        expect(runtime.choice.reason).toMatch(/Docker failed to open \(could not start dockerd/);
+        expect((await runtime.sandbox.run(['true'], { workspace: ws.path })).exitCode).toBe(0);
+      } finally {
+        await runtime.close();
+      }
+    } finally {
+      ws.cleanup();
+      home.cleanup();
+    }
   });
 });

@@ -184,4 +184,13 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
     expect(result.stdout).toMatch(/File too large|dd=1[0-9]{2}/);
     expect(readFileSync(join(ws, 'big')).length).toBeLessThanOrEqual(8 * MiB);
   });
+
+  it('a warm container that died while idle sends the run to a fresh container', async () => {
+    await pool.ready();
+    const idle = await engine.docker.listContainers({ filters: { label: ['org.autodev.sandbox=pool', 'org.autodev.sandbox.owner=test-warm'] } });
+    expect(idle.length).toBeGreaterThan(0);
+    for (const c of idle) await engine.docker.getContainer(c.Id).kill();
+    const result = await warm.run(['sh', '-c', 'echo alive'], { workspace: workspace() });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'alive\n', timedOut: false });
+  });
 });
