@@ -7,6 +7,10 @@ import { initJobRepo } from '../actors/git/repo.js';
 import { integrateWork } from '../actors/master/integrate.js';
 import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
 import { createTaskValidator } from '../actors/validation/task-validator.js';
+import { LanceMemory } from '../actors/memory/lance-memory.js';
+import { silentLogger } from '../actors/log/logger.js';
+import { followUpTask } from '../machines/job-updates.js';
+import { makeTask } from '../machines/task.fixture.js';
 import { tempDir } from './helpers/env.js';
 import { BROKEN_PROJECT } from './helpers/project-fixture.js';
 
@@ -36,13 +40,17 @@ describe('integration step with the validation pipeline and task branches', () =
   const home = tempDir('integrate');
   const sandbox = new UnsafeSandbox();
   const stages: Array<{ taskId: string; result: StageResult }> = [];
+  // Real LanceDB; without an embedding model it stores and filters all the same.
+  const memory = LanceMemory.open({ dir: join(home.path, 'memory'), embedder: null, log: silentLogger });
   const validate = createTaskValidator({
     sandbox: async () => sandbox,
+    memoryFor: async (jobId) => (await memory).forJob(jobId),
     workspaceFor: (jobId) => join(home.path, 'validate', jobId),
     onStage: (req, result) => void stages.push({ taskId: req.taskId, result }),
     testTimeoutMs: 30_000,
   });
   afterAll(async () => {
+    await (await memory).close();
     await sandbox.close();
     home.cleanup();
   });
@@ -64,6 +72,18 @@ describe('integration step with the validation pipeline and task branches', () =
     expect(message).toMatch(/Task: t1\nRole: backend\nAttempt: 1\nValidation: 1 issue\(s\)$/);
     expect(gitCli(repo, 'rev-parse', 'main')).toBe(output.commit);
     expect(gitCli(repo, 'status', '--porcelain')).toBe('');
+
+    // The fix task the Master makes from this report carries the failing test's output in its prompt.
+    const fix = followUpTask(makeTask('t1'), 't1', 1, 'fix', output.validation.issues);
+    expect(fix.prompt).toContain('[unit_tests] test/math.test.mjs:6');
+    expect(fix.prompt).toContain('-1 !== 5');
+
+    // Each stage is in the job's memory: failures as `error`, the rest as `test`.
+    const store = await (await memory).forJob('job-1');
+    const errors = await store.searchByMetadata({ type: 'error', taskId: 't1' });
+    expect(errors.map((r) => r.metadata.source)).toEqual(['validation/unit_tests']);
+    expect(errors[0]?.content).toContain('-1 !== 5');
+    expect(await store.searchByMetadata({ type: 'test', taskId: 't1' })).toHaveLength(7);
 
     // A restored actor re-running the same attempt gets the same commit, not a second one.
     const again = await integrateWork(repo, request('t1', base), { summary: 'math module', files, tokens: 5 }, { validate });
