@@ -7,6 +7,7 @@ import { runCli } from './helpers/cli.js';
 import { dockerSkipReason } from './helpers/docker.js';
 import { tempDir, writeConfig } from './helpers/env.js';
 
+const dockerSkip = await dockerSkipReason();
 const dirs: Array<{ path: string; cleanup: () => void }> = [];
 const home = (sandbox: Record<string, unknown>) => {
   const dir = tempDir('sbxcli');
@@ -65,7 +66,7 @@ describe('autodev sandbox run and autodev doctor', () => {
     expect(report.checks.find((c) => c.name === 'nats-server')?.ok).toBe(true);
   });
 
-  it.skipIf(dockerSkipReason())('with docker, starts a daemon-owned engine for the run and stops it afterwards', async () => {
+  it.skipIf(dockerSkip)(`with docker, starts a daemon-owned engine for the run and stops it afterwards${dockerSkip ? ` (skipped: ${dockerSkip})` : ''}`, async () => {
     // A socket that answers nothing, so the run cannot borrow a system engine.
     const h = home({ backend: 'docker', dockerSocket: '/nonexistent/docker.sock' });
     const doctor = Result((await runCli(['doctor', '--home', h, '--json'])).stdout) as { sandbox: { backend: string; reason: string } };

@@ -14,7 +14,7 @@ import { engineDir, openSandbox } from '../daemon/sandbox-runtime.js';
 import { dockerSkipReason, iptablesRules } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 
-const skip = dockerSkipReason();
+const skip = await dockerSkipReason();
 
 describe.skipIf(skip)(`the daemon's sandbox${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('adopts the engine a killed daemon left, removes its containers, keeps a warm pool, and stops everything on stop', async () => {

@@ -10,7 +10,7 @@ import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { dockerSkipReason, iptablesRules, startTestDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 
-const skip = dockerSkipReason();
+const skip = await dockerSkipReason();
 const IMAGE = 'autodev-sandbox-test:1';
 const MiB = 1024 * 1024;
 

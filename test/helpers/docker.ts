@@ -3,11 +3,22 @@ import Dockerode from 'dockerode';
 import { resolveDockerdBin, startDockerEngine, type DockerEngine } from '../../daemon/docker-engine.js';
 import { tempDir } from './env.js';
 
-/** Why a real dockerd cannot run here, or undefined when it can. */
-export function dockerSkipReason(): string | undefined {
+/**
+ * Why a real dockerd cannot run here, or undefined when it can. It starts
+ * (and stops) a throwaway engine, because an installed dockerd can still be
+ * unable to run (no overlay or cgroups in a nested container); only then do
+ * the Docker suites skip, saying why.
+ */
+export async function dockerSkipReason(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'dockerd needs root; run the suite as root (CI does)';
   if (!resolveDockerdBin()) return 'dockerd is not installed; scripts/setup.sh installs docker.io';
-  return undefined;
+  try {
+    const probe = await startTestDocker();
+    await probe.stop();
+    return undefined;
+  } catch (error) {
+    return `dockerd is installed but cannot start here: ${(error as Error).message.split('\n')[0]}`;
+  }
 }
 
 export interface TestDocker {
