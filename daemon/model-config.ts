@@ -22,6 +22,8 @@ export const ModelRoleConfig = z
     apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
     timeoutMs: z.number().int().min(1000).default(120_000),
     maxRetries: z.number().int().min(0).max(10).default(3),
+    /** Send GBNF grammars to the server (llama.cpp's server, another autodevd); OpenAI itself rejects them. */
+    sendGrammar: z.boolean().default(false),
     pricing: ModelPricing.optional(),
   })
   .strict();

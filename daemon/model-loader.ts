@@ -73,6 +73,7 @@ export function createRoleHandle(
       model: settings.model as string,
       timeoutMs: settings.timeoutMs,
       maxRetries: settings.maxRetries,
+      sendGrammar: settings.sendGrammar,
       ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
     };
     const transport = provider === 'openai' ? new OpenAiTransport(endpoint) : new AnthropicTransport(endpoint);

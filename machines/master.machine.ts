@@ -62,7 +62,12 @@ export const masterMachine = setup({
       const task = findTask(context.job, event.taskId);
       if (!task) return;
       const jobId = context.job.id;
-      const tracked = { output: event.output, assignedWorker: event.worker, tokensUsed: task.tokensUsed + event.output.tokens };
+      const tracked = {
+        output: event.output,
+        assignedWorker: event.worker,
+        tokensUsed: task.tokensUsed + event.output.tokens,
+        ...(event.output.costUsd !== undefined ? { costUsd: (task.costUsd ?? 0) + event.output.costUsd } : {}),
+      };
       const { validation, conflicts } = event.output;
       if (validation.passed && conflicts.length === 0) {
         enqueue.assign({ job: patchTask(context.job, task.id, { ...tracked, status: 'completed', lastError: null }) });

@@ -42,6 +42,9 @@ export const JobView = z.object({
   createdAt: Timestamp,
   error: WireError.nullable(),
   tasks: z.array(TaskView),
+  /** Tokens and dollars over every task (optional: older daemons do not send them). */
+  tokensUsed: z.number().int().nonnegative().optional(),
+  costUsd: z.number().nonnegative().optional(),
 });
 export type JobView = z.infer<typeof JobView>;
 
@@ -53,6 +56,15 @@ export function toJobView(job: JobRecord): JobView {
     prompt: job.prompt,
     createdAt: job.createdAt,
     error: job.error,
-    tasks: job.tasks.map((t) => ({ id: t.id, type: t.type, status: t.status, attempts: t.attempts })),
+    tasks: job.tasks.map((t) => ({
+      id: t.id,
+      type: t.type,
+      status: t.status,
+      attempts: t.attempts,
+      tokensUsed: t.tokensUsed,
+      ...(t.costUsd !== undefined ? { costUsd: t.costUsd } : {}),
+    })),
+    tokensUsed: job.tasks.reduce((sum, t) => sum + t.tokensUsed, 0),
+    costUsd: job.tasks.reduce((sum, t) => sum + (t.costUsd ?? 0), 0),
   };
 }

@@ -28,6 +28,8 @@ export const OpenAiChatCompletionBody = z.object({
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   response_format: OpenAiResponseFormat.optional(),
+  /** llama.cpp server's extension: decode under this GBNF grammar. */
+  grammar: z.string().min(1).max(100_000).optional(),
 });
 export type OpenAiChatCompletionBody = z.infer<typeof OpenAiChatCompletionBody>;
 

@@ -32,6 +32,7 @@ export const TaskOutput = z.object({
   files: z.array(z.string()),
   summary: z.string(),
   tokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative().optional(),
   validation: ValidationReport,
   /** Files another task changed since this one's snapshot; committed with conflict markers. */
   conflicts: z.array(z.string()),
@@ -69,6 +70,8 @@ export const Task = z.object({
   budget: z.object({ maxTokens: z.number().int().positive(), timeoutMs: z.number().int().positive() }),
   /** Tokens generated over every attempt, counted against the job's budget. */
   tokensUsed: z.number().int().nonnegative(),
+  /** US dollars spent over every attempt (API models with prices); absent while nothing was priced. */
+  costUsd: z.number().nonnegative().optional(),
 });
 export type Task = z.infer<typeof Task>;
 
@@ -78,6 +81,9 @@ export const TaskView = z.object({
   type: Role,
   status: TaskStatus,
   attempts: z.number().int().nonnegative(),
+  /** Optional so a newer CLI still reads an older daemon's views. */
+  tokensUsed: z.number().int().nonnegative().optional(),
+  costUsd: z.number().nonnegative().optional(),
 });
 export type TaskView = z.infer<typeof TaskView>;
 

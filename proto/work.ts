@@ -60,6 +60,8 @@ export const WorkResult = z.object({
   summary: z.string(),
   files: z.array(GeneratedFile).min(1).max(64),
   tokens: z.number().int().nonnegative(),
+  /** US dollars the generation cost (API models with configured prices); absent for local models. */
+  costUsd: z.number().nonnegative().optional(),
 });
 export type WorkResult = z.infer<typeof WorkResult>;
 

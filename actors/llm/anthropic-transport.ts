@@ -14,6 +14,7 @@ const MessagesResponse = z.object({
 /** Anthropic's Messages API. It has no server-side JSON schema, so JSON is instructed and validated. */
 export class AnthropicTransport implements ApiTransport {
   readonly serverJsonSchema = false;
+  readonly serverGrammar = false;
   readonly name: string;
   readonly #endpoint: ApiEndpoint;
 

@@ -68,10 +68,13 @@ export class ApiLanguageModel implements LanguageModel {
   }
 
   async generateText(request: GenerationRequest & { grammar: string }): Promise<GenerationResult<string>> {
-    // The caller parses the answer (e.g. file sections) and reports a shape it cannot read.
-    const prompt = `${request.prompt}\n\nYour answer must follow this GBNF grammar exactly:\n${request.grammar}`;
+    // Where the server cannot decode under the grammar, it is shown to the model; the caller
+    // parses the answer (e.g. file sections) and reports a shape it cannot read.
+    const prompt = this.#transport.serverGrammar
+      ? request.prompt
+      : `${request.prompt}\n\nYour answer must follow this GBNF grammar exactly:\n${request.grammar}`;
     const usage: Usage = { input: 0, output: 0 };
-    const answer = await this.#call(request, [{ role: 'user', content: prompt }], usage);
+    const answer = await this.#call(request, [{ role: 'user', content: prompt }], usage, undefined, request.grammar);
     return this.#result(answer.text, usage);
   }
 
@@ -83,7 +86,7 @@ export class ApiLanguageModel implements LanguageModel {
 
   async close(): Promise<void> {}
 
-  async #call(request: GenerationRequest, messages: ChatTurn[], usage: Usage, jsonSchema?: GbnfJsonSchema): Promise<ApiAnswer> {
+  async #call(request: GenerationRequest, messages: ChatTurn[], usage: Usage, jsonSchema?: GbnfJsonSchema, grammar?: string): Promise<ApiAnswer> {
     const call: ApiCall = {
       system: request.system,
       messages,
@@ -92,6 +95,7 @@ export class ApiLanguageModel implements LanguageModel {
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
       ...(jsonSchema && this.#transport.serverJsonSchema ? { jsonSchema } : {}),
+      ...(grammar && this.#transport.serverGrammar ? { grammar } : {}),
     };
     const answer = await this.#transport.call(call);
     usage.input += answer.inputTokens;

@@ -13,6 +13,8 @@ export interface ApiCall {
   seed?: number;
   /** Asks the server to constrain the answer (OpenAI's response_format); ignored where unsupported. */
   jsonSchema?: GbnfJsonSchema;
+  /** A GBNF grammar the server should decode under (llama.cpp's server and autodevd accept one). */
+  grammar?: string;
   signal?: AbortSignal;
 }
 
@@ -29,6 +31,8 @@ export interface ApiTransport {
   readonly name: string;
   /** Whether the protocol can constrain an answer to a JSON schema on the server side. */
   readonly serverJsonSchema: boolean;
+  /** Whether the server takes a GBNF `grammar` field (an extension; OpenAI itself rejects it). */
+  readonly serverGrammar: boolean;
   call(call: ApiCall): Promise<ApiAnswer>;
 }
 
@@ -38,6 +42,8 @@ export interface ApiEndpoint {
   apiKey?: string;
   timeoutMs: number;
   maxRetries: number;
+  /** Send GBNF grammars in a `grammar` field: for llama.cpp's server and autodevd, not for OpenAI. */
+  sendGrammar?: boolean;
   /** Backoff base; tests shorten it. */
   retryBaseMs?: number;
 }

@@ -13,12 +13,14 @@ const ChatCompletion = z.object({
 /** OpenAI's /chat/completions, as served by OpenAI, Ollama, llama.cpp's server, vLLM and autodevd itself. */
 export class OpenAiTransport implements ApiTransport {
   readonly serverJsonSchema = true;
+  readonly serverGrammar: boolean;
   readonly name: string;
   readonly #endpoint: ApiEndpoint;
 
   constructor(endpoint: ApiEndpoint) {
     this.#endpoint = endpoint;
     this.name = endpoint.model;
+    this.serverGrammar = endpoint.sendGrammar ?? false;
   }
 
   async call(call: ApiCall): Promise<ApiAnswer> {
@@ -31,6 +33,7 @@ export class OpenAiTransport implements ApiTransport {
       ...(call.jsonSchema
         ? { response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: call.jsonSchema, strict: false } } }
         : {}),
+      ...(call.grammar && this.serverGrammar ? { grammar: call.grammar } : {}),
     };
     const headers: Record<string, string> = this.#endpoint.apiKey ? { authorization: `Bearer ${this.#endpoint.apiKey}` } : {};
     const response = await postWithRetry(`${this.#endpoint.baseUrl.replace(/\/$/, '')}/chat/completions`, { headers, body }, {

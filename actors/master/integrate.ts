@@ -59,6 +59,7 @@ export async function integrateWork(repo: string, request: WorkRequest, reply: W
     files: result.files.map((f) => f.path),
     summary: result.summary,
     tokens: result.tokens,
+    ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
     validation,
     conflicts,
   };

@@ -83,6 +83,7 @@ export async function generateFiles(
     summary: sections.summary || `${request.role} work for ${request.taskId}`,
     files: sections.files,
     tokens,
+    ...(generation.costUsd ? { costUsd: generation.costUsd } : {}),
   };
 }
 

@@ -8,6 +8,20 @@ import { renderJobView } from '../render.js';
 
 const JobList = z.object({ jobs: z.array(JobView) });
 
+function formatTokens(tokens: number | undefined): string {
+  if (tokens === undefined) return '-';
+  return tokens >= 10_000 ? `${(tokens / 1000).toFixed(1)}k tok` : `${tokens} tok`;
+}
+
+/** Tokens per task and for the job, and dollars where an API model with prices did the work. */
+function usageLine(view: JobView): string {
+  const perTask = view.tasks
+    .filter((t) => (t.tokensUsed ?? 0) > 0)
+    .map((t) => `${t.id} ${formatTokens(t.tokensUsed)}${t.costUsd ? ` $${t.costUsd.toFixed(4)}` : ''}`);
+  const cost = view.costUsd ? `, $${view.costUsd.toFixed(4)}` : '';
+  return `usage: ${formatTokens(view.tokensUsed)}${cost}${perTask.length > 0 ? ` (${perTask.join(', ')})` : ''}`;
+}
+
 export const statusCommand: Command = {
   name: 'status',
   summary: 'show one job, or list every job',
@@ -25,14 +39,17 @@ ${COMMON_HELP}`,
     if (jobId) {
       const view = await fetchJob(connection, jobId);
       if (ctx.json) ctx.out(JSON.stringify(view));
-      else for (const line of renderJobView(view)) ctx.out(line);
+      else {
+        for (const line of renderJobView(view)) ctx.out(line);
+        ctx.out(usageLine(view));
+      }
       return isTerminalJobStatus(view.status) ? exitCodeForJob(view) : EXIT.ok;
     }
     const res = await call(connection, () => connection.api.jobs.$get());
     const { jobs } = await jsonOrThrow(res, JobList);
     if (ctx.json) ctx.out(JSON.stringify({ jobs }));
     else if (jobs.length === 0) ctx.out('no jobs yet; submit one with: autodev submit "PROMPT"');
-    else for (const job of jobs) ctx.out(`${job.jobId}  ${job.status.padEnd(9)}  ${job.createdAt}  ${job.prompt.slice(0, 60)}`);
+    else for (const job of jobs) ctx.out(`${job.jobId}  ${job.status.padEnd(9)}  ${job.createdAt}  ${formatTokens(job.tokensUsed).padStart(8)}  ${job.prompt.slice(0, 60)}`);
     return EXIT.ok;
   },
 };

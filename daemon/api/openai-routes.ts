@@ -57,6 +57,7 @@ export function createOpenAiRoutes(models: readonly ServedModel[]) {
       };
       const format = body.response_format;
       const run = async (request: GenerationRequest): Promise<GenerationResult<string>> => {
+        if (body.grammar) return model.generateText({ ...request, grammar: body.grammar });
         if (format?.type === 'json_schema' || format?.type === 'json_object') {
           const schema = format.type === 'json_schema' ? (format.json_schema.schema as GbnfJsonSchema) : ANY_OBJECT;
           const answer = await model.generateJson({ ...request, schema });
