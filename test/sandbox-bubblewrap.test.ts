@@ -58,12 +58,13 @@ describe.skipIf(skip)(`bubblewrap sandbox${skip ? ` (skipped: ${skip})` : ''}`, 
 
   it('kills the whole process tree at the timeout and says so', async () => {
     const started = Date.now();
-    const result = await sandbox.run(['sh', '-c', 'echo started; (sleep 60 &) ; sleep 60'], { workspace: workspace(), timeoutMs: 1000 });
+    // An odd duration marks this test's processes among whatever else runs on the machine.
+    const result = await sandbox.run(['sh', '-c', 'echo started; (sleep 60.4321 &) ; sleep 60.4321'], { workspace: workspace(), timeoutMs: 1000 });
     expect(result).toMatchObject({ timedOut: true, oomKilled: false });
     expect(result.stdout).toContain('started');
     expect(Date.now() - started).toBeLessThan(5000);
-    // No sleep 60 survives: the pid namespace died with bwrap, and the cgroup was emptied.
-    const left = execFileSync('sh', ['-c', 'pgrep -f "^sleep 60$" || true'], { encoding: 'utf8' }).trim();
+    // Nothing survives, not even the detached grandchild: the pid namespace died with bwrap, and the cgroup was emptied.
+    const left = execFileSync('sh', ['-c', 'pgrep -f "^sleep 60.4321$" || true'], { encoding: 'utf8' }).trim();
     expect(left).toBe('');
   });
 

@@ -149,8 +149,9 @@ export class BubblewrapSandbox implements Sandbox {
         run.signal?.removeEventListener('abort', onAbort);
         if (pid !== undefined) this.running.delete(pid);
         // Nothing the command started may outlive it.
-        kill();
+        if (pid !== undefined) killGroup(pid);
         void (async () => {
+          await cgroup?.killAll();
           const oomKilled = ((await cgroup?.oomKills()) ?? 0) > 0;
           done({
             exitCode: code ?? (signal === 'SIGKILL' ? 137 : 128),
