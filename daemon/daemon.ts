@@ -135,6 +135,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       subjects,
       publish,
       sandbox,
+      dockerSocket: () => sandboxes.get().then((rt) => (rt.choice.backend === 'docker' ? (rt.engine?.socketPath ?? config.sandbox.dockerSocket) : null)),
       memory,
       getJob: async (id) => (jobsRef ? jobsRef.get(id) : null),
       now,

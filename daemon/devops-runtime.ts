@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Dockerode from 'dockerode';
 import {
   JobCompleted,
   type JobEvent,
@@ -11,6 +13,7 @@ import {
 } from '../proto/index.js';
 import type { Bus } from '../actors/bus/bus.js';
 import { devopsArtifacts } from '../actors/devops/artifacts.js';
+import { createImageBuilder } from '../actors/devops/docker-image-builder.js';
 import { JobFinalizer } from '../actors/devops/finalize-job.js';
 import { buildResultBundle } from '../actors/devops/result-bundle.js';
 import type { Logger } from '../actors/log/logger.js';
@@ -29,6 +32,8 @@ export interface DevopsRuntimeOptions {
   publish: (event: JobEvent) => Promise<void>;
   /** The daemon's sandbox; it throws when no backend may run, and then the stages that run code are skipped. */
   sandbox: () => Promise<Sandbox>;
+  /** The Docker engine's socket when the sandbox runs on Docker, else null: images are built there. */
+  dockerSocket?: () => Promise<string | null>;
   memory: Memory | null;
   /** Late-bound: the job manager is built after the Master machine that needs `integrate`. */
   getJob: (id: string) => Promise<JobRecord | null>;
@@ -81,6 +86,10 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
     sandbox,
     jobDir: (jobId) => join(options.jobsDir, jobId),
     installTimeoutMs: config.devops.installTimeoutMs,
+    imageBuilder: async () => {
+      const socketPath = await options.dockerSocket?.().catch(() => null);
+      return socketPath ? createImageBuilder(new Dockerode({ socketPath }), (dir) => readFile(join(dir, 'Dockerfile'), 'utf8')) : null;
+    },
     now: options.now,
     log,
   });

@@ -7,7 +7,7 @@ import { excerpt } from '../validation/stage-result.js';
 import { MOBILE_NOT_BUILT } from './capacitor.js';
 
 /** Builds an image from a folder with the engine the daemon uses; absent when no Docker engine answers. */
-export type ImageBuilder = (contextDir: string, tag: string) => Promise<{ ok: boolean; log: string }>;
+export type ImageBuilder = (contextDir: string, tag: string) => Promise<{ status: 'passed' | 'failed' | 'skipped'; reason: string | null; log: string }>;
 
 export interface BuildStepsOptions {
   sandbox: Sandbox | null;
@@ -70,7 +70,7 @@ export async function runBuildSteps(options: BuildStepsOptions): Promise<DevopsS
   else {
     const started = Date.now();
     const built = await options.buildImage(workspace, options.imageTag);
-    steps.push({ name: 'docker_build', status: built.ok ? 'passed' : 'failed', reason: built.ok ? null : 'the image build failed', durationMs: Date.now() - started, logExcerpt: excerpt(built.log, 20), ranIn: 'host' });
+    steps.push({ name: 'docker_build', status: built.status, reason: built.reason, durationMs: Date.now() - started, logExcerpt: excerpt(built.log, 20), ranIn: built.status === 'skipped' ? null : 'sandbox' });
   }
 
   steps.push(skipped('mobile_build', frontend || webRoot ? MOBILE_NOT_BUILT : 'the application has no web front end to wrap'));

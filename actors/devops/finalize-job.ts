@@ -18,7 +18,8 @@ export interface FinalizerOptions {
   installTimeoutMs?: number;
   /** `<jobsDir>/<jobId>`: build/ and artifacts/ are made there, beside repo/. */
   jobDir: (jobId: string) => string;
-  buildImage?: ImageBuilder | null;
+  /** The Docker engine's image builder when the sandbox runs on Docker; null otherwise. */
+  imageBuilder?: () => Promise<ImageBuilder | null>;
   now?: () => Date;
   log?: Logger;
 }
@@ -116,7 +117,7 @@ export class JobFinalizer {
         workspace: build,
         blueprint: job.blueprint,
         imageTag: `${name}:${tag ?? commit.slice(0, 12)}`,
-        buildImage: this.options.buildImage ?? null,
+        buildImage: this.options.imageBuilder ? await this.options.imageBuilder().catch(() => null) : null,
       })),
     );
     await rm(artifacts, { recursive: true, force: true });
