@@ -113,8 +113,7 @@ export class LanceMemory implements Memory {
     log.info('re-embedding memory for a new embedding model', { table: name, rows: rows.length, model: modelName || 'none' });
     const vectors = embedder ? await embedder.embed(rows.map((r) => String(r.content))) : [];
     const rebuilt: MemoryRow[] = rows.map((row, i) => {
-      const { vector: _old, ...rest } = row;
-      void _old;
+      const rest = Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'vector'));
       return {
         ...(rest as unknown as MemoryRow),
         tags: listOf(row.tags),
