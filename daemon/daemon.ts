@@ -229,6 +229,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         version: VERSION,
         natsUrl,
         model: models.master.path ?? models.master.name,
+        models: models.describe(),
         jobs: { active: jobs.activeCount },
         workers: registry.list(),
       }),

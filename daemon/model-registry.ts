@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { GpuReport } from '../actors/llm/llama-runtime.js';
+import type { ModelsView } from '../proto/index.js';
 import type { DaemonConfig } from './config.js';
 import { createRoleHandle, sharedRuntime, type ModelHandle } from './model-loader.js';
 
@@ -17,6 +18,8 @@ export interface ModelRegistry {
   readonly modelsDir: string;
   /** The llama.cpp backend in use, once a local model has loaded; null before. */
   gpu(): Promise<GpuReport | null>;
+  /** What /health reports: each role's provider, model and context size, and the backend. */
+  describe(): ModelsView;
   close(): Promise<void>;
 }
 
@@ -36,9 +39,12 @@ export interface ModelRegistryOptions {
 export function createModelRegistry(config: DaemonConfig, options: ModelRegistryOptions): ModelRegistry {
   const runtime = sharedRuntime(config);
   let runtimeStarted = false;
-  const get = () => {
+  let backend: ModelsView['gpu'] = null;
+  const get = async () => {
     runtimeStarted = true;
-    return runtime.get();
+    const started = await runtime.get();
+    backend = started.llama.gpu;
+    return started;
   };
   const master = createRoleHandle('master', config, options.masterSequences ?? 1, get);
   const worker = createRoleHandle('worker', config, options.workerSequences, get);
@@ -51,6 +57,19 @@ export function createModelRegistry(config: DaemonConfig, options: ModelRegistry
     async gpu() {
       if (!runtimeStarted) return null;
       return (await get()).gpuReport();
+    },
+    describe() {
+      const role = (handle: ModelHandle) => ({
+        provider: handle.provider,
+        name: handle.name,
+        contextSize: handle.provider === 'local' ? (config.models[handle.role].contextSize ?? config.contextSize) : null,
+      });
+      return {
+        master: role(master),
+        worker: role(worker),
+        embedding: config.models.embedding ?? join(modelsDir, DEFAULT_EMBEDDING_FOLDER),
+        gpu: backend,
+      };
     },
     async close() {
       await master.close();

@@ -12,12 +12,32 @@ export type SubmitJobBody = z.infer<typeof SubmitJobBody>;
 export const CancelJobBody = z.object({ reason: z.string().max(500).optional() }).strict();
 export type CancelJobBody = z.infer<typeof CancelJobBody>;
 
+/** One model role as the daemon reports it; never carries a key. */
+export const ModelRoleView = z.object({
+  provider: z.enum(['local', 'openai', 'anthropic']),
+  name: z.string().nullable(),
+  contextSize: z.number().int().positive().nullable(),
+});
+export type ModelRoleView = z.infer<typeof ModelRoleView>;
+
+export const ModelsView = z.object({
+  master: ModelRoleView,
+  worker: ModelRoleView,
+  /** The embedding model folder memory reads. */
+  embedding: z.string(),
+  /** The llama.cpp backend in use (cuda, vulkan, metal, or false for CPU); null until a local model loaded. */
+  gpu: z.union([z.string(), z.literal(false)]).nullable(),
+});
+export type ModelsView = z.infer<typeof ModelsView>;
+
 export const HealthResponse = z.object({
   ok: z.literal(true),
   pid: z.number().int(),
   version: z.string(),
   natsUrl: z.string(),
   model: z.string().nullable(),
+  /** Optional: older daemons do not send it. */
+  models: ModelsView.optional(),
   jobs: z.object({ active: z.number().int().nonnegative() }),
   workers: z.array(
     z.object({

@@ -48,6 +48,10 @@ describe('an API model as the worker role: tokens and dollars per task and per j
     for (const task of priced) expect(task.costUsd).toBeGreaterThanOrEqual(((task.tokensUsed ?? 0) * 15) / 1e6 - 1e-9);
     expect(final.costUsd).toBeCloseTo(final.tasks.reduce((n, t) => n + (t.costUsd ?? 0), 0), 9);
 
+    const health = await (await daemon.api('/health')).text();
+    expect(health).toContain('"provider":"openai"');
+    expect(health).not.toContain(upstream.token);
+
     let stdout = '';
     const code = await main(['status', submitted.jobId, '--home', daemon.home], { stdout: (t) => void (stdout += t), stderr: () => {}, interactive: false, env: {} });
     expect([0, 1]).toContain(code);

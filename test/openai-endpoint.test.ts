@@ -47,6 +47,15 @@ describe('the daemon shares its models at /v1 (OpenAI-compatible), and the API p
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain('master, worker');
   });
 
+  it('decodes under a GBNF grammar given in the llama.cpp-style grammar field', async () => {
+    const res = await daemon.api('/v1/chat/completions', {
+      method: 'POST',
+      json: { model: 'worker', messages: [{ role: 'user', content: 'Yes or no?' }], max_tokens: 10, grammar: 'root ::= "yes" | "no"' },
+    });
+    const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(['yes', 'no']).toContain(body.choices[0]?.message.content);
+  });
+
   it('streams a chat completion as server-sent chunks ending in [DONE]', async () => {
     const res = await daemon.api('/v1/chat/completions', {
       method: 'POST',
@@ -72,6 +81,13 @@ describe('the daemon shares its models at /v1 (OpenAI-compatible), and the API p
     const body = (await res.json()) as { data: Array<{ index: number; embedding: number[] }> };
     expect(body.data.map((d) => d.index)).toEqual([0, 1]);
     expect(body.data[0]?.embedding).toHaveLength(8);
+  });
+
+  it('reports each role\'s model, context size and the CPU backend in /health', async () => {
+    const health = (await (await daemon.api('/health')).json()) as { models: { master: unknown; worker: unknown; gpu: unknown } };
+    expect(health.models.master).toEqual({ provider: 'local', name: TINY_MODEL, contextSize: 1024 });
+    expect(health.models.worker).toEqual({ provider: 'local', name: TINY_MODEL, contextSize: 4096 });
+    expect(health.models.gpu).toBe(false);
   });
 
   it('the OpenAI-compatible provider gets schema-valid JSON from the daemon, with token and cost accounting', async () => {

@@ -51,6 +51,10 @@ ${COMMON_HELP}`,
       ctx.out(`running: pid ${health.pid}, ${connection.info.apiUrl}`);
       ctx.out(`nats: ${health.natsUrl}`);
       ctx.out(`model: ${health.model ?? '(none configured)'}`);
+      if (health.models) {
+        const role = (r: { provider: string; name: string | null }) => `${r.name ?? '(none)'}${r.provider === 'local' ? '' : ` via ${r.provider}`}`;
+        ctx.out(`models: master ${role(health.models.master)}, worker ${role(health.models.worker)}, gpu ${health.models.gpu === null ? '(not loaded yet)' : health.models.gpu || 'none (CPU)'}`);
+      }
       ctx.out(`active jobs: ${health.jobs.active}`);
       const alive = health.workers.filter((w) => w.alive);
       ctx.out(`workers: ${alive.length} alive (${alive.filter((w) => w.busy > 0).length} busy) in ${new Set(alive.map((w) => w.process)).size} process(es)`);
