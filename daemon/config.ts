@@ -84,6 +84,8 @@ export const DaemonConfig = z
         /** npm audit asks the registry; off keeps validation from touching the network. */
         audit: z.boolean().default(true),
         minCoverage: z.number().min(0).max(100).default(0),
+        /** Install the generated project's dependencies (registry-only, scripts off) so its own test runner can run. */
+        installDependencies: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -71,6 +71,8 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
           testTimeoutMs: config.validation.testTimeoutMs,
           audit: config.validation.audit,
           minCoverage: config.validation.minCoverage,
+          installDependencies: config.validation.installDependencies,
+          installTimeoutMs: config.devops.installTimeoutMs,
           onStage: (request, result) =>
             options.publish({ type: 'validation.stage', jobId: request.jobId, taskId: request.taskId, attempt: request.attempt, at: options.now().toISOString(), result }),
           ...(options.memory ? { memoryFor: (jobId: string) => (options.memory as Memory).forJob(jobId) } : {}),

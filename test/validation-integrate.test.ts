@@ -91,6 +91,19 @@ describe('integration step with the validation pipeline and task branches', () =
     gitCli(repo, 'fsck', '--strict', '--no-dangling');
   });
 
+  it('installs the project\'s dependencies from the registry once, so its tests can import them', async () => {
+    const repo = join(home.path, 'repo3');
+    const manifest = JSON.stringify({ name: 'deps', version: '1.0.0', type: 'module', scripts: { test: 'node --test test/' }, dependencies: { 'is-number': '7.0.0' } });
+    const base = await initJobRepo(repo, [{ path: 'package.json', content: manifest }], 'chore: start job');
+    const files = [
+      { path: 'src/check.mjs', content: "import isNumber from 'is-number';\nexport const check = (v) => isNumber(v);\n" },
+      { path: 'test/check.test.mjs', content: "import test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { check } from '../src/check.mjs';\ntest('numbers', () => assert.equal(check('5'), true));\n" },
+    ];
+    const output = await integrateWork(repo, { ...request('t9', base), jobId: 'job-3' }, { summary: 'check', files, tokens: 1 }, { validate });
+    expect(output.validation.stages?.find((s) => s.stage === 'unit_tests')).toMatchObject({ status: 'passed', summary: expect.stringContaining('1 passed') });
+    expect(readFileSync(join(home.path, 'validate', 'job-3', 'node_modules', '.autodev-installed'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('turns two tasks writing one line differently into a conflict that the Master makes a merge task of', async () => {
     const repo = join(home.path, 'repo2');
     const base = await initJobRepo(repo, [{ path: 'src/app.mjs', content: 'export const name = "app";\n' }], 'chore: start job');

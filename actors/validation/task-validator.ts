@@ -1,11 +1,14 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { GeneratedFile, Role, StageResult, ValidationReport, ValidationStageName, WorkRequest } from '../../proto/index.js';
 import { snapshotHead } from '../git/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
+import { z } from 'zod';
 import { runValidationPipeline, scopeToFiles, toValidationReport } from './pipeline.js';
+import { runRegistryNpm } from './registry-npm.js';
 
 /** What one attempt would make main look like: HEAD with the worker's files written over it. */
 export interface ValidationCandidate {
@@ -30,6 +33,9 @@ export interface TaskValidatorOptions {
   limits?: Partial<SandboxLimits>;
   audit?: boolean;
   minCoverage?: number;
+  /** Install the project's dependencies (registry-only, scripts off) when its package.json changed, so its test runner exists. */
+  installDependencies?: boolean;
+  installTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -53,6 +59,45 @@ async function materialise(workspace: string, candidate: ValidationCandidate): P
   }
 }
 
+const INSTALLED_MARK = join('node_modules', '.autodev-installed');
+
+/**
+ * Dependencies come from the registry once per package.json content: the
+ * mark in node_modules records which manifest was installed. A failed
+ * install leaves the test stages to say that their runner is missing.
+ */
+async function installIfChanged(workspace: string, sandbox: Sandbox | null, timeoutMs: number, log: Logger | undefined): Promise<void> {
+  let manifest: string;
+  try {
+    manifest = await readFile(join(workspace, 'package.json'), 'utf8');
+  } catch {
+    return;
+  }
+  const parsed = Manifest.safeParse(parseJson(manifest));
+  if (!parsed.success) return;
+  const deps = { ...parsed.data.dependencies, ...parsed.data.devDependencies };
+  if (Object.keys(deps).length === 0) return;
+  const digest = createHash('sha256').update(manifest).digest('hex');
+  const installed = await readFile(join(workspace, INSTALLED_MARK), 'utf8').catch(() => null);
+  if (installed === digest) return;
+  const run = await runRegistryNpm(['install', '--no-audit', '--no-fund', '--no-package-lock'], { sandbox, workspace, timeoutMs });
+  if (run.exitCode === 0 && !run.timedOut) await writeFile(join(workspace, INSTALLED_MARK), digest);
+  else log?.warn('dependency install for validation failed', { workspace, exitCode: run.exitCode, timedOut: run.timedOut, tail: run.stderr.slice(-500) });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+const Manifest = z.object({
+  dependencies: z.record(z.string(), z.string()).optional(),
+  devDependencies: z.record(z.string(), z.string()).optional(),
+}).loose();
+
 /**
  * The IntegrationEngine's validation for one attempt: the would-be tree is
  * written to the job's validation workspace (never the repository, so test
@@ -63,9 +108,11 @@ export function createTaskValidator(options: TaskValidatorOptions): TaskValidato
     const { request } = candidate;
     const workspace = options.workspaceFor(request.jobId);
     await materialise(workspace, candidate);
+    const sandbox = await options.sandbox();
+    if (options.installDependencies ?? true) await installIfChanged(workspace, sandbox, options.installTimeoutMs ?? 300_000, options.log);
     const memory = options.memoryFor ? await options.memoryFor(request.jobId).catch(() => null) : null;
     const report = await runValidationPipeline({
-      sandbox: await options.sandbox(),
+      sandbox,
       workspace,
       ...(options.stagesFor ? { stages: options.stagesFor(request.role) } : {}),
       testTimeoutMs: options.testTimeoutMs ?? 120_000,
