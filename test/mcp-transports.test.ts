@@ -135,6 +135,16 @@ describe('Streamable HTTP: /mcp/NAME on the daemon API', () => {
       expect(TriggerFired.parse(JSON.parse(new TextDecoder().decode(msg.data)))).toMatchObject({ jobId: 'jhttp', triggerId: 'ping', count: 1, payload: { hello: 'world' } });
     }
     await time.close();
+
+    // `autodev mcp serve time` beside a running daemon publishes on that daemon's NATS.
+    const fromStdio = nc.subscribe(createSubjects().trigger('jstdio', 'pong'), { max: 1 });
+    const stdio = new Client({ name: 'autodev-test', version: '0.0.0' });
+    await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', 'serve', 'time', '--job', 'jstdio', '--home', daemon.home], stderr: 'pipe' }));
+    await callOk(stdio, 'schedule_trigger', { triggerId: 'pong', delayMs: 0 });
+    for await (const msg of fromStdio) {
+      expect(TriggerFired.parse(JSON.parse(new TextDecoder().decode(msg.data)))).toMatchObject({ jobId: 'jstdio', triggerId: 'pong', count: 1 });
+    }
+    await stdio.close();
     await nc.close();
   });
 });

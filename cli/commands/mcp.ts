@@ -58,10 +58,12 @@ ${COMMON_HELP}`,
         openSandbox({ home: ctx.home, config: { ...config.sandbox, warmPoolSize: 0 }, unsafeNoSandbox: false, stopAdoptedEngine: false, log }),
       );
       const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
+      const triggers = server.data === 'time' ? await (await import('../../daemon/mcp/daemon-triggers.js')).connectDaemonTriggers(ctx.home, config.subjectPrefix, log) : null;
       try {
-        const host = createMcpHost({ jobsDir, settings: config.mcp, log, sandbox, ...(memory ? { memory } : {}) });
+        const host = createMcpHost({ jobsDir, settings: config.mcp, log, sandbox, ...(memory ? { memory } : {}), ...(triggers ? { scheduler: triggers.scheduler } : {}) });
         await serveStdio(host, server.data, job.data);
       } finally {
+        await triggers?.close();
         await sandboxes.close();
         await memory?.close();
       }

@@ -21,8 +21,13 @@ export const McpSettings = z
       .strict()
       .prefault({}),
     database: z.object({ readOnly: z.boolean().default(false) }).strict().prefault({}),
-    /** Tokens a worker may spend calling its task's tools before writing files; 0 turns worker tool calls off. */
-    workerToolTokens: z.number().int().min(0).max(8192).default(256),
+    /**
+     * Tokens a worker may spend calling its task's tools before writing files,
+     * out of the attempt's budget; 0 (the default) turns worker tool calls off.
+     * Off by default: a model too weak to use tools (the random-weight test
+     * model) only loses that part of its budget for writing files.
+     */
+    workerToolTokens: z.number().int().min(0).max(8192).default(0),
     git: z
       .object({
         /** The only remotes git_push may push to: name to http(s) URL. */
