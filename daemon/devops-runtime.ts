@@ -74,7 +74,10 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
           installDependencies: config.validation.installDependencies,
           installTimeoutMs: config.devops.installTimeoutMs,
           onStage: (request, result) =>
-            options.publish({ type: 'validation.stage', jobId: request.jobId, taskId: request.taskId, attempt: request.attempt, at: options.now().toISOString(), result }),
+            options
+              .publish({ type: 'validation.stage', jobId: request.jobId, taskId: request.taskId, attempt: request.attempt, at: options.now().toISOString(), result })
+              // The stage's result still reaches the task's report; a lost event must not fail the task.
+              .catch((error: unknown) => log.warn('could not publish a validation stage', { jobId: request.jobId, taskId: request.taskId, error: String(error) })),
           ...(options.memory ? { memoryFor: (jobId: string) => (options.memory as Memory).forJob(jobId) } : {}),
           log,
         })

@@ -104,6 +104,22 @@ describe('integration step with the validation pipeline and task branches', () =
     expect(readFileSync(join(home.path, 'validate', 'job-3', 'node_modules', '.autodev-installed'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('validates parallel tasks of one job in turns, each on its own would-be tree', async () => {
+    const repo = join(home.path, 'repo4');
+    const base = await initJobRepo(repo, [{ path: 'package.json', content: BROKEN_PROJECT['package.json'] as string }], 'chore: start job');
+    const test = (name: string, ok: boolean) => ({
+      path: `test/${name}.test.mjs`,
+      content: `import test from 'node:test';\nimport assert from 'node:assert/strict';\ntest('${name}', () => assert.equal(1, ${ok ? 1 : 2}));\n`,
+    });
+    const [bad, good] = await Promise.all([
+      validate({ repo, head: base, files: [test('bad', false)], request: { ...request('ta', base), jobId: 'job-4' } }),
+      validate({ repo, head: base, files: [test('good', true)], request: { ...request('tb', base), jobId: 'job-4' } }),
+    ]);
+    expect(bad.passed).toBe(false);
+    expect(bad.failures?.[0]).toMatchObject({ file: 'test/bad.test.mjs' });
+    expect(good.passed).toBe(true);
+  });
+
   it('turns two tasks writing one line differently into a conflict that the Master makes a merge task of', async () => {
     const repo = join(home.path, 'repo2');
     const base = await initJobRepo(repo, [{ path: 'src/app.mjs', content: 'export const name = "app";\n' }], 'chore: start job');

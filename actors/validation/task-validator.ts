@@ -104,26 +104,38 @@ const Manifest = z.object({
  * runs cannot dirty it) and the pipeline runs there.
  */
 export function createTaskValidator(options: TaskValidatorOptions): TaskValidator {
-  return async (candidate) => {
-    const { request } = candidate;
-    const workspace = options.workspaceFor(request.jobId);
-    await materialise(workspace, candidate);
-    const sandbox = await options.sandbox();
-    if (options.installDependencies ?? true) await installIfChanged(workspace, sandbox, options.installTimeoutMs ?? 300_000, options.log);
-    const memory = options.memoryFor ? await options.memoryFor(request.jobId).catch(() => null) : null;
-    const report = await runValidationPipeline({
-      sandbox,
-      workspace,
-      ...(options.stagesFor ? { stages: options.stagesFor(request.role) } : {}),
-      testTimeoutMs: options.testTimeoutMs ?? 120_000,
-      ...(options.limits ? { limits: options.limits } : {}),
-      audit: options.audit ?? true,
-      minCoverage: options.minCoverage ?? 0,
-      onStage: (result) => options.onStage?.(request, result),
-      ...(memory ? { memory } : {}),
-      memoryContext: { taskId: request.taskId, version: candidate.head },
-      ...(options.log ? { log: options.log } : {}),
+  // Parallel tasks of one job share its workspace: their validations take turns.
+  const turns = new Map<string, Promise<unknown>>();
+  return (candidate) => {
+    const workspace = options.workspaceFor(candidate.request.jobId);
+    const previous = turns.get(workspace) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => validateIn(workspace, candidate, options));
+    turns.set(workspace, run);
+    void run.catch(() => undefined).finally(() => {
+      if (turns.get(workspace) === run) turns.delete(workspace);
     });
-    return toValidationReport(scopeToFiles(report, new Set(candidate.files.map((f) => f.path))));
+    return run;
   };
+}
+
+async function validateIn(workspace: string, candidate: ValidationCandidate, options: TaskValidatorOptions): Promise<ValidationReport> {
+  const { request } = candidate;
+  await materialise(workspace, candidate);
+  const sandbox = await options.sandbox();
+  if (options.installDependencies ?? true) await installIfChanged(workspace, sandbox, options.installTimeoutMs ?? 300_000, options.log);
+  const memory = options.memoryFor ? await options.memoryFor(request.jobId).catch(() => null) : null;
+  const report = await runValidationPipeline({
+    sandbox,
+    workspace,
+    ...(options.stagesFor ? { stages: options.stagesFor(request.role) } : {}),
+    testTimeoutMs: options.testTimeoutMs ?? 120_000,
+    ...(options.limits ? { limits: options.limits } : {}),
+    audit: options.audit ?? true,
+    minCoverage: options.minCoverage ?? 0,
+    onStage: (result) => options.onStage?.(request, result),
+    ...(memory ? { memory } : {}),
+    memoryContext: { taskId: request.taskId, version: candidate.head },
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return toValidationReport(scopeToFiles(report, new Set(candidate.files.map((f) => f.path))));
 }
