@@ -58,10 +58,14 @@ export class WarmPool {
     this.refill();
   }
 
-  /** An idle container, or undefined when none is ready yet (the caller then runs cold). */
+  /**
+   * An idle container, or undefined when none is ready yet (the caller then
+   * runs cold). The refill waits for retire(): creating a container while the
+   * run execs would compete with it for the engine and the CPU.
+   */
   take(): WarmSlot | undefined {
     const slot = this.idle.shift();
-    this.refill();
+    if (!slot) this.refill();
     return slot;
   }
 
@@ -76,7 +80,10 @@ export class WarmPool {
       .remove({ force: true })
       .catch((error: unknown) => this.options.log?.warn('could not remove a sandbox container', { id: slot.id, error: String(error) }))
       .then(() => rm(slot.dir, { recursive: true, force: true }))
-      .finally(() => this.retiring.delete(done));
+      .finally(() => {
+        this.retiring.delete(done);
+        this.refill();
+      });
     this.retiring.add(done);
   }
 

@@ -58,7 +58,9 @@ try {
   await bwrap.close();
 
   if (process.getuid?.() === 0 && resolveDockerdBin()) {
+    const engineStarted = performance.now();
     const engine = await startDockerEngine({ dir: join(root, 'engine') });
+    summary.engine_start_ms = Math.round(performance.now() - engineStarted);
     try {
       const docker = new Dockerode({ socketPath: engine.socketPath });
       const image = await ensureBaseImage(docker, 'autodev-sandbox-bench:1');
