@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,14 +61,15 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
     for (const sandbox of [cold, warm]) {
       await pool.ready();
       const ws = workspace();
-      writeFileSync(join(ws, 'in.txt'), 'from host');
+      mkdirSync(join(ws, 'sub'));
+      writeFileSync(join(ws, 'sub/in.txt'), 'from host');
       const result = await sandbox.run(
         ['node', '-e', 'const fs=require("fs");fs.writeFileSync("out.txt",fs.readFileSync("in.txt","utf8")+" and back");console.log(process.cwd());process.exit(7)'],
-        { workspace: ws },
+        { workspace: ws, cwd: 'sub' },
       );
       expect(result).toMatchObject({ exitCode: 7, timedOut: false, oomKilled: false });
-      expect(result.stdout.trim()).toBe('/workspace');
-      expect(readFileSync(join(ws, 'out.txt'), 'utf8')).toBe('from host and back');
+      expect(result.stdout.trim()).toBe('/workspace/sub');
+      expect(readFileSync(join(ws, 'sub/out.txt'), 'utf8')).toBe('from host and back');
     }
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ describe('resolveRun', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('fills defaults, keeps cwd under /workspace and puts HOME on the tmpfs', async () => {
+    mkdirSync(join(dir, 'pkg/a'), { recursive: true });
     const run = await resolveRun(['node', '-v'], { workspace: dir, cwd: 'pkg/./a', limits: { pids: 64 } }, defaults);
     expect(run.cwd).toBe('/workspace/pkg/a');
     expect(run.limits).toEqual({ ...DEFAULT_LIMITS, pids: 64 });
@@ -26,6 +27,7 @@ describe('resolveRun', () => {
     await expect(resolveRun(['true'], { workspace: join(dir, 'file') }, defaults)).rejects.toThrow(/is not a folder/);
     await expect(resolveRun(['true'], { workspace: dir, cwd: 'a/../../b' }, defaults)).rejects.toThrow(/inside the workspace/);
     await expect(resolveRun(['true'], { workspace: dir, cwd: '/etc' }, defaults)).rejects.toThrow(/inside the workspace/);
+    await expect(resolveRun(['true'], { workspace: dir, cwd: 'missing' }, defaults)).rejects.toThrow(/"missing" is not a folder in the workspace/);
     await expect(resolveRun(['true'], { workspace: dir, limits: { memoryBytes: 10 } }, defaults)).rejects.toThrow(/memoryBytes/);
     await expect(resolveRun(['true'], { workspace: dir, env: { 'A B': 'x' } }, defaults)).rejects.toThrow(/"A B" is invalid/);
     await expect(resolveRun(['true'], { workspace: dir, timeoutMs: 0 }, defaults)).rejects.toThrow(/timeoutMs/);

@@ -69,6 +69,10 @@ export async function resolveRun(
   if (posix.isAbsolute(relative) || relative === '..' || relative.startsWith('../')) {
     throw new SandboxError('sandbox_bad_request', `cwd "${options.cwd}" must be a folder inside the workspace, given relative to it`);
   }
+  // Checked here: an engine would otherwise create a missing working folder, root-owned, in the user's workspace.
+  if (relative !== '.' && !(await stat(resolve(workspace, relative)).catch(() => undefined))?.isDirectory()) {
+    throw new SandboxError('sandbox_bad_request', `cwd "${options.cwd}" is not a folder in the workspace ${workspace}`);
+  }
   const limits = SandboxLimitsSchema.safeParse({ ...defaults.limits, ...options.limits });
   if (!limits.success) {
     const problems = limits.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
