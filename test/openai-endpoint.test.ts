@@ -39,6 +39,16 @@ describe('the daemon shares its models at /v1 (OpenAI-compatible), and the API p
     expect(body.usage.prompt_tokens).toBeGreaterThan(0);
     expect(body.usage.completion_tokens).toBeGreaterThan(0);
 
+    const anyObject = await daemon.api('/v1/chat/completions', {
+      method: 'POST',
+      json: { model: 'master', messages: [{ role: 'user', content: 'JSON please.' }], max_tokens: 3, response_format: { type: 'json_object' } },
+    });
+    const objectBody = (await anyObject.json()) as { choices: Array<{ message: { content: string }; finish_reason: string }> };
+    // Three tokens cannot close a JSON object: the partial text comes back with finish_reason "length".
+    expect(anyObject.status).toBe(200);
+    expect(objectBody.choices[0]?.finish_reason).toBe('length');
+    expect(objectBody.choices[0]?.message.content.startsWith('{')).toBe(true);
+
     const bad = await daemon.api('/v1/chat/completions', { method: 'POST', json: { model: 'worker', messages: [] } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { data: { field: string } } }).error.data.field).toBe('messages');

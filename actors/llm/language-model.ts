@@ -38,7 +38,7 @@ export interface GenerationResult<T> {
   promptTokens?: number;
   /** What the call cost in US dollars, for API models with configured prices; 0 for local models. */
   costUsd?: number;
-  /** Set when `allowTruncated` was asked for and the answer stopped at maxTokens. */
+  /** Set when `allowTruncated` was asked for and the answer stopped at maxTokens; a JSON answer's value is then its partial text. */
   truncated?: boolean;
 }
 

@@ -97,6 +97,8 @@ export class LlamaLanguageModel implements LanguageModel {
     const key = `json:${JSON.stringify(request.schema)}`;
     const grammar = await this.#grammar(key, () => this.#runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(request.schema));
     const result = await this.#generate(request, { grammar });
+    // Cut off by the budget (only with allowTruncated): the partial text is all there is.
+    if (result.truncated) return result;
     try {
       return { ...result, value: JSON.parse(result.value) as unknown };
     } catch (error) {
@@ -168,11 +170,12 @@ export class LlamaLanguageModel implements LanguageModel {
     assertFitsContext({ contextSize: this.contextSize, promptTokens, maxTokens: request.maxTokens });
     return this.#pool.use(
       async (sequence) => {
-        request.signal?.throwIfAborted();
         const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system, autoDisposeSequence: false });
         let tokens = 0;
         let completed = false;
         try {
+          // A request cancelled while it waited for a sequence ends here, as 'cancelled'.
+          request.signal?.throwIfAborted();
           const common = {
             maxTokens: request.maxTokens,
             signal: request.signal,

@@ -61,7 +61,7 @@ export function createOpenAiRoutes(models: readonly ServedModel[]) {
         if (format?.type === 'json_schema' || format?.type === 'json_object') {
           const schema = format.type === 'json_schema' ? (format.json_schema.schema as GbnfJsonSchema) : ANY_OBJECT;
           const answer = await model.generateJson({ ...request, schema });
-          return { ...answer, value: JSON.stringify(answer.value) };
+          return { ...answer, value: answer.truncated ? String(answer.value) : JSON.stringify(answer.value) };
         }
         if (!model.complete) throw new ProtocolError('bad_request', `model "${served.id}" serves structured answers only; pass response_format`);
         return model.complete(request);
