@@ -35,7 +35,7 @@ export async function listModels(dir: string): Promise<StoredModel[]> {
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      models.push({ name: entry.name, path, kind: 'folder', bytes: await folderBytes(path), sha256: null, partial: false });
+      models.push({ name: entry.name, path, kind: 'folder', bytes: await folderBytes(path), sha256: null, partial: entry.name.endsWith('.partial') });
     } else if (entry.isFile() && (entry.name.endsWith('.gguf') || entry.name.endsWith('.gguf.ipull'))) {
       const partial = entry.name.endsWith('.ipull');
       const sha256 = partial ? null : parseSidecar(await readFile(`${path}.sha256`, 'utf8').catch(() => ''));

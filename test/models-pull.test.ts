@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { pullModel } from '../daemon/model-pull.js';
 import { listModels, removeModel } from '../daemon/model-store.js';
 import { ProtocolError } from '../proto/index.js';
-import { TINY_MODEL, tempDir } from './helpers/env.js';
+import { loadTransformersEmbedder } from '../actors/memory/transformers-embedder.js';
+import { TINY_EMBEDDER, TINY_MODEL, tempDir } from './helpers/env.js';
 import { startLoopbackServer, type LoopbackServer } from './helpers/loopback-http.js';
 
 const FIXTURE = readFileSync(TINY_MODEL);
@@ -25,6 +27,14 @@ function hub(requests: Array<{ path: string; range: string | undefined }>) {
     if (path === '/files/bad.gguf.sha256') return void res.end(`${WRONG}  bad.gguf\n`);
     if (path === '/hf/v2/test/Tiny-GGUF/manifests/Q8_0') {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ggufFile: { rfilename: 'tiny.Q8_0.gguf', lfs: { sha256: SHA } } }));
+    }
+    const folderFile = /^\/hf\/Xenova\/all-MiniLM-L6-v2\/resolve\/main\/(.+)$/.exec(path)?.[1];
+    if (folderFile) {
+      const local = join(TINY_EMBEDDER, folderFile);
+      if (!existsSync(local)) return void res.writeHead(404).end('not found');
+      const content = readFileSync(local);
+      res.writeHead(200, { 'content-length': String(content.length), 'accept-ranges': 'bytes' });
+      return void res.end(req.method === 'HEAD' ? undefined : content);
     }
     const files = ['/files/tiny.gguf', '/files/bad.gguf', '/files/big.gguf', '/hf/test/Tiny-GGUF/resolve/main/tiny.Q8_0.gguf'];
     if (!files.includes(path)) return void res.writeHead(404).end('not found');
@@ -151,6 +161,29 @@ describe('autodev models pull through node-llama-cpp\'s downloader, against a lo
       expect((await run(['models', 'fly', '--home', home.path])).code).toBe(2);
       const help = await run(['models', '--help']);
       expect(help.stdout).toContain('autodev models pull URI|ALIAS');
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  it('pulls the embedding model folder into place only when complete, and transformers.js loads it', async () => {
+    const home = tempDir('home');
+    try {
+      let stdout = '';
+      const code = await main(['models', 'pull', 'embedding', '--hf-endpoint', `${server.url}/hf/`, '--json', '--home', home.path], {
+        stdout: (t) => void (stdout += t),
+        stderr: () => {},
+        interactive: false,
+        env: {},
+      });
+      expect(code).toBe(0);
+      const result = JSON.parse(stdout) as { path: string; files: string[] };
+      expect(result.path).toBe(join(home.path, 'models', 'all-MiniLM-L6-v2'));
+      expect(existsSync(`${result.path}.partial`)).toBe(false);
+      expect(readFileSync(join(result.path, 'onnx', 'model_quantized.onnx')).equals(readFileSync(join(TINY_EMBEDDER, 'onnx', 'model_quantized.onnx')))).toBe(true);
+      const embedder = await loadTransformersEmbedder(result.path);
+      const [vector] = await embedder.embed(['hello']);
+      expect(vector?.length).toBe(embedder.dimension);
     } finally {
       home.cleanup();
     }

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../daemon/config.js';
 import { MODEL_ALIASES, pullModel, type PullProgress } from '../../daemon/model-pull.js';
+import { EMBEDDING_MODEL, pullModelFolder } from '../../daemon/model-pull-folder.js';
 import { DEFAULT_EMBEDDING_FOLDER } from '../../daemon/model-registry.js';
 import { listModels, removeModel } from '../../daemon/model-store.js';
 import { join } from 'node:path';
@@ -46,7 +47,8 @@ Models live in "models.dir" of config.json (default: HOME/models). These
 commands work on that folder directly; no daemon is needed.
 
 pull takes an hf: URI (hf:USER/REPO:QUANT, e.g. hf:Qwen/Qwen2.5-Coder-7B-Instruct-GGUF:Q4_K_M),
-an https:// URL of a .gguf file, or an alias: ${Object.entries(MODEL_ALIASES).map(([k, v]) => `${k} (${v})`).join(', ')}.
+an https:// URL of a .gguf file, or an alias: ${Object.entries(MODEL_ALIASES).map(([k, v]) => `${k} (${v})`).join(', ')},
+or embedding (the transformers.js folder ${EMBEDDING_MODEL.repo}, saved as ${EMBEDDING_MODEL.folder}/).
 An interrupted pull resumes when run again. The file's sha256 is checked against
 --sha256, else a URL's "<url>.sha256" sidecar, else the Hugging Face manifest; a
 mismatch deletes the file. Then point a role at it in config.json, e.g.
@@ -84,6 +86,12 @@ ${COMMON_HELP}`,
       const uri = MODEL_ALIASES[target] ?? target;
       const progress = progressReporter(ctx);
       const hfEndpoint = typeof values['hf-endpoint'] === 'string' ? values['hf-endpoint'] : config.models.hfEndpoint;
+      if (target === 'embedding') {
+        const folder = await pullModelFolder({ model: EMBEDDING_MODEL, dir, onProgress: progress.update, ...(hfEndpoint ? { hfEndpoint } : {}) }).finally(progress.done);
+        if (ctx.json) ctx.out(JSON.stringify(folder));
+        else ctx.out(`saved ${folder.path} (${folder.files.length} files, ${megabytes(folder.bytes)}); memory uses it when "models.embedding" is unset`);
+        return EXIT.ok;
+      }
       try {
         const result = await pullModel({
           uri,
