@@ -43,9 +43,31 @@ function compilerOptions(root: string, hasNodeModules: boolean): { options: ts.C
   return { options, errors };
 }
 
+/**
+ * Parsed lib and @types files, shared by every type check in this process:
+ * they never change while the daemon runs, and parsing them is most of a
+ * small project's check. Keyed by path and language version.
+ */
+const sharedSources = new Map<string, ts.SourceFile>();
+function isShared(path: string): boolean {
+  const full = resolve(path);
+  return full.startsWith(TS_LIB_DIR + sep) || full.startsWith(DAEMON_TYPE_ROOTS + sep);
+}
+
 /** The compiler may read only the project, its node_modules, and the daemon's lib and @types. */
 function confinedHost(options: ts.CompilerOptions, allowed: readonly string[]): ts.CompilerHost {
   const host = ts.createCompilerHost(options, true);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (!isShared(fileName)) return getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    const key = `${typeof languageVersion === 'object' ? JSON.stringify(languageVersion) : languageVersion}:${resolve(fileName)}`;
+    let source = sharedSources.get(key);
+    if (!source) {
+      source = getSourceFile(fileName, languageVersion, onError, shouldCreate);
+      if (source) sharedSources.set(key, source);
+    }
+    return source;
+  };
   const inside = (path: string) => {
     const full = resolve(path);
     return allowed.some((root) => full === root || full.startsWith(root + sep));
