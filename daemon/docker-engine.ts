@@ -97,7 +97,11 @@ export async function startDockerEngine(options: DockerEngineOptions): Promise<D
   if (!bin) throw new Error('dockerd is not installed: run scripts/setup.sh (it installs docker.io) or apt-get install docker.io');
   const logPath = join(dir, 'dockerd.log');
   const logFd = openSync(logPath, 'a');
-  const child = spawn(bin, dockerdArgs(dir), { stdio: ['ignore', logFd, logFd], detached: false });
+  // setpriv --pdeathsig: the kernel sends dockerd SIGTERM when the daemon dies, even by SIGKILL,
+  // so a crashed daemon does not leave an engine (and its mounts) running behind it.
+  const setpriv = resolveDockerdBin('setpriv');
+  const [file, ...args] = setpriv ? [setpriv, '--pdeathsig', 'TERM', '--', bin, ...dockerdArgs(dir)] : [bin, ...dockerdArgs(dir)];
+  const child = spawn(file as string, args, { stdio: ['ignore', logFd, logFd], detached: false });
   closeSync(logFd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let spawnError: Error | undefined;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { startDaemon } from '../daemon/daemon.js';
 import { pingSocket, startDockerEngine } from '../daemon/docker-engine.js';
 import { engineDir, openSandbox } from '../daemon/sandbox-runtime.js';
 import { dockerSkipReason, iptablesRules } from './helpers/docker.js';
-import { tempDir } from './helpers/env.js';
+import { REPO_ROOT, tempDir, waitUntil } from './helpers/env.js';
 
 const skip = await dockerSkipReason();
 
@@ -76,6 +77,36 @@ describe.skipIf(skip)(`the daemon's sandbox${skip ? ` (skipped: ${skip})` : ''}`
     } finally {
       ws.cleanup();
       home.cleanup();
+    }
+  });
+
+  it('a daemon killed with SIGKILL does not leave its dockerd running', async () => {
+    const dir = tempDir('dkr');
+    const engineModule = join(REPO_ROOT, 'dist/daemon/docker-engine.js');
+    const owner = spawn(process.execPath, ['-e', `import(${JSON.stringify(engineModule)}).then((m) => m.startDockerEngine({ dir: ${JSON.stringify(dir.path)} })).then((e) => console.log(e.pid))`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const pid = await new Promise<number>((resolve, reject) => {
+        owner.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+        owner.once('exit', () => reject(new Error('the engine owner exited before starting dockerd')));
+      });
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain(dir.path);
+      owner.kill('SIGKILL');
+      // The kernel's parent-death signal stops dockerd cleanly: its process and its mounts go away.
+      const gone = () => {
+        try {
+          // A zombie has an empty command line: it has exited.
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === '';
+        } catch {
+          return true;
+        }
+      };
+      await waitUntil(gone, 20_000, 'dockerd to exit after its owner was killed');
+      expect(await mountsUnder(dir.path)).toEqual([]);
+    } finally {
+      owner.kill('SIGKILL');
+      dir.cleanup();
     }
   });
 });
