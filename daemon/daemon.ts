@@ -155,7 +155,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ? new TaskMemory({
           memory,
           contextTokens: config.models.worker.contextSize ?? config.contextSize,
-          repositoryChars: config.contextChars,
+          knowledgeChars: config.contextChars,
           topK: config.memory.topK,
           readCommitted: readFileAt,
           log,
