@@ -59,7 +59,11 @@ describe('autodev CLI end to end, as a user runs it', () => {
     expect(Object.keys(view)).toEqual(expect.arrayContaining(['jobId', 'status', 'repo', 'tasks']));
     expect(['completed', 'failed']).toContain(view.status);
     expect(res.code).toBe(view.status === 'completed' ? 0 : 1);
-    for (const task of view.tasks) expect(Object.keys(task).sort()).toEqual(['attempts', 'id', 'status', 'type']);
+    // The view is a summary: never the prompt, context or output of a task.
+    for (const task of view.tasks) {
+      expect(Object.keys(task).sort()).toEqual(expect.arrayContaining(['attempts', 'id', 'status', 'type']));
+      expect(Object.keys(task).every((key) => ['attempts', 'id', 'status', 'type', 'tokensUsed', 'costUsd'].includes(key))).toBe(true);
+    }
 
     // One commit per completed task, and a repository that real git accepts.
     const completed = view.tasks.filter((t) => t.status === 'completed').map((t) => t.id).sort();
