@@ -37,7 +37,7 @@ import { ingestBlueprint } from '../actors/memory/ingest.js';
 import { readFileAt } from '../actors/git/repo.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
-import { lazySandbox, openSandbox } from './sandbox-runtime.js';
+import { lazySandbox, openSandbox, reclaimSandboxLeftovers } from './sandbox-runtime.js';
 import { createDevopsRuntime } from './devops-runtime.js';
 
 export const VERSION = '0.1.0';
@@ -116,6 +116,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanups.push(() => registry.stop());
     const memory = await openMemory(config, home, log);
     if (memory) cleanups.push(() => memory.close());
+    await reclaimSandboxLeftovers(home, log.child({ component: 'sandbox' }));
     const sandboxes = lazySandbox(() =>
       openSandbox({
         home,
@@ -125,7 +126,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         log: log.child({ component: 'sandbox' }),
       }),
     );
-    cleanups.push(() => sandboxes.close());
+    cleanups.push(async () => {
+      await sandboxes.close();
+      // An engine stopped mid-run can leave container overlays mounted under the home folder.
+      await reclaimSandboxLeftovers(home, log.child({ component: 'sandbox' }));
+    });
     const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
     let jobsRef: JobManager | null = null;
     const devops = createDevopsRuntime({

@@ -146,6 +146,17 @@ export async function startDockerEngine(options: DockerEngineOptions): Promise<D
   };
 }
 
+/**
+ * Stops an engine a killed daemon left on this folder (its pdeathsig TERM may
+ * still be in progress) and says whether there was one.
+ */
+export async function stopLeftoverEngine(dir: string): Promise<boolean> {
+  const previous = await ownedPid(join(dir, 'dockerd.pid'), dir);
+  if (!previous) return false;
+  await stopPid(previous, dir);
+  return true;
+}
+
 /** A pid from the pid file counts only while its command line still names this folder. */
 async function ownedPid(pidFile: string, dir: string): Promise<number | undefined> {
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());

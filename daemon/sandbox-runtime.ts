@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import type { Logger } from '../actors/log/logger.js';
-import { isRoot } from '../actors/sandbox/bind-mount.js';
+import { isRoot, mountsUnder, unmount } from '../actors/sandbox/bind-mount.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { chooseBackend, type BackendChoice, type BackendProbes } from '../actors/sandbox/choose-backend.js';
 import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
@@ -15,7 +15,7 @@ import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { describeHostRoot } from '../actors/sandbox/host-root.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import type { SandboxConfig } from './config.js';
-import { engineSocket, pingSocket, resolveDockerdBin, startDockerEngine, type DockerEngine } from './docker-engine.js';
+import { engineSocket, pingSocket, resolveDockerdBin, startDockerEngine, stopLeftoverEngine, type DockerEngine } from './docker-engine.js';
 
 const run = promisify(execFile);
 
@@ -184,6 +184,19 @@ async function startRegistryProxy(options: SandboxRuntimeOptions): Promise<Regis
   const proxy = new RegistryProxy({ dir, registries: options.config.registries, log: options.log });
   await proxy.start();
   return proxy;
+}
+
+/**
+ * Run at daemon start, before anything opens a sandbox: a daemon killed with
+ * SIGKILL leaves its engine shutting down, the container overlays it had not
+ * unmounted, and the warm pool's shared mount, all under <home>/sandbox.
+ * Nothing else may be using them (one daemon per home), so they go.
+ */
+export async function reclaimSandboxLeftovers(home: string, log?: Logger): Promise<void> {
+  const stopped = await stopLeftoverEngine(engineDir(home));
+  const points = await mountsUnder(join(home, 'sandbox'));
+  for (const point of points) await unmount(point).catch((error: unknown) => log?.warn('could not unmount a sandbox leftover', { point, error: String(error) }));
+  if (stopped || points.length) log?.info('cleaned up after a previous daemon', { stoppedEngine: stopped, unmounted: points.length });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { MemoryContext, WorkRequest } from '../../proto/work.js';
 import type { TaskOutput, WireError } from '../../proto/index.js';
 import type { Logger } from '../log/logger.js';
+import { answerReserve } from '../llm/context-guard.js';
 import { estimateTokens, CHARS_PER_TOKEN } from './chunking/tokens.js';
 import { fitToBudget, memoryBudget } from './context-budget.js';
 import { ingestCommit, ingestError, ingestFix, ingestTask, type CommittedFile } from './ingest.js';
@@ -41,7 +42,8 @@ export class TaskMemory {
       const budgetTokens = Math.min(
         memoryBudget({
           contextTokens: this.#options.contextTokens,
-          answerTokens: request.maxTokens,
+          // The worker's context guard keeps this much for the answer; see answerReserve.
+          answerTokens: answerReserve(this.#options.contextTokens, request.maxTokens),
           // The system prompt and format instructions are under 200 tokens.
           fixedTokens: estimateTokens(fixedText) + 200,
         }),
