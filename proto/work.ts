@@ -57,6 +57,8 @@ export const GeneratedFile = z.object({ path: z.string().min(1).max(200), conten
 export type GeneratedFile = z.infer<typeof GeneratedFile>;
 
 export const WorkResult = z.object({
+  /** Ids of the memory chunks the prompt really carried, after fitting it to the model's window. */
+  contextChunks: z.array(z.string()).optional(),
   summary: z.string(),
   files: z.array(GeneratedFile).min(1).max(64),
   tokens: z.number().int().nonnegative(),

@@ -60,7 +60,9 @@ export function commitFiles(dir: string, files: readonly InitialFile[], message:
 
 export async function commitMessages(dir: string): Promise<Array<{ oid: string; message: string }>> {
   const log = await git.log({ fs, dir });
-  return log.map((entry) => ({ oid: entry.oid, message: entry.commit.message }));
+  // isomorphic-git's log can list a commit once per path that reaches it through merges.
+  const seen = new Set<string>();
+  return log.filter((entry) => !seen.has(entry.oid) && seen.add(entry.oid)).map((entry) => ({ oid: entry.oid, message: entry.commit.message }));
 }
 
 /** Reads `Key: value` trailers from the end of a commit message. */

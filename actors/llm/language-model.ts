@@ -48,6 +48,10 @@ export interface GenerationResult<T> {
  */
 export interface LanguageModel {
   readonly name: string;
+  /** The context window in tokens, where the backend knows it; workers fit their prompts to it. */
+  readonly contextSize?: number;
+  /** Tokens of a text under this model's tokenizer, where the backend can count locally. */
+  countTokens?(text: string): number;
   generateJson(request: GenerationRequest & { schema: GbnfJsonSchema }): Promise<GenerationResult<unknown>>;
   /** Free text constrained by a GBNF grammar. */
   generateText(request: GenerationRequest & { grammar: string }): Promise<GenerationResult<string>>;

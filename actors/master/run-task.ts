@@ -109,7 +109,7 @@ export function createRunTaskLogic(deps: RunTaskDeps) {
         controller.signal.throwIfAborted();
         const output = await (deps.integrate ?? integrateWork)(input.repo, request, reply.result);
         await deps.memory?.afterCommit(request, output);
-        return { ...output, contextChunks: request.memory?.chunks.map((c) => c.id) ?? [] };
+        return { ...output, contextChunks: reply.result.contextChunks ?? request.memory?.chunks.map((c) => c.id) ?? [] };
       })
       .then(
         (output) => {

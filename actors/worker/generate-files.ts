@@ -1,11 +1,15 @@
 import { ProtocolError, type RepoSnapshot, type TaskProgress, type WorkRequest, type WorkResult } from '../../proto/index.js';
 import type { LanguageModel } from '../llm/language-model.js';
 import { fileSectionsGrammar, parseFileSections, type FileSectionLimits } from './file-sections.js';
-import { memorySection, repositoryContext, systemPromptFor, taskPrompt } from './prompts.js';
+import { systemPromptFor } from './prompts.js';
+import { fitPrompt } from './fit-prompt.js';
 import { runToolPhase, type ToolSession } from '../mcp/tool-phase.js';
 
 /** Retries sample instead of decoding greedily, or they would repeat the failed answer word for word. */
 const RETRY_TEMPERATURE = 0.7;
+
+/** Room kept in the window for what the tool phase appends to the prompt. */
+const TOOL_NOTES_TOKENS = 300;
 
 export type ProgressPhase = TaskProgress['phase'];
 
@@ -44,11 +48,21 @@ export async function generateFiles(
   const interval = deps.progressIntervalMs ?? 500;
   deps.progress(request, 'started', 0);
   let lastReport = now();
-  // Memory and repository files share one budget; memory, already ranked by relevance, goes first.
-  let prompt = taskPrompt(request, repositoryContext(snapshot, deps.contextChars - memorySection(request.memory).length));
   const budget = Math.min(deps.maxTokens, request.maxTokens);
   let toolTokens = 0;
   const session = deps.tools && deps.model.generateWithFunctions ? await deps.tools(request, snapshot) : null;
+  const { model } = deps;
+  // Memory and repository files share one budget; memory, already ranked by relevance, goes first.
+  const fitted = fitPrompt({
+    counter: model.countTokens && model.contextSize ? { contextSize: model.contextSize, countTokens: (text) => model.countTokens!(text) } : null,
+    system: systemPromptFor(request.role),
+    request,
+    snapshot,
+    contextChars: deps.contextChars,
+    maxTokens: budget,
+    spareTokens: session ? TOOL_NOTES_TOKENS : 0,
+  });
+  let prompt = fitted.prompt;
   if (session) {
     try {
       const phase = await runToolPhase(deps.model, session, {
@@ -84,6 +98,7 @@ export async function generateFiles(
     files: sections.files,
     tokens,
     ...(generation.costUsd ? { costUsd: generation.costUsd } : {}),
+    ...(fitted.memory ? { contextChunks: fitted.memory.chunks.map((c) => c.id) } : {}),
   };
 }
 
