@@ -110,7 +110,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
   } finally {
     await memory.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.AUTODEV_BENCH_KEEP) process.stderr.write(`kept the database in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
