@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitMessages } from '../actors/git/repo.js';
+import { expectCommitsMatchTasks, fsckJobRepo } from './helpers/commits.js';
 import { isProcessAlive } from '../daemon/daemon-file.js';
 import { COMMANDS } from '../cli/main.js';
 import { DaemonInfo, JobEvent, JobView } from '../proto/index.js';
@@ -65,19 +65,9 @@ describe('autodev CLI end to end, as a user runs it', () => {
       expect(Object.keys(task).every((key) => ['attempts', 'id', 'status', 'type', 'tokensUsed', 'costUsd'].includes(key))).toBe(true);
     }
 
-    // One commit per completed task, and a repository that real git accepts.
-    const completed = view.tasks.filter((t) => t.status === 'completed').map((t) => t.id).sort();
-    const taskCommits = (await commitMessages(view.repo))
-      .map((c) => /^Task: (\S+)$/m.exec(c.message)?.[1])
-      .filter((id): id is string => id !== undefined)
-      .sort();
-    // One commit per committed attempt: every completed task has exactly one; a fix or merge task
-    // whose own commit still failed validation is failed, with its commit kept for the record.
-    expect(new Set(taskCommits).size).toBe(taskCommits.length);
-    expect(taskCommits).toEqual(expect.arrayContaining(completed));
-    const failed = new Set(view.tasks.filter((t) => t.status === 'failed').map((t) => t.id));
-    expect(taskCommits.filter((id) => !completed.includes(id)).every((id) => failed.has(id))).toBe(true);
-    execFileSync('git', ['fsck', '--strict'], { cwd: view.repo });
+    // One commit per committed attempt, and a repository that real git accepts.
+    await expectCommitsMatchTasks(view.repo, view.tasks, { onePerTask: true });
+    await fsckJobRepo(view.repo, view.status);
 
     await waitUntil(() => watched.lines.some((l) => l.includes('"job.completed') || l.includes('"job.failed')), 10_000, 'the terminal event');
     const events = watched.lines.slice(1).map((line) => {

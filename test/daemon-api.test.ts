@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitMessages } from '../actors/git/repo.js';
+import { changedFiles, commitMessages } from '../actors/git/repo.js';
+import { expectCommitsMatchTasks, fsckJobRepo, taskCommitIds } from './helpers/commits.js';
 import { readJobEvents } from '../cli/sse.js';
 import { DaemonInfo, JobView, type JobEvent } from '../proto/index.js';
 import { TINY_CONFIG, TINY_EMBEDDER, TINY_MODEL, waitUntil } from './helpers/env.js';
@@ -81,13 +81,12 @@ describe('daemon control API, in process, on real NATS and the tiny model', () =
     const final = JobView.parse(await (await daemon.api(`/jobs/${submitted.jobId}`)).json());
     expect(['completed', 'failed']).toContain(final.status);
     expect(final.tasks.length).toBeGreaterThan(0);
-    const completed = final.tasks.filter((t) => t.status === 'completed').map((t) => t.id).sort();
+    await expectCommitsMatchTasks(final.repo, final.tasks, { onePerTask: true });
+    const committedTasks = (await taskCommitIds(final.repo)).sort();
     const commits = await commitMessages(final.repo);
-    const taskCommits = commits.filter((c) => /^Task: /m.test(c.message)).map((c) => /^Task: (\S+)$/m.exec(c.message)?.[1]).sort();
-    expect(taskCommits).toEqual(completed);
     expect(commits.at(-1)?.message).toMatch(/^chore: start job/);
     expect(readFileSync(join(final.repo, 'spec', 'input.txt'), 'utf8')).toBe('GET /todos');
-    execFileSync('git', ['fsck', '--strict'], { cwd: final.repo });
+    await fsckJobRepo(final.repo, final.status);
 
     // Memory: every dispatch carried retrieved context, named in the task's output and events,
     // and the job's memory holds each file as its last commit left it.
@@ -97,14 +96,17 @@ describe('daemon control API, in process, on real NATS and the tiny model', () =
     try {
       const store = await memory.forJob(submitted.jobId);
       expect((await store.searchByMetadata({ type: 'api_doc' })).length).toBeGreaterThan(0);
+      // Each code chunk names the commit that wrote its file, and that commit is its task's.
       const code = await store.searchByMetadata({ type: 'code' }, 10_000);
-      const lastWriter = new Map(completions.flatMap((e) => e.output.files.map((f) => [f, e] as const)));
-      expect(new Set(code.map((c) => c.metadata.source))).toEqual(new Set(lastWriter.keys()));
+      expect(code.length).toBeGreaterThan(0);
+      const messages = new Map(commits.map((c) => [c.oid, c.message]));
       for (const chunk of code) {
-        const writer = lastWriter.get(chunk.metadata.source)!;
-        expect(chunk.metadata).toMatchObject({ taskId: writer.taskId, version: writer.output.commit });
+        expect(messages.get(chunk.metadata.version ?? '')).toMatch(new RegExp(`^Task: ${chunk.metadata.taskId}$`, 'm'));
+        expect(await changedFiles(final.repo, chunk.metadata.version!)).toContain(chunk.metadata.source);
       }
-      expect((await store.searchByMetadata({ type: 'task' })).map((t) => t.metadata.taskId).sort()).toEqual(completed);
+      const written = new Set(completions.flatMap((e) => e.output.files));
+      for (const file of written) expect(code.some((c) => c.metadata.source === file)).toBe(true);
+      expect((await store.searchByMetadata({ type: 'task' })).map((t) => t.metadata.taskId).sort()).toEqual(committedTasks);
     } finally {
       await memory.close();
     }

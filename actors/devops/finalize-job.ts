@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { gitFs as fs } from '../git/git-fs.js';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import git from 'isomorphic-git';

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { gitFs as fs } from './git-fs.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';

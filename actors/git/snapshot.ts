@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { gitFs as fs } from './git-fs.js';
 import git from 'isomorphic-git';
 import type { RepoSnapshot } from '../../proto/index.js';
 import { headCommit } from './repo.js';

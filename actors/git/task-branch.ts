@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { gitFs as fs } from './git-fs.js';
 import git, { Errors } from 'isomorphic-git';
 import { AUTHOR, headCommit, withRepoLock } from './repo.js';
 import { treeWithFiles } from './tree.js';

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { gitFs as fs } from './git-fs.js';
 import git, { type TreeEntry } from 'isomorphic-git';
 
 type Node = { blob: string } | { dir: Map<string, Node> };

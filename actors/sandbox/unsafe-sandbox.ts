@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Sandbox, SandboxResult, SandboxRunOptions } from './sandbox.js';
+import { OutputTail } from './output-tail.js';
 
 export interface UnsafeSandboxOptions {
   /** Bytes kept of each of stdout and stderr; the rest is dropped, the tail kept. */
@@ -41,8 +42,8 @@ export class UnsafeSandbox implements Sandbox {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.workspace, CI: '1', ...options.env },
       });
-      const out = new Tail(this.maxOutput);
-      const err = new Tail(this.maxOutput);
+      const out = new OutputTail(this.maxOutput);
+      const err = new OutputTail(this.maxOutput);
       child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stderr.on('data', (d: Buffer) => err.push(d));
       let timedOut = false;
@@ -97,25 +98,4 @@ export class UnsafeSandbox implements Sandbox {
 
 function signalNumber(signal: NodeJS.Signals): number {
   return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 1;
-}
-
-/** Keeps the last `max` bytes, because the end of a log names the failure. */
-class Tail {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private dropped = false;
-  constructor(private readonly max: number) {}
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size > this.max && this.chunks.length > 1) {
-      this.size -= (this.chunks.shift() as Buffer).length;
-      this.dropped = true;
-    }
-  }
-  text(): string {
-    const all = Buffer.concat(this.chunks);
-    const kept = all.length > this.max ? all.subarray(all.length - this.max) : all;
-    return (this.dropped || kept.length < all.length ? '[output truncated]\n' : '') + kept.toString('utf8');
-  }
 }

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { gitFs as fs } from '../../git/git-fs.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
