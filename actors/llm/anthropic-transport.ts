@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProtocolError } from '../../proto/index.js';
 import type { ApiAnswer, ApiCall, ApiEndpoint, ApiTransport } from './api-transport.js';
-import { postWithRetry } from './http-retry.js';
+import { postApiJson } from './api-post.js';
 
 const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -33,20 +33,7 @@ export class AnthropicTransport implements ApiTransport {
     };
     const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
     if (this.#endpoint.apiKey) headers['x-api-key'] = this.#endpoint.apiKey;
-    const response = await postWithRetry(`${this.#endpoint.baseUrl.replace(/\/$/, '')}/v1/messages`, { headers, body }, {
-      maxRetries: this.#endpoint.maxRetries,
-      timeoutMs: this.#endpoint.timeoutMs,
-      ...(this.#endpoint.retryBaseMs !== undefined ? { baseDelayMs: this.#endpoint.retryBaseMs } : {}),
-      ...(call.signal ? { signal: call.signal } : {}),
-    });
-    const json: unknown = await response.json().catch(() => null);
-    if (!response.ok) {
-      const message = z.object({ error: z.object({ message: z.string() }) }).safeParse(json);
-      throw new ProtocolError(
-        response.status === 400 ? 'bad_request' : 'model_unavailable',
-        `${this.name}: HTTP ${response.status}${message.success ? `: ${message.data.error.message}` : ''}`,
-      );
-    }
+    const json = await postApiJson(this.name, this.#endpoint, '/v1/messages', { headers, body, ...(call.signal ? { signal: call.signal } : {}) });
     const parsed = MessagesResponse.safeParse(json);
     if (!parsed.success) throw new ProtocolError('model_output_invalid', `${this.name}: unexpected Messages answer: ${parsed.error.message}`);
     return {

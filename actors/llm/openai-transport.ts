@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProtocolError } from '../../proto/index.js';
 import type { ApiAnswer, ApiCall, ApiEndpoint, ApiTransport } from './api-transport.js';
-import { postWithRetry } from './http-retry.js';
+import { postApiJson } from './api-post.js';
 
 const ChatCompletion = z.object({
   choices: z
@@ -36,20 +36,7 @@ export class OpenAiTransport implements ApiTransport {
       ...(call.grammar && this.serverGrammar ? { grammar: call.grammar } : {}),
     };
     const headers: Record<string, string> = this.#endpoint.apiKey ? { authorization: `Bearer ${this.#endpoint.apiKey}` } : {};
-    const response = await postWithRetry(`${this.#endpoint.baseUrl.replace(/\/$/, '')}/chat/completions`, { headers, body }, {
-      maxRetries: this.#endpoint.maxRetries,
-      timeoutMs: this.#endpoint.timeoutMs,
-      ...(this.#endpoint.retryBaseMs !== undefined ? { baseDelayMs: this.#endpoint.retryBaseMs } : {}),
-      ...(call.signal ? { signal: call.signal } : {}),
-    });
-    const json: unknown = await response.json().catch(() => null);
-    if (!response.ok) {
-      const message = z.object({ error: z.object({ message: z.string() }) }).safeParse(json);
-      throw new ProtocolError(
-        response.status === 400 ? 'bad_request' : 'model_unavailable',
-        `${this.name}: HTTP ${response.status}${message.success ? `: ${message.data.error.message}` : ''}`,
-      );
-    }
+    const json = await postApiJson(this.name, this.#endpoint, '/chat/completions', { headers, body, ...(call.signal ? { signal: call.signal } : {}) });
     const parsed = ChatCompletion.safeParse(json);
     if (!parsed.success) throw new ProtocolError('model_output_invalid', `${this.name}: unexpected chat completion: ${parsed.error.message}`);
     const choice = parsed.data.choices[0];
