@@ -1,6 +1,6 @@
 import { gitFs as fs } from '../git/git-fs.js';
-import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { DevopsReport, type DevopsStep, type JobRecord } from '../../proto/index.js';
 import { exportTree } from '../git/export-tree.js';
@@ -11,6 +11,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { appNameFrom } from './artifacts.js';
 import { runBuildSteps, type ImageBuilder } from './build-steps.js';
 import { MOBILE_NOT_BUILT } from './capacitor.js';
+import { listFilesUnder } from './list-files.js';
 
 export interface FinalizerOptions {
   /** Opened on first use; null when no backend can run, so the builds that run code are skipped. */
@@ -35,19 +36,6 @@ async function versionOf(repo: string, commit: string): Promise<string> {
     // No package.json, or not JSON: fall through to the default.
   }
   return '0.1.0';
-}
-
-async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) out.push(relative(root, full));
-    }
-  };
-  await walk(root);
-  return out.sort();
 }
 
 /**
@@ -133,7 +121,7 @@ export class JobFinalizer {
       tag,
       sandbox: sandbox?.backend ?? null,
       steps,
-      artifacts: await listFiles(artifacts),
+      artifacts: await listFilesUnder(artifacts),
       notes,
       finishedAt: (this.options.now?.() ?? new Date()).toISOString(),
     };

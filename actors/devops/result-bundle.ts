@@ -1,26 +1,13 @@
 import { gitFs as fs } from '../git/git-fs.js';
-import { readFile, readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { ProtocolError, type DevopsReport, type JobRecord, type ResultBundle, type ResultFile } from '../../proto/index.js';
 import { headCommit } from '../git/repo.js';
+import { listFilesUnder } from './list-files.js';
 
 /** An export bigger than this is refused rather than streamed through one JSON answer. */
 export const MAX_RESULT_BYTES = 200 * 1024 * 1024;
-
-async function walk(root: string): Promise<string[]> {
-  if (!fs.existsSync(root)) return [];
-  const out: string[] = [];
-  const visit = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) await visit(full);
-      else if (entry.isFile()) out.push(relative(root, full));
-    }
-  };
-  await visit(root);
-  return out.sort();
-}
 
 /**
  * The application as it stands on main, read from git objects (not the working
@@ -51,9 +38,9 @@ export async function buildResultBundle(job: JobRecord, artifactsDir: string, de
       },
     });
     const gitDir = join(job.repo, '.git');
-    for (const path of await walk(gitDir)) files.push(add(`.git/${path}`, await readFile(join(gitDir, path)), false));
+    for (const path of await listFilesUnder(gitDir)) files.push(add(`.git/${path}`, await readFile(join(gitDir, path)), false));
   }
   const artifacts: ResultFile[] = [];
-  for (const path of await walk(artifactsDir)) artifacts.push(add(path, await readFile(join(artifactsDir, path)), false));
+  for (const path of await listFilesUnder(artifactsDir)) artifacts.push(add(path, await readFile(join(artifactsDir, path)), false));
   return { jobId: job.id, status: job.status, commit, files, artifacts, devops };
 }
