@@ -1,3 +1,4 @@
+import { connect, Index, type Table } from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../actors/log/logger.js';
 import { CachingEmbedder, type Embedder } from '../actors/memory/embedder.js';
@@ -101,10 +102,25 @@ describe('LanceMemory on real LanceDB with transformers.js embeddings', () => {
     const hits = await store.retrieve({ query: 'number317', topK: 3 });
     expect(hits.slice(0, 2).map((h) => h.metadata.source)).toContain('f317.ts');
     await indexed.close();
-    const reopened = await LanceMemory.open({ dir: `${dir.path}/ann`, embedder, log: silentLogger });
-    const listed = await (await reopened.forJob('job-ann')).count();
-    expect(listed).toBe(320);
+    const db = await connect(`${dir.path}/ann`);
+    const table = await db.openTable('job_job-ann');
+    expect(await vectorIndexType(table)).toBe('IvfRq');
+    // A table indexed by an earlier version (IVF-HNSW-SQ) keeps answering, and gets the current index on its next write.
+    await table.createIndex('vector', { config: Index.hnswSq({ distanceType: 'cosine', numPartitions: 1 }), replace: true });
+    expect(await vectorIndexType(table)).toBe('IvfHnswSq');
+    const lines: string[] = [];
+    const reopened = await LanceMemory.open({ dir: `${dir.path}/ann`, embedder, log: createLogger({ level: 'info', write: (line) => lines.push(line) }) });
+    const again = await reopened.forJob('job-ann');
+    expect(await again.count()).toBe(320);
+    // Same model, same vectors: reopening must neither re-embed nor drop the index.
+    expect(lines.join('\n')).not.toContain('re-embedding');
+    expect(await vectorIndexType(await db.openTable('job_job-ann'))).toBe('IvfHnswSq');
+    expect((await again.retrieve({ query: 'number42', topK: 3 })).map((h) => h.metadata.source)).toContain('f42.ts');
+    await again.store({ content: 'record 320 about golf', metadata: { type: 'code', source: 'f320.ts' } });
+    expect(await vectorIndexType(await db.openTable('job_job-ann'))).toBe('IvfRq');
+    expect(await again.count()).toBe(321);
     await reopened.close();
+    db.close();
   });
 });
 
@@ -133,3 +149,7 @@ describe('LanceMemory without an embedding model', () => {
     }
   });
 });
+
+async function vectorIndexType(table: Table): Promise<string | undefined> {
+  return (await table.listIndices()).find((i) => i.columns.includes('vector'))?.indexType;
+}

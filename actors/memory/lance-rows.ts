@@ -1,4 +1,4 @@
-import { Field, FixedSizeList, Float32, List, Schema, Utf8 } from 'apache-arrow';
+import { DataType, Field, FixedSizeList, Float32, List, Schema, Utf8 } from 'apache-arrow';
 import type { MemoryFilter, MemoryMetadata, MemoryRecord } from '../../proto/memory.js';
 
 /** A record as stored: the seed's metadata flattened into snake_case columns that filters can name. */
@@ -37,9 +37,15 @@ export function memorySchema(dimension: number): Schema {
   return new Schema(fields);
 }
 
+/**
+ * By type id, not `instanceof`: LanceDB loads apache-arrow's CommonJS build
+ * and this package its ES module build, so their classes differ. With
+ * `instanceof` every table looked vector-less and was re-embedded, and lost
+ * its ANN index, each time the daemon opened it.
+ */
 export function vectorDimension(schema: Schema): number {
   const field = schema.fields.find((f) => f.name === 'vector');
-  return field && field.type instanceof FixedSizeList ? field.type.listSize : 0;
+  return field && DataType.isFixedSizeList(field.type) ? field.type.listSize : 0;
 }
 
 export function toRecord(row: Record<string, unknown>): MemoryRecord {
