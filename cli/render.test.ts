@@ -113,6 +113,22 @@ describe('applyEvent', () => {
     expect(states[9]?.error).toBeNull();
   });
 
+  it('shows each validation stage on its task as it finishes', () => {
+    const stage = (status: string, summary: string) =>
+      JobEvent.parse({
+        type: 'validation.stage',
+        jobId,
+        taskId: 't1',
+        at: at(4),
+        attempt: 1,
+        result: { stage: 'unit_tests', status, durationMs: 900, summary, reason: null, failures: [], warnings: [], metrics: {} },
+      });
+    const passed = applyEvent(states[4]!, stage('passed', '3 passed'));
+    expect(taskAt(passed, 't1')).toMatchObject({ status: 'running', note: 'validating · unit_tests passed' });
+    const failed = applyEvent(states[4]!, stage('failed', '1 of 3 failed'));
+    expect(taskAt(failed, 't1')?.note).toBe('validating · unit_tests failed: 1 of 3 failed');
+  });
+
   it('ignores task events for tasks it does not know', () => {
     const state = states[2]!;
     const stray = JobEvent.parse({ type: 'task.dispatched', jobId, taskId: 't99', at: at(3), role: 'docs', attempt: 1 });

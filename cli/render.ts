@@ -104,6 +104,12 @@ export function applyEvent(state: WatchState, event: JobEvent): WatchState {
         note: `${event.reason} for ${event.fixOf}`,
       });
       break;
+    case 'validation.stage': {
+      // A stage that failed is worth its summary; a passing one only shows that validation moves on.
+      const { stage, status, summary } = event.result;
+      patch(event.taskId, { note: `validating · ${stage} ${status}${status === 'failed' && summary ? `: ${summary}` : ''}`.slice(0, 100) });
+      break;
+    }
     case 'task.blocked':
       patch(event.taskId, { status: 'blocked', note: `blocked by ${event.blockedBy}` });
       break;
