@@ -1,14 +1,12 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonInfo } from '../proto/index.js';
+import { writeFileAtomically } from '../actors/fs/write-file-atomically.js';
 
 export const daemonFilePath = (home: string) => join(home, 'daemon.json');
 
 export async function writeDaemonFile(home: string, info: DaemonInfo): Promise<void> {
-  const target = daemonFilePath(home);
-  const temp = `${target}.tmp`;
-  await writeFile(temp, `${JSON.stringify(DaemonInfo.parse(info), null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, target);
+  await writeFileAtomically(daemonFilePath(home), `${JSON.stringify(DaemonInfo.parse(info), null, 2)}\n`, { mode: 0o600 });
 }
 
 /** Removes daemon.json only if it still describes this process. */

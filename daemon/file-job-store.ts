@@ -1,8 +1,9 @@
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JobRecord, type JobId } from '../proto/index.js';
 import type { JobStore } from '../actors/master/job-store.js';
 import type { Logger } from '../actors/log/logger.js';
+import { writeFileAtomically } from '../actors/fs/write-file-atomically.js';
 
 /**
  * One `job.json` per job folder, replaced atomically: written to a temporary
@@ -20,17 +21,8 @@ export class FileJobStore implements JobStore {
   async save(job: JobRecord): Promise<void> {
     const folder = join(this.#dir, job.id);
     await mkdir(folder, { recursive: true });
-    const target = join(folder, 'job.json');
-    const temp = `${target}.${process.pid}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      // Compact: a 1000-task record is rewritten often, and indentation doubles its size.
-      await handle.writeFile(`${JSON.stringify(job)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
+    // Compact: a 1000-task record is rewritten often, and indentation doubles its size.
+    await writeFileAtomically(join(folder, 'job.json'), `${JSON.stringify(job)}\n`, { mode: 0o600, sync: true });
   }
 
   async get(id: JobId): Promise<JobRecord | null> {

@@ -1,7 +1,5 @@
 import * as nodeFs from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
-
-let sequence = 0;
+import { writeFileAtomically } from '../fs/write-file-atomically.js';
 
 /**
  * isomorphic-git writes loose objects and refs with a plain writeFile, so a
@@ -10,17 +8,10 @@ let sequence = 0;
  * renames it into place; this does the same, so a file is either whole or
  * absent.
  */
-async function writeFileAtomically(path: nodeFs.PathLike, data: string | Uint8Array, options?: nodeFs.WriteFileOptions): Promise<void> {
-  const target = String(path);
-  const temporary = `${target}.tmp-${process.pid}-${(sequence += 1)}`;
-  try {
-    await writeFile(temporary, data, options);
-    await rename(temporary, target);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+function writeGitFile(path: nodeFs.PathLike, data: string | Uint8Array, options?: nodeFs.WriteFileOptions): Promise<void> {
+  const mode = typeof options === 'object' && options !== null && typeof options.mode === 'number' ? options.mode : undefined;
+  return writeFileAtomically(String(path), data, mode === undefined ? {} : { mode });
 }
 
 /** The `fs` every isomorphic-git call in this project is given. */
-export const gitFs = { ...nodeFs, promises: { ...nodeFs.promises, writeFile: writeFileAtomically } };
+export const gitFs = { ...nodeFs, promises: { ...nodeFs.promises, writeFile: writeGitFile } };
