@@ -29,6 +29,7 @@ import { splitNatsUrl } from './nats-url.js';
 import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
 import { openMemory } from './memory-setup.js';
 import { TriggerScheduler } from '../actors/mcp/trigger-scheduler.js';
+import { TriggerFile } from './trigger-file.js';
 import { createMcpHost } from './mcp/host.js';
 import { handleMcpHttp } from './mcp/http-route.js';
 import { createWorkerTools } from './mcp/worker-tools.js';
@@ -147,8 +148,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       log: log.child({ component: 'devops' }),
     });
     cleanups.push(() => devops.close());
-    const triggers = new TriggerScheduler({ log, publish: async (event) => bus.publish(subjects.trigger(event.jobId, event.triggerId), event) });
-    cleanups.push(() => triggers.stop());
+    const triggerFile = new TriggerFile({ home, log });
+    const triggers = new TriggerScheduler({
+      log,
+      publish: async (event) => bus.publish(subjects.trigger(event.jobId, event.triggerId), event),
+      onChange: (all) => void triggerFile.save(all),
+    });
+    triggers.restore(await triggerFile.load());
+    cleanups.push(async () => {
+      triggers.stop();
+      await triggerFile.idle();
+    });
     const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, sandbox, ...(memory ? { memory } : {}) });
     if (config.localWorkers) {
       // Started after memory, so a task's tools (its allow-list, in a scratch copy of the snapshot) can reach the job memory.
