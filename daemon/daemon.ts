@@ -30,6 +30,7 @@ import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.j
 import { openMemory } from './memory-setup.js';
 import { TriggerScheduler } from '../actors/mcp/trigger-scheduler.js';
 import { TriggerFile } from './trigger-file.js';
+import { openPersistentThinking } from './mcp/thinking-files.js';
 import { createMcpHost } from './mcp/host.js';
 import { handleMcpHttp } from './mcp/http-route.js';
 import { createWorkerTools } from './mcp/worker-tools.js';
@@ -159,7 +160,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       triggers.stop();
       await triggerFile.idle();
     });
-    const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, sandbox, ...(memory ? { memory } : {}) });
+    const thinking = await openPersistentThinking(jobsDir, log);
+    cleanups.push(() => thinking.idle());
+    const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, thinking: thinking.store, sandbox, ...(memory ? { memory } : {}) });
     if (config.localWorkers) {
       // Started after memory, so a task's tools (its allow-list, in a scratch copy of the snapshot) can reach the job memory.
       const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, sandbox, ...(memory ? { memory } : {}) });

@@ -17,6 +17,8 @@ export interface McpHostOptions {
   sandbox?: () => Promise<Sandbox>;
   memory?: Memory;
   scheduler?: TriggerScheduler;
+  /** The daemon passes one saved to disk; by default plans last as long as the process. */
+  thinking?: ThinkingStore;
 }
 
 export interface McpHost {
@@ -32,7 +34,7 @@ export interface McpHost {
  * so each MCP session can get a fresh server.
  */
 export function createMcpHost(options: McpHostOptions): McpHost {
-  const thinking = new ThinkingStore();
+  const thinking = options.thinking ?? new ThinkingStore();
   const { settings } = options;
   const contextFor = async (jobId: string, { create = true }: { create?: boolean } = {}): Promise<McpJobContext> => {
     const id = JobId.parse(jobId);

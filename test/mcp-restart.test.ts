@@ -12,8 +12,9 @@ import { tempDir } from './helpers/env.js';
 import { startTestNats, type TestNats } from './helpers/nats.js';
 import { callOk } from './helpers/mcp.js';
 
-// The time server's triggers survive a daemon restart: saved to <home>/triggers.json, re-armed at start.
-describe('triggers across a daemon restart', () => {
+// What MCP clients keep in the daemon survives its restart: time triggers (<home>/triggers.json, re-armed at start)
+// and sequential-thinking plans (jobs/<id>/thinking.json).
+describe('MCP state across a daemon restart', () => {
   const home = tempDir('triggers');
   const config = DaemonConfig.parse({ gpu: 'cpu', localWorkers: false });
   let daemon: RunningDaemon | null = null;
@@ -32,13 +33,14 @@ describe('triggers across a daemon restart', () => {
   });
   const start = () => startDaemon({ home: home.path, config, log: silentLogger, natsUrl });
 
-  const timeClient = async (running: RunningDaemon) => {
+  const mcpClient = async (running: RunningDaemon, server: string) => {
     const token = readFileSync(running.tokenFile, 'utf8').trim();
-    const transport = new StreamableHTTPClientTransport(new URL(`${running.apiUrl}/mcp/time?job=jtrig`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${running.apiUrl}/mcp/${server}?job=jtrig`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
     const client = new Client({ name: 'autodev-test', version: '0.0.0' });
     await client.connect(transport);
     return { client, token };
   };
+  const timeClient = (running: RunningDaemon) => mcpClient(running, 'time');
 
   it('re-arms saved triggers, drops cancelled ones, and fires them on the new daemon', async () => {
     daemon = await start();
@@ -73,6 +75,28 @@ describe('triggers across a daemon restart', () => {
     expect(after.triggers.map((t) => t.triggerId)).toEqual(['hourly']);
     await second.client.close();
     await nc.close();
+  });
+
+  it('keeps sequential-thinking plans where they were', async () => {
+    await daemon?.stop();
+    daemon = await start();
+    const first = await mcpClient(daemon, 'sequential_thinking');
+    await callOk(first.client, 'plan_steps', { taskId: 't1', goal: 'ship', steps: [{ title: 'write' }, { title: 'test' }] });
+    await callOk(first.client, 'execute_step', { taskId: 't1', result: 'written' });
+    await callOk(first.client, 'validate_step', { taskId: 't1', passed: true });
+    await first.client.close();
+    await daemon.stop();
+
+    daemon = await start();
+    const second = await mcpClient(daemon, 'sequential_thinking');
+    const next = await callOk<{ step: { index: number; title: string; attempts: number }; plan: { steps: Array<{ status: string; result: string | null }> } }>(
+      second.client,
+      'execute_step',
+      { taskId: 't1' },
+    );
+    expect(next.step).toMatchObject({ index: 1, title: 'test', attempts: 1 });
+    expect(next.plan.steps[0]).toMatchObject({ status: 'done', result: 'written' });
+    await second.client.close();
   });
 
   it('moves an unreadable triggers file aside and starts without it', async () => {
