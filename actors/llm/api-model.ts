@@ -1,8 +1,8 @@
 import type { GbnfJsonSchema } from 'node-llama-cpp';
 import { ProtocolError } from '../../proto/index.js';
-import type { ApiAnswer, ApiCall, ApiTransport, ChatTurn } from './api-transport.js';
+import type { ApiAnswer, ApiCall, ApiTool, ApiTransport, ChatTurn, ToolCall } from './api-transport.js';
 import { jsonInstruction, parseJsonAnswer } from './json-answer.js';
-import type { GenerationRequest, GenerationResult, LanguageModel } from './language-model.js';
+import type { FunctionCallRecord, GenerationRequest, GenerationResult, LanguageModel, ModelFunction } from './language-model.js';
 
 export interface Pricing {
   inputPerMTok: number;
@@ -12,6 +12,8 @@ export interface Pricing {
 export interface ApiModelOptions {
   /** Tries for a JSON answer that validates; each retry shows the model what was wrong. */
   jsonAttempts?: number;
+  /** Rounds of function calls before the model must have answered. */
+  maxToolRounds?: number;
   pricing?: Pricing;
 }
 
@@ -37,12 +39,14 @@ export class ApiLanguageModel implements LanguageModel {
   readonly #transport: ApiTransport;
   readonly #jsonAttempts: number;
   readonly #pricing: Pricing | undefined;
+  readonly #maxToolRounds: number;
 
   constructor(transport: ApiTransport, options: ApiModelOptions = {}) {
     this.#transport = transport;
     this.name = transport.name;
     this.#jsonAttempts = options.jsonAttempts ?? 3;
     this.#pricing = options.pricing;
+    this.#maxToolRounds = options.maxToolRounds ?? 8;
   }
 
   async generateJson(request: GenerationRequest & { schema: GbnfJsonSchema }): Promise<GenerationResult<unknown>> {
@@ -78,6 +82,36 @@ export class ApiLanguageModel implements LanguageModel {
     return this.#result(answer.text, usage);
   }
 
+  /**
+   * The protocol's own function calling: the model answers with calls, each
+   * runs here (its result or error goes back as the call's answer), and the
+   * conversation goes on until the model answers in text, the token budget
+   * is spent, or `maxToolRounds` rounds have passed. The calls made so far
+   * are returned in every case, since they are what the caller wants.
+   */
+  async generateWithFunctions(
+    request: GenerationRequest & { functions: Record<string, ModelFunction> },
+  ): Promise<GenerationResult<string> & { calls: FunctionCallRecord[] }> {
+    const tools: ApiTool[] = Object.entries(request.functions).map(([name, f]) => ({ name, description: f.description, parameters: f.parameters }));
+    const messages: ChatTurn[] = [{ role: 'user', content: request.prompt }];
+    const usage: Usage = { input: 0, output: 0 };
+    const calls: FunctionCallRecord[] = [];
+    for (let round = 0; round < this.#maxToolRounds; round++) {
+      request.signal?.throwIfAborted();
+      const budget = request.maxTokens - usage.output;
+      if (budget <= 0) break;
+      const answer = await this.#call({ ...request, maxTokens: budget, allowTruncated: true }, messages, usage, undefined, undefined, tools);
+      if (answer.toolCalls.length === 0 || answer.truncated) return { ...this.#result(answer.text, usage), calls };
+      messages.push({ role: 'assistant', content: answer.text, toolCalls: answer.toolCalls });
+      for (const call of answer.toolCalls) {
+        const result = await runCall(call, request.functions);
+        calls.push({ name: call.name, args: call.args, result });
+        messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(result) ?? 'null' });
+      }
+    }
+    return { ...this.#result('', { ...usage, truncated: true }), calls };
+  }
+
   async complete(request: GenerationRequest): Promise<GenerationResult<string>> {
     const usage: Usage = { input: 0, output: 0 };
     const answer = await this.#call(request, [{ role: 'user', content: request.prompt }], usage);
@@ -86,7 +120,7 @@ export class ApiLanguageModel implements LanguageModel {
 
   async close(): Promise<void> {}
 
-  async #call(request: GenerationRequest, messages: ChatTurn[], usage: Usage, jsonSchema?: GbnfJsonSchema, grammar?: string): Promise<ApiAnswer> {
+  async #call(request: GenerationRequest, messages: ChatTurn[], usage: Usage, jsonSchema?: GbnfJsonSchema, grammar?: string, tools?: ApiTool[]): Promise<ApiAnswer> {
     const call: ApiCall = {
       system: request.system,
       messages,
@@ -96,6 +130,7 @@ export class ApiLanguageModel implements LanguageModel {
       ...(request.signal ? { signal: request.signal } : {}),
       ...(jsonSchema && this.#transport.serverJsonSchema ? { jsonSchema } : {}),
       ...(grammar && this.#transport.serverGrammar ? { grammar } : {}),
+      ...(tools?.length ? { tools } : {}),
     };
     const answer = await this.#transport.call(call);
     usage.input += answer.inputTokens;
@@ -120,5 +155,18 @@ export class ApiLanguageModel implements LanguageModel {
       costUsd: costOf(this.#pricing, usage.input, usage.output),
       ...(usage.truncated ? { truncated: true } : {}),
     };
+  }
+}
+
+/** A call's answer for the model: the function's result, or what was wrong with the call. */
+async function runCall(call: ToolCall, functions: Record<string, ModelFunction>): Promise<unknown> {
+  const fn = Object.hasOwn(functions, call.name) ? functions[call.name] : undefined;
+  if (!fn) return { error: `there is no function "${call.name}"; the functions are: ${Object.keys(functions).join(', ')}` };
+  if (call.argsError) return { error: call.argsError };
+  try {
+    return await fn.handler(call.args);
+  } catch (error) {
+    // Handlers return their errors, but one that throws must not end the phase.
+    return { error: error instanceof Error ? error.message : String(error) };
   }
 }

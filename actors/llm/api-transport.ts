@@ -1,8 +1,25 @@
 import type { GbnfJsonSchema } from 'node-llama-cpp';
 
-export interface ChatTurn {
-  role: 'user' | 'assistant';
-  content: string;
+/** A function call the model asked for. `argsError` says why its arguments could not be read. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  args: unknown;
+  argsError?: string;
+}
+
+/** One turn of a conversation, in the shape both protocols can express. */
+export type ChatTurn =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+/** A function offered to the model (OpenAI `tools`, Anthropic `tools`). */
+export interface ApiTool {
+  name: string;
+  description: string;
+  /** JSON schema of the arguments object. */
+  parameters: GbnfJsonSchema;
 }
 
 export interface ApiCall {
@@ -15,6 +32,8 @@ export interface ApiCall {
   jsonSchema?: GbnfJsonSchema;
   /** A GBNF grammar the server should decode under (llama.cpp's server and autodevd accept one). */
   grammar?: string;
+  /** Functions the model may call instead of answering. */
+  tools?: ApiTool[];
   signal?: AbortSignal;
 }
 
@@ -24,6 +43,8 @@ export interface ApiAnswer {
   outputTokens: number;
   /** True when the answer stopped at maxTokens. */
   truncated: boolean;
+  /** Calls the model asked for; empty when it answered. */
+  toolCalls: ToolCall[];
 }
 
 /** One HTTP chat protocol (OpenAI-compatible or Anthropic Messages). */
