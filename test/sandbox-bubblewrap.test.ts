@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer as createHttpServer } from 'node:http';
@@ -8,6 +7,7 @@ import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { RunCgroup } from '../actors/sandbox/cgroup-v1.js';
 import { tempDir } from './helpers/env.js';
+import { expectHostLoopbackUnreachable } from './helpers/sandbox-checks.js';
 
 const skip = (() => {
   try {
@@ -99,17 +99,7 @@ describe.skipIf(skip)(`bubblewrap sandbox${skip ? ` (skipped: ${skip})` : ''}`, 
   });
 
   it('has no network: a server on the host loopback cannot be reached', async () => {
-    const server: Server = createServer((socket) => socket.end('secret'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    try {
-      const script = `require("net").connect(${port},"127.0.0.1").on("connect",()=>{console.log("CONNECTED");process.exit(0)}).on("error",e=>{console.log(e.code);process.exit(3)})`;
-      const result = await sandbox.run(['node', '-e', script], { workspace: workspace(), timeoutMs: 10_000 });
-      expect(result.exitCode).toBe(3);
-      expect(result.stdout).not.toContain('CONNECTED');
-    } finally {
-      server.close();
-    }
+    await expectHostLoopbackUnreachable(sandbox, workspace());
   });
 
   it('limits /tmp, keeps /usr read-only and hides host secrets', async () => {

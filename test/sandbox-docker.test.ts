@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WarmPool } from '../actors/sandbox/docker-pool.js';
@@ -9,6 +8,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { dockerSkipReason, iptablesRules, startTestDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
+import { expectHostLoopbackUnreachable } from './helpers/sandbox-checks.js';
 
 const skip = await dockerSkipReason();
 const IMAGE = 'autodev-sandbox-test:1';
@@ -127,17 +127,7 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
   });
 
   it('has no network: a server on the host loopback cannot be reached', async () => {
-    const server: Server = createServer((socket) => socket.end('secret'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    try {
-      const script = `require("net").connect(${port},"127.0.0.1").on("connect",()=>{console.log("CONNECTED");process.exit(0)}).on("error",e=>{console.log(e.code);process.exit(3)})`;
-      const result = await cold.run(['node', '-e', script], { workspace: workspace(), timeoutMs: 10_000 });
-      expect(result.exitCode).toBe(3);
-      expect(result.stdout).not.toContain('CONNECTED');
-    } finally {
-      server.close();
-    }
+    await expectHostLoopbackUnreachable(cold, workspace());
   });
 
   it('limits /tmp, keeps the root read-only and hides host secrets', async () => {
