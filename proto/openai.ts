@@ -30,6 +30,11 @@ export const OpenAiChatCompletionBody = z.object({
   response_format: OpenAiResponseFormat.optional(),
   /** llama.cpp server's extension: decode under this GBNF grammar. */
   grammar: z.string().min(1).max(100_000).optional(),
+  /** Refused rather than ignored: a client that offers tools would wait for calls that never come. */
+  tools: z
+    .array(z.unknown())
+    .max(0, "function calling is not served at /v1 (autodevd's workers call their MCP tools inside the daemon); send the request without tools")
+    .optional(),
 });
 export type OpenAiChatCompletionBody = z.infer<typeof OpenAiChatCompletionBody>;
 

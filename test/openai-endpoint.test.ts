@@ -52,6 +52,14 @@ describe('the daemon shares its models at /v1 (OpenAI-compatible), and the API p
     const bad = await daemon.api('/v1/chat/completions', { method: 'POST', json: { model: 'worker', messages: [] } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { data: { field: string } } }).error.data.field).toBe('messages');
+    const withTools = await daemon.api('/v1/chat/completions', {
+      method: 'POST',
+      json: { model: 'worker', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] },
+    });
+    expect(withTools.status).toBe(400);
+    const toolsError = ((await withTools.json()) as { error: { message: string; data: { field: string } } }).error;
+    expect(toolsError.data.field).toBe('tools');
+    expect(toolsError.message).toContain('function calling is not served');
     const unknown = await daemon.api('/v1/chat/completions', { method: 'POST', json: { model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] } });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain('master, worker');
