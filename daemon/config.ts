@@ -56,6 +56,8 @@ export const DaemonConfig = z
     contextChars: z.number().int().min(0).default(8000),
     workAckWaitMs: z.number().int().min(1000).default(30_000),
     heartbeatMs: z.number().int().min(100).default(5000),
+    /** Workers take no new task while the machine has less memory available than this; 0 turns the check off. */
+    workerMinFreeMemoryMb: z.number().int().min(0).default(256),
     localWorkers: z.boolean().default(true),
     output: z
       .object({

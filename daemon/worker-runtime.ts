@@ -55,6 +55,7 @@ export function startWorkerPool(options: WorkerRuntimeOptions): WorkerPool {
     workersPerRole: config.workersPerRole,
     name: `${hostname()}-${process.pid}`,
     heartbeatMs: config.heartbeatMs,
+    minFreeMemoryBytes: config.workerMinFreeMemoryMb * 2 ** 20,
     log,
     now,
     perform: async (workerId, request, signal) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WorkerResources } from './work.js';
 
 export const MAX_PROMPT_CHARS = 20_000;
 export const MAX_SPEC_CHARS = 2_000_000;
@@ -47,6 +48,8 @@ export const HealthResponse = z.object({
       busy: z.number().int().nonnegative(),
       alive: z.boolean(),
       lastSeenMs: z.number().int().nonnegative(),
+      resources: WorkerResources.optional(),
+      paused: z.enum(['low_memory']).nullable().optional(),
     }),
   ),
 });

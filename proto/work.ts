@@ -82,6 +82,16 @@ export const RepoSnapshot = z.object({
 });
 export type RepoSnapshot = z.infer<typeof RepoSnapshot>;
 
+/** What a worker process uses, and what its machine has left, at one heartbeat. */
+export const WorkerResources = z.object({
+  rssBytes: z.number().int().nonnegative(),
+  /** Process CPU time over wall time since the previous heartbeat; 100 is one full core. */
+  cpuPercent: z.number().nonnegative(),
+  freeMemoryBytes: z.number().int().nonnegative(),
+  loadAverage1m: z.number().nonnegative(),
+});
+export type WorkerResources = z.infer<typeof WorkerResources>;
+
 /** A worker process's sign of life, published every few seconds. */
 export const WorkerHeartbeat = z.object({
   type: z.literal('worker.heartbeat'),
@@ -91,5 +101,9 @@ export const WorkerHeartbeat = z.object({
   busy: z.number().int().nonnegative(),
   capacity: z.number().int().positive(),
   at: z.iso.datetime(),
+  /** Optional: workers of earlier versions do not send them. */
+  resources: WorkerResources.optional(),
+  /** Why the worker takes no new work now: its machine is short of memory. */
+  paused: z.enum(['low_memory']).nullable().optional(),
 });
 export type WorkerHeartbeat = z.infer<typeof WorkerHeartbeat>;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
 import { NatsWorkQueue } from '../actors/bus/nats-work-queue.js';
-import { silentLogger } from '../actors/log/logger.js';
-import { WorkerPool } from '../actors/worker/worker-pool.js';
+import { createLogger, silentLogger } from '../actors/log/logger.js';
+import { WorkerPool, type WorkerPoolOptions } from '../actors/worker/worker-pool.js';
+import { processReadings, ResourceGauge } from '../actors/worker/resource-gauge.js';
 import { WorkerRegistry } from '../actors/master/worker-registry.js';
 import { WorkReply, createSubjects, eventStreamName, workStreamName, type WorkRequest } from '../proto/index.js';
 import { startTestNats, type TestNats } from './helpers/nats.js';
@@ -40,13 +41,14 @@ describe('WorkerPool on a real work queue', () => {
     await nats?.stop();
   });
 
-  const startPool = (name: string) => {
+  const startPool = (name: string, extra: Partial<WorkerPoolOptions> = {}) => {
     const pool = new WorkerPool({
       bus, subjects, queue, roles: ['backend'], workersPerRole: 1, log: silentLogger, name, heartbeatMs: 200,
       perform: async (workerId, req) => {
         handledBy.set(req.taskId, workerId);
         return { summary: 'ok', files: [{ path: 'a.ts', content: 'x' }], tokens: 1 };
       },
+      ...extra,
     });
     pool.start();
     pools.push(pool);
@@ -76,6 +78,31 @@ describe('WorkerPool on a real work queue', () => {
       const reply = await dispatch(request(`r${i}`, 'alpha-backend-1'));
       expect(reply.worker).toBe('beta-backend-1');
     }
+    registry.stop();
+  });
+
+  it('takes no new work while its machine is short of memory, says so in its heartbeat, and resumes', async () => {
+    for (const pool of pools.splice(0)) pool.stop();
+    // Real process readings, except the machine's free memory, which the test moves below and above the floor.
+    let freeMemory = 100 * 2 ** 20;
+    const gauge = new ResourceGauge({ ...processReadings, freeMemoryBytes: () => freeMemory });
+    const lines: string[] = [];
+    startPool('gamma', { gauge, minFreeMemoryBytes: 256 * 2 ** 20, log: createLogger({ write: (line) => lines.push(line) }) });
+    const registry = new WorkerRegistry({ heartbeatMs: 200 });
+    registry.start(bus, subjects.heartbeat);
+    await waitUntil(() => registry.list().some((w) => w.process === 'gamma' && w.paused === 'low_memory'), 5000, 'a paused heartbeat');
+    const gamma = registry.list().find((w) => w.process === 'gamma');
+    expect(gamma?.resources?.rssBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(gamma?.resources?.freeMemoryBytes).toBe(100 * 2 ** 20);
+
+    const reply = dispatch(request('mem1', null));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(handledBy.has('mem1')).toBe(false);
+    freeMemory = 4096 * 2 ** 20;
+    expect(await reply).toMatchObject({ type: 'work.succeeded', worker: 'gamma-backend-1' });
+    await waitUntil(() => registry.list().some((w) => w.process === 'gamma' && w.paused === null), 5000, 'a resumed heartbeat');
+    expect(lines.filter((l) => l.includes('short of memory'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('taking work again'))).toHaveLength(1);
     registry.stop();
   });
 

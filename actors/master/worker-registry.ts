@@ -1,4 +1,4 @@
-import { WorkerHeartbeat, type Role } from '../../proto/index.js';
+import { WorkerHeartbeat, type Role, type WorkerResources } from '../../proto/index.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 
 export interface WorkerStatus {
@@ -8,6 +8,9 @@ export interface WorkerStatus {
   busy: number;
   alive: boolean;
   lastSeenMs: number;
+  /** At the last heartbeat; absent from workers of earlier versions. */
+  resources?: WorkerResources;
+  paused: 'low_memory' | null;
 }
 
 /**
@@ -55,6 +58,8 @@ export class WorkerRegistry {
         busy: heartbeat.busy,
         alive: now - at <= 3 * this.#heartbeatMs,
         lastSeenMs: now - at,
+        ...(heartbeat.resources ? { resources: heartbeat.resources } : {}),
+        paused: heartbeat.paused ?? null,
       }))
       .sort((a, b) => a.worker.localeCompare(b.worker));
   }

@@ -12,6 +12,7 @@ import { workerMachine, type WorkerNotice } from '../../machines/worker.machine.
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import type { WorkDelivery, WorkQueue } from '../bus/work-queue.js';
 import type { Logger } from '../log/logger.js';
+import { ResourceGauge } from './resource-gauge.js';
 
 export type PerformFn = (workerId: string, request: WorkRequest, signal: AbortSignal) => Promise<WorkResult>;
 
@@ -27,11 +28,20 @@ export interface WorkerPoolOptions {
   name: string;
   heartbeatMs: number;
   now?: () => Date;
+  /** Readings for heartbeats and the memory check; the process's own by default. */
+  gauge?: ResourceGauge;
+  /**
+   * Below this much free memory on the machine the pool takes no new work
+   * (running work goes on): a model or a sandbox started now would likely be
+   * killed, while a peer on another machine can take the task. 0 turns it off.
+   */
+  minFreeMemoryBytes?: number;
 }
 
 type WorkerActor = Actor<typeof workerMachine>;
 
 const AVOID_NAK_MS = 200;
+const LOW_MEMORY_RECHECK_MS = 500;
 
 /**
  * Worker actors for a set of roles, in the daemon or in a separate
@@ -45,11 +55,14 @@ export class WorkerPool {
   readonly #actors: Array<{ id: string; role: Role; actor: WorkerActor }> = [];
   readonly #subscriptions: BusSubscription[] = [];
   readonly #cancelledJobs = new Set<string>();
+  readonly #gauge: ResourceGauge;
   #running = false;
+  #lowMemory = false;
   #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
+    this.#gauge = options.gauge ?? new ResourceGauge();
   }
 
   get workerIds(): string[] {
@@ -88,6 +101,7 @@ export class WorkerPool {
 
   #beat(): void {
     const at = (this.#options.now ?? (() => new Date()))().toISOString();
+    const resources = this.#gauge.sample();
     for (const { id, role, actor } of this.#actors) {
       const heartbeat: WorkerHeartbeat = {
         type: 'worker.heartbeat',
@@ -97,13 +111,34 @@ export class WorkerPool {
         busy: actor.getSnapshot().matches('working') ? 1 : 0,
         capacity: 1,
         at,
+        resources,
+        paused: this.#lowMemory ? 'low_memory' : null,
       };
       this.#options.bus.publish(this.#options.subjects.heartbeat, heartbeat);
     }
   }
 
+  /** Whether the machine has too little memory to start work; logs each change once. */
+  #memoryLow(): boolean {
+    const min = this.#options.minFreeMemoryBytes ?? 0;
+    if (min <= 0) return false;
+    const free = this.#gauge.freeMemoryBytes();
+    const low = free < min;
+    if (low !== this.#lowMemory) {
+      this.#lowMemory = low;
+      const figures = { freeMb: Math.round(free / 2 ** 20), minFreeMb: Math.round(min / 2 ** 20), process: this.#options.name };
+      if (low) this.#options.log.warn('taking no new work: the machine is short of memory', { ...figures, fix: 'free memory, or lower workerMinFreeMemoryMb' });
+      else this.#options.log.info('taking work again: memory is back', figures);
+    }
+    return low;
+  }
+
   async #pullLoop(id: string, role: Role, actor: WorkerActor): Promise<void> {
     while (this.#running) {
+      if (this.#memoryLow()) {
+        await new Promise((r) => setTimeout(r, LOW_MEMORY_RECHECK_MS));
+        continue;
+      }
       let delivery: WorkDelivery | null;
       try {
         delivery = await this.#options.queue.next(role, 1000);

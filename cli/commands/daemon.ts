@@ -58,7 +58,23 @@ ${COMMON_HELP}`,
       ctx.out(`active jobs: ${health.jobs.active}`);
       const alive = health.workers.filter((w) => w.alive);
       ctx.out(`workers: ${alive.length} alive (${alive.filter((w) => w.busy > 0).length} busy) in ${new Set(alive.map((w) => w.process)).size} process(es)`);
+      for (const line of workerProcessLines(alive)) ctx.out(`  ${line}`);
     }
     return EXIT.ok;
   },
 };
+
+type WorkerView = HealthResponse['workers'][number];
+
+/** One line per worker process: what it uses, what its machine has left, and whether it has paused. */
+export function workerProcessLines(workers: readonly WorkerView[]): string[] {
+  const byProcess = new Map<string, WorkerView>();
+  for (const w of workers) if (!byProcess.has(w.process)) byProcess.set(w.process, w);
+  return [...byProcess.values()].map(({ process, resources, paused }) => {
+    const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+    const figures = resources
+      ? `rss ${mb(resources.rssBytes)}, cpu ${resources.cpuPercent}%, machine free ${mb(resources.freeMemoryBytes)}, load ${resources.loadAverage1m}`
+      : 'no resource figures (an older worker)';
+    return `${process}: ${figures}${paused === 'low_memory' ? ' (paused: low memory, taking no new tasks)' : ''}`;
+  });
+}
