@@ -59,6 +59,8 @@ export const DaemonConfig = z
     /** Workers take no new task while the machine has less memory available than this; 0 turns the check off. */
     workerMinFreeMemoryMb: z.number().int().min(0).default(256),
     localWorkers: z.boolean().default(true),
+    /** Load the configured models right after start, not when the first task needs them. */
+    warmUpModels: z.boolean().default(true),
     output: z
       .object({
         maxFiles: z.number().int().min(1).max(32).default(6),

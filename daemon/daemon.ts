@@ -30,6 +30,7 @@ import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.j
 import { openMemory } from './memory-setup.js';
 import { TriggerScheduler } from '../actors/mcp/trigger-scheduler.js';
 import { TriggerFile } from './trigger-file.js';
+import { warmUpModels } from './warm-up.js';
 import { openPersistentThinking } from './mcp/thinking-files.js';
 import { createMcpHost } from './mcp/host.js';
 import { handleMcpHttp } from './mcp/http-route.js';
@@ -269,6 +270,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await writeDaemonFile(home, { pid: process.pid, apiUrl, natsUrl, tokenFile });
     cleanups.push(() => removeDaemonFile(home, process.pid));
     log.info('autodevd ready', { apiUrl, natsUrl, home, master: models.master.name, worker: models.worker.name });
+    if (config.warmUpModels) void warmUpModels([models.master, models.worker], log);
     return { apiUrl, natsUrl, tokenFile, jobs, sandbox, stop };
   } catch (error) {
     await stop();

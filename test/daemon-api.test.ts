@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changedFiles, commitMessages } from '../actors/git/repo.js';
 import { expectCommitsMatchTasks, fsckJobRepo, taskCommitIds } from './helpers/commits.js';
 import { readJobEvents } from '../cli/sse.js';
-import { DaemonInfo, JobView, type JobEvent } from '../proto/index.js';
+import { DaemonInfo, HealthResponse, JobView, type JobEvent } from '../proto/index.js';
 import { TINY_CONFIG, TINY_EMBEDDER, TINY_MODEL, waitUntil } from './helpers/env.js';
 import { LanceMemory } from '../actors/memory/lance-memory.js';
 import { loadTransformersEmbedder } from '../actors/memory/transformers-embedder.js';
@@ -33,6 +33,20 @@ describe('daemon control API, in process, on real NATS and the tiny model', () =
     expect(new URL(info.apiUrl).hostname).toBe('127.0.0.1');
     expect(info.natsUrl).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
     expect(statSync(info.tokenFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('loads its model right after start, before any job needs it', async () => {
+    // The llama.cpp backend is known only once a model has loaded; no job has run yet.
+    await waitUntil(
+      async () => {
+        const health = HealthResponse.parse(await (await daemon.api('/health')).json());
+        return health.models?.gpu !== null && health.models?.gpu !== undefined;
+      },
+      30_000,
+      'the models to be warm',
+    );
+    const jobs = (await (await daemon.api('/jobs')).json()) as { jobs: unknown[] };
+    expect(jobs.jobs).toEqual([]);
   });
 
   it('refuses requests without the right bearer token', async () => {
