@@ -36,8 +36,9 @@ export interface KeyedInput {
 }
 
 /**
- * IVF partitions of RaBitQ-quantised vectors (8 bits a dimension), re-ranked
- * on the full vectors. Measured here on 100k random 384-dim vectors (no
+ * IVF partitions of RaBitQ-quantised vectors (8 bits a dimension);
+ * `vectorSearch` re-ranks on the full vectors, hybrid candidates do not
+ * (see `retrieve`). Measured here on 100k random 384-dim vectors (no
  * cluster structure, the worst case), every partition probed:
  * - IVF_RQ: recall@10 1.0 with refine 2, built in 8 s; a vector query costs
  *   about the same (5-7 ms) whatever the filter, because it is a scan of
