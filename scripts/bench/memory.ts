@@ -4,7 +4,10 @@
  * recall@10 against exact search on the same vectors. Embeddings are random
  * 384-dim unit vectors (seeded), which is the hard case for an ANN index:
  * they have no cluster structure. Run by hand after `npm run build`:
- *   node dist/scripts/bench/memory.js [--chunks 100000] [--queries 200]
+ *   node dist/scripts/bench/memory.js [--chunks 100000] [--queries 200] [--rounds 3]
+ * Query latencies are pooled over interleaved rounds (narrow, broad and no
+ * filter in turn), so a burst of load from elsewhere touches all three alike;
+ * each round's p50 is printed on its own line.
  * The last line is JSON.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -74,9 +77,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { chunks: { type: 'string', default: '100000' }, queries: { type: 'string', default: '200' } } });
+  const { values } = parseArgs({ options: { chunks: { type: 'string', default: '100000' }, queries: { type: 'string', default: '200' }, rounds: { type: 'string', default: '3' } } });
   const total = Number(values.chunks);
   const queryCount = Number(values.queries);
+  const rounds = Math.max(1, Number(values.rounds));
   const dir = mkdtempSync(join(tmpdir(), 'autodev-bench-memory-'));
   const memory = await LanceMemory.open({ dir, embedder: randomEmbedder, log: silentLogger, annThreshold: Number.MAX_SAFE_INTEGER });
   try {
@@ -103,9 +107,20 @@ async function main(): Promise<void> {
     // Warm the index caches, as a daemon that has served a job would have them.
     await timeQueries(20, (q) => store.retrieve({ query: queryText(q + 7), topK: 10 }));
     // The target is on the narrow filter (type and tag: 5% of rows); the others show how filters change it.
-    const narrow = await timeQueries(queryCount, (q) => store.retrieve({ query: queryText(q), filter: { type: TYPES[q % TYPES.length]!, tags: [`module${q % 20}`] }, topK: 10 }));
-    const broad = await timeQueries(queryCount, (q) => store.retrieve({ query: queryText(q), filter: { type: TYPES[q % TYPES.length]! }, topK: 10 }));
-    const unfiltered = await timeQueries(queryCount, (q) => store.retrieve({ query: queryText(q), topK: 10 }));
+    const narrow: number[] = [];
+    const broad: number[] = [];
+    const unfiltered: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      const offset = round * queryCount;
+      const n = await timeQueries(queryCount, (q) => store.retrieve({ query: queryText(q + offset), filter: { type: TYPES[q % TYPES.length]!, tags: [`module${q % 20}`] }, topK: 10 }));
+      const b = await timeQueries(queryCount, (q) => store.retrieve({ query: queryText(q + offset), filter: { type: TYPES[q % TYPES.length]! }, topK: 10 }));
+      const u = await timeQueries(queryCount, (q) => store.retrieve({ query: queryText(q + offset), topK: 10 }));
+      console.log(JSON.stringify({ round, query_p50_ms: ms(percentile(n, 50)), broad_filter_query_p50_ms: ms(percentile(b, 50)), unfiltered_query_p50_ms: ms(percentile(u, 50)) }));
+      narrow.push(...n);
+      broad.push(...b);
+      unfiltered.push(...u);
+    }
+    for (const times of [narrow, broad, unfiltered]) times.sort((a, b) => a - b);
 
     // recall_at_10: vectorSearch as callers get it (refined); unrefined: as hybrid retrieval ranks its vector candidates.
     let found = 0;
