@@ -24,11 +24,15 @@ afterAll(() => home.cleanup());
 
 describe('filesystem', () => {
   let fs: Client;
+  const sandbox = new BubblewrapSandbox();
   beforeAll(async () => {
-    const sandbox = new BubblewrapSandbox();
     fs = await connectServer('filesystem', jobContext(jobsDir, 'jfiles', { sandbox: async () => sandbox }));
   });
-  afterAll(() => fs.close());
+  afterAll(async () => {
+    await fs.close();
+    // Its /etc files live in a temporary folder until it is closed.
+    await sandbox.close();
+  });
 
   it('writes, reads, lists, makes folders and deletes inside the workspace', async () => {
     expect(await callOk(fs, 'write_file', { path: 'src/app.js', content: 'console.log("hi")\n' })).toEqual({ path: 'src/app.js', bytes: 18 });
