@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Sandbox, SandboxResult, SandboxRunOptions } from './sandbox.js';
 import { OutputTail } from './output-tail.js';
 
@@ -17,6 +19,9 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  * workspace, on the host. Only the wall-clock limit and the output cap hold;
  * memory, CPU, pids, tmpfs and network limits are NOT enforced. It exists for
  * development and for `--unsafe-no-sandbox`, never as a silent default.
+ * Like the real sandboxes' private /tmp, each run gets its own TMPDIR,
+ * removed when it ends, so tools that forget their temporary files (Node's
+ * test coverage, for one) do not leave them on the host.
  */
 export class UnsafeSandbox implements Sandbox {
   readonly backend = 'none' as const;
@@ -34,13 +39,15 @@ export class UnsafeSandbox implements Sandbox {
     if (!file) return Promise.reject(new TypeError('sandbox run needs a command: pass at least the program name'));
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const scratch = mkdtempSync(join(tmpdir(), 'autodev-unsafe-tmp-'));
+    const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
     return new Promise((done, fail) => {
       const child = spawn(file, args, {
         cwd: resolve(options.workspace, options.cwd ?? '.'),
         // A fresh process group, so a timeout kills the command's children too.
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.workspace, CI: '1', ...options.env },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.workspace, CI: '1', TMPDIR: scratch, TMP: scratch, TEMP: scratch, ...options.env },
       });
       const out = new OutputTail(this.maxOutput);
       const err = new OutputTail(this.maxOutput);
@@ -64,6 +71,7 @@ export class UnsafeSandbox implements Sandbox {
       if (child.pid !== undefined) this.running.add(child.pid);
       child.once('error', (error) => {
         clearTimeout(timer);
+        removeScratch();
         fail(new Error(`cannot start ${file}: ${error.message}`, { cause: error }));
       });
       child.once('close', (code, signal) => {
@@ -72,6 +80,7 @@ export class UnsafeSandbox implements Sandbox {
         if (child.pid !== undefined) this.running.delete(child.pid);
         // Leftover grandchildren of a finished command are not allowed to outlive it.
         killGroup();
+        removeScratch();
         done({
           exitCode: code ?? (signal ? 128 + signalNumber(signal) : -1),
           stdout: out.text(),
