@@ -57,15 +57,14 @@ export class TriggerScheduler {
    * Re-arms triggers saved before a restart. One that came due while the
    * daemon was down fires once at once (not once per missed period), then
    * keeps its period; a one-shot one that already fired is not saved, so it
-   * does not fire twice.
+   * does not fire twice. Nothing is reported: what was restored is what is
+   * saved already.
    */
   restore(triggers: readonly ScheduledTrigger[]): void {
     for (const saved of triggers) {
       this.#remove(saved.jobId, saved.triggerId);
-      const trigger = { ...saved };
-      this.#arm(trigger, Math.max(0, Date.parse(saved.nextAt) - this.#now()));
+      this.#arm({ ...saved }, Math.max(0, Date.parse(saved.nextAt) - this.#now()));
     }
-    this.#changed();
   }
 
   cancel(jobId: string, triggerId: string): boolean {

@@ -10,7 +10,7 @@ import {
 } from '../../proto/memory.js';
 import type { Logger } from '../log/logger.js';
 import { contentHash, type Embedder } from './embedder.js';
-import { filterToSql, metaOf, RECORD_COLUMNS, toRecord, type MemoryRow } from './lance-rows.js';
+import { filterToSql, metadataColumns, RECORD_COLUMNS, toRecord, type MemoryRow } from './lance-rows.js';
 import { MemoryError, type MemoryStore } from './memory-store.js';
 import { reciprocalRankFusion } from './rrf.js';
 import { parseInput } from './parse-input.js';
@@ -275,14 +275,7 @@ export class LanceMemoryStore implements MemoryStore {
         id: record.id,
         content: record.content,
         ...(this.#embedder ? { vector: Array.from(vectors[i]!) } : {}),
-        type: metadata.type,
-        source: metadata.source,
-        task_id: metadata.taskId,
-        timestamp: metadata.timestamp,
-        version: metadata.version,
-        platform: metadata.platform,
-        tags: metadata.tags,
-        meta: metaOf(metadata),
+        ...metadataColumns(metadata),
         content_hash: contentHash(record.content),
         embed_model: this.#embedder?.name ?? '',
       };

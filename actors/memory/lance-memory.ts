@@ -1,7 +1,7 @@
 import { connect, type Connection, type Table } from '@lancedb/lancedb';
 import type { Logger } from '../log/logger.js';
 import type { Embedder } from './embedder.js';
-import { hasMetaColumn, memorySchema, metaOf, toRecord, vectorDimension, type MemoryRow } from './lance-rows.js';
+import { hasMetaColumn, memorySchema, metadataColumns, toRecord, vectorDimension, type MemoryRow } from './lance-rows.js';
 import { LanceMemoryStore, type AnnSettings } from './lance-memory-store.js';
 import type { Memory } from './memory-store.js';
 
@@ -121,8 +121,7 @@ export class LanceMemory implements Memory {
       const vector = reembed ? vectors[i] : vectorOf(row.vector);
       return {
         ...(rest as unknown as MemoryRow),
-        tags: record.metadata.tags,
-        meta: metaOf(record.metadata),
+        ...metadataColumns(record.metadata),
         ...(embedder && vector ? { vector: Array.from(vector) } : {}),
         embed_model: modelName,
       };

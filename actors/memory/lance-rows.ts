@@ -66,8 +66,18 @@ export function hasMetaColumn(schema: Schema): boolean {
   return schema.fields.some((f) => f.name === 'meta');
 }
 
-export function metaOf(metadata: MemoryMetadata & { timestamp: string }): string {
-  return JSON.stringify(metadata);
+/** The metadata columns of a row: the typed ones filters name, and `meta`, which searches read back. */
+export function metadataColumns(metadata: MemoryMetadata & { timestamp: string }): Pick<MemoryRow, 'type' | 'source' | 'task_id' | 'timestamp' | 'version' | 'platform' | 'tags' | 'meta'> {
+  return {
+    type: metadata.type,
+    source: metadata.source,
+    task_id: metadata.taskId,
+    timestamp: metadata.timestamp,
+    version: metadata.version,
+    platform: metadata.platform,
+    tags: metadata.tags,
+    meta: JSON.stringify(metadata),
+  };
 }
 
 /** A row read back: metadata from `meta` when selected, else from the typed columns. */
