@@ -24,12 +24,12 @@ const fileOf = (jobsDir: string, jobId: string) => join(jobsDir, jobId, 'thinkin
  * client keeps across calls also survives a restart.
  */
 export async function openPersistentThinking(jobsDir: string, log: Logger): Promise<PersistentThinking> {
-  const plans: Array<{ jobId: string; plan: ThinkingPlan }> = [];
-  for (const entry of await readdir(jobsDir, { withFileTypes: true }).catch(() => [])) {
-    if (!entry.isDirectory() || !JobId.safeParse(entry.name).success) continue;
-    const saved = await readJsonFile(fileOf(jobsDir, entry.name), SavedPlans, log, `sequential-thinking plans of job ${entry.name}`);
-    for (const plan of saved?.plans ?? []) plans.push({ jobId: entry.name, plan });
-  }
+  // Read at once rather than one job after another: this is on the daemon's start-up path.
+  const jobIds = (await readdir(jobsDir, { withFileTypes: true }).catch(() => []))
+    .filter((entry) => entry.isDirectory() && JobId.safeParse(entry.name).success)
+    .map((entry) => entry.name);
+  const saved = await Promise.all(jobIds.map((jobId) => readJsonFile(fileOf(jobsDir, jobId), SavedPlans, log, `sequential-thinking plans of job ${jobId}`)));
+  const plans = jobIds.flatMap((jobId, i) => (saved[i]?.plans ?? []).map((plan) => ({ jobId, plan })));
   const writers = new Map<string, LatestWinsWriter<ThinkingPlan[]>>();
   const writerFor = (jobId: string) => {
     let writer = writers.get(jobId);
