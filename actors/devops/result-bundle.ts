@@ -1,18 +1,19 @@
 import { gitFs as fs } from '../git/git-fs.js';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { ProtocolError, type DevopsReport, type JobRecord, type ResultBundle, type ResultFile } from '../../proto/index.js';
 import { headCommit } from '../git/repo.js';
+import { readFileNoFollow } from '../fs/safe-write.js';
 import { listFilesUnder } from './list-files.js';
+import { exportableGitDir } from './result-git-dir.js';
 
 /** An export bigger than this is refused rather than streamed through one JSON answer. */
 export const MAX_RESULT_BYTES = 200 * 1024 * 1024;
 
 /**
  * The application as it stands on main, read from git objects (not the working
- * tree), with the repository's `.git` folder so the history, branches and tags
- * travel too, and the job's artifacts beside it.
+ * tree), with the repository's history, branches and tags in a `.git`
+ * rebuilt from data only (see result-git-dir.ts), and the job's artifacts beside it.
  */
 export async function buildResultBundle(job: JobRecord, artifactsDir: string, devops: DevopsReport | null): Promise<ResultBundle> {
   const commit = await headCommit(job.repo);
@@ -32,15 +33,19 @@ export async function buildResultBundle(job: JobRecord, artifactsDir: string, de
       trees: [git.TREE({ ref: commit })],
       map: async (path, [entry]) => {
         if (!entry || path === '.' || (await entry.type()) !== 'blob') return undefined;
+        // A tree entry inside .git would overwrite the fresh config below; git itself refuses such trees.
+        if (path.split('/').some((segment) => segment.toLowerCase() === '.git')) return undefined;
         const bytes = await entry.content();
         if (bytes) files.push(add(path, bytes, (await entry.mode()) === 0o100755));
         return undefined;
       },
     });
-    const gitDir = join(job.repo, '.git');
-    for (const path of await listFilesUnder(gitDir)) files.push(add(`.git/${path}`, await readFile(join(gitDir, path)), false));
+    for (const file of await exportableGitDir(join(job.repo, '.git'))) files.push(add(`.git/${file.path}`, file.bytes, false));
   }
   const artifacts: ResultFile[] = [];
-  for (const path of await listFilesUnder(artifactsDir)) artifacts.push(add(path, await readFile(join(artifactsDir, path)), false));
+  for (const path of await listFilesUnder(artifactsDir)) {
+    const bytes = await readFileNoFollow(join(artifactsDir, path));
+    if (bytes) artifacts.push(add(path, bytes, false));
+  }
   return { jobId: job.id, status: job.status, commit, files, artifacts, devops };
 }

@@ -89,7 +89,10 @@ export class BubblewrapSandbox implements Sandbox {
     for (const name of ['passwd', 'group', 'hosts']) args.push('--ro-bind', join(this.etcDir, name), `/etc/${name}`);
     args.push('--proc', '/proc', '--dev', '/dev');
     args.push('--size', String(run.limits.tmpfsBytes), '--perms', '1777', '--tmpfs', '/tmp');
-    args.push('--bind', run.workspace, SANDBOX_WORKSPACE, '--chdir', run.cwd);
+    args.push('--bind', run.workspace, SANDBOX_WORKSPACE);
+    // After the workspace, so they cover its writable view: see git-mask.ts.
+    for (const entry of run.readOnlyEntries) args.push('--ro-bind', join(run.workspace, entry), `${SANDBOX_WORKSPACE}/${entry}`);
+    args.push('--chdir', run.cwd);
     const registry = run.network === 'registry' ? this.options.registry : undefined;
     if (registry) args.push('--ro-bind', registry.dir, REGISTRY_MOUNT);
     args.push('--clearenv');

@@ -87,10 +87,13 @@ export class DockerSandbox implements Sandbox {
     await this.options.pool?.close();
   }
 
-  /** A warm container has the pool's /tmp size fixed at creation; other limits can be changed live. */
+  /**
+   * A warm container has the pool's /tmp size fixed at creation; other limits can be changed live.
+   * Its mounts are fixed too: a workspace with a `.git` to show read-only runs cold.
+   */
   private warmSlotFor(run: ResolvedRun): WarmSlot | undefined {
     const pool = this.options.pool;
-    if (!pool || run.limits.tmpfsBytes !== pool.limits.tmpfsBytes) return undefined;
+    if (!pool || run.limits.tmpfsBytes !== pool.limits.tmpfsBytes || run.readOnlyEntries.length > 0) return undefined;
     return pool.take();
   }
 
@@ -149,6 +152,7 @@ export class DockerSandbox implements Sandbox {
         readOnlyBinds: registry ? [{ source: registry.dir, target: REGISTRY_MOUNT }] : [],
         limits: run.limits,
         workspaceSource: run.workspace,
+        readOnlyEntries: run.readOnlyEntries,
         propagate: false,
         maxFileBytes: this.options.maxFileBytes,
         user: userFor(run),

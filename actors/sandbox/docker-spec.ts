@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
 import { describeHostRoot, type HostRoot } from './host-root.js';
 import { DEFAULT_MAX_FILE_BYTES, SANDBOX_WORKSPACE, type ResolvedRun } from './run-options.js';
@@ -22,6 +23,8 @@ export interface SpecInput {
   host?: HostRoot;
   /** RLIMIT_FSIZE for every process in the container. */
   maxFileBytes?: number;
+  /** Workspace entries (relative) shown read-only over the writable workspace: its `.git`s. */
+  readOnlyEntries?: readonly string[];
   /** More read-only binds, e.g. the registry proxy's folder. */
   readOnlyBinds?: Array<{ source: string; target: string }>;
 }
@@ -65,6 +68,13 @@ export function containerSpec(input: SpecInput): ContainerCreateOptions {
           ReadOnly: false,
           ...(input.propagate ? { BindOptions: { Propagation: 'rslave' as const } } : {}),
         },
+        // Listed after the workspace: Docker mounts parents before what lies inside them.
+        ...(input.readOnlyEntries ?? []).map((entry) => ({
+          Type: 'bind' as const,
+          Source: posix.join(input.workspaceSource, entry),
+          Target: posix.join(SANDBOX_WORKSPACE, entry),
+          ReadOnly: true,
+        })),
       ],
     },
   };

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { SandboxError } from './errors.js';
+import { gitEntriesToProtect } from './git-mask.js';
 import type { SandboxLimits, SandboxNetwork, SandboxRunOptions } from './sandbox.js';
 
 /** What every run gets unless the caller or the config says otherwise. */
@@ -44,6 +45,8 @@ export interface ResolvedRun {
   /** Owner of the workspace on the host, so the command can write it without root where possible. */
   uid: number;
   gid: number;
+  /** Workspace entries (relative) every backend shows read-only: the `.git`s, see git-mask.ts. */
+  readOnlyEntries: string[];
   signal?: AbortSignal;
 }
 
@@ -98,6 +101,7 @@ export async function resolveRun(
     env: { PATH: SANDBOX_PATH, HOME: '/tmp', CI: '1', npm_config_cache: '/tmp/.npm', ...options.env },
     uid: info.uid,
     gid: info.gid,
+    readOnlyEntries: await gitEntriesToProtect(workspace),
     signal: options.signal,
   };
 }

@@ -1,5 +1,6 @@
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { writeFileUnder } from '../../actors/fs/safe-write.js';
 import { ResultBundle, type ResultFile } from '../../proto/index.js';
 import { call, jsonOrThrow, requireDaemon } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
@@ -21,12 +22,15 @@ function target(root: string, path: string): string {
   return full;
 }
 
+/** Git runs hooks for whoever uses the folder next: an export never carries one, whatever the daemon sent. */
+const isHook = (path: string) => /^\.git\/hooks(\/|$)/i.test(path);
+
 async function writeAll(root: string, files: readonly ResultFile[]): Promise<void> {
+  await mkdir(root, { recursive: true });
   for (const file of files) {
-    const path = target(root, file.path);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, Buffer.from(file.base64, 'base64'));
-    if (file.executable) await chmod(path, 0o755);
+    target(root, file.path);
+    if (isHook(file.path)) continue;
+    await writeFileUnder(root, file.path, Buffer.from(file.base64, 'base64'), { mode: file.executable ? 0o755 : 0o644 });
   }
 }
 
