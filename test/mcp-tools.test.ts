@@ -103,7 +103,7 @@ describe('git', () => {
     const push = await callTool(git, 'git_push', { remote: 'origin' });
     expect(push.isError).toBe(true);
     expect(errorText(push)).toContain('remote "origin" is not configured');
-    expect(errorText(await callTool(git, 'git_merge', { theirs: 'nope' }))).toContain('no branch or commit');
+    expect(errorText(await callTool(git, 'git_merge', { theirs: 'nope' }))).toContain('no branch, tag or commit "nope"');
     await fs.close();
     await git.close();
   });

@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 export interface RepoHit {
@@ -28,9 +29,8 @@ export async function searchJobRepositories(jobsDir: string, query: string, opti
         // Dirents, not stat: symlinks are neither followed nor searched.
         if (entry.isDirectory()) stack.push(full);
         else if (entry.isFile()) {
-          if ((await stat(full)).size > MAX_FILE_BYTES) continue;
-          const text = await readFile(full, 'utf8');
-          if (text.includes('\0')) continue;
+          const text = await readPlainFile(full);
+          if (text === null || text.includes('\0')) continue;
           const lines = text.split('\n');
           for (let i = 0; i < lines.length; i++) {
             const line = lines[i] as string;
@@ -44,4 +44,21 @@ export async function searchJobRepositories(jobsDir: string, query: string, opti
     }
   }
   return { hits, truncated: false };
+}
+
+/**
+ * The file's text, or null when it is not a small regular file. Opened with
+ * O_NOFOLLOW: sandboxed code can swap a file for a symlink between the
+ * listing and the read, and the search must not follow it out of the tree.
+ */
+async function readPlainFile(path: string): Promise<string | null> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+  if (!handle) return null;
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return null;
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
