@@ -1,8 +1,9 @@
 import { gitFs as fs } from '../git/git-fs.js';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { DevopsReport, type DevopsStep, type JobRecord } from '../../proto/index.js';
+import { copyRegularFiles } from '../fs/copy-tree.js';
 import { exportTree } from '../git/export-tree.js';
 import { headCommit } from '../git/repo.js';
 import { tagVersion } from '../git/task-branch.js';
@@ -111,8 +112,9 @@ export class JobFinalizer {
     await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
     // The server build (dist/) and the web build (web/dist, Capacitor's webDir) are the artifacts worth keeping.
+    // The sandboxed build wrote them: regular files only, so no symlink to a host file travels into the result.
     for (const [from, to] of [['dist', 'dist'], ['web/dist', 'web']] as const) {
-      if (fs.existsSync(join(build, from))) await cp(join(build, from), join(artifacts, to), { recursive: true });
+      await copyRegularFiles(build, from, join(artifacts, to));
     }
     const notes = steps.filter((s) => s.status !== 'passed').map((s) => `${s.name} ${s.status}: ${s.reason ?? ''}`);
     const report: DevopsReport = {

@@ -7,7 +7,7 @@ export const MAX_PATH_DEPTH = 8;
 
 /**
  * Model output names the files it writes, so a path is hostile until proven
- * otherwise: relative, plain segments, never `..`, never inside `.git`.
+ * otherwise: relative, plain segments, never `..`, never inside `.git` or `node_modules`.
  */
 export function assertSafeRelativePath(path: string): string {
   const problem = pathProblem(path);
@@ -25,6 +25,8 @@ function pathProblem(path: string): string | null {
     if (segment === '..' || segment === '.') return 'contains . or ..';
     if (!SEGMENT.test(segment)) return `segment "${segment}" has characters outside A-Z a-z 0-9 _ . -`;
     if (segment.toLowerCase() === '.git') return 'writes inside .git';
+    // The install step owns node_modules, and it is kept between validation attempts.
+    if (segment.toLowerCase() === 'node_modules') return 'writes inside node_modules: list the package in package.json instead';
   }
   return null;
 }
