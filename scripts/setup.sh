@@ -49,6 +49,19 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   touch "$stamp"
 fi
 
+# The SQLite guard the MCP database tool loads into every handle (native/sqlite-guard.c);
+# the tool refuses to run without it. Rebuilt only when the source or SQLite's headers are newer.
+guard_src=native/sqlite-guard.c
+guard_out=dist/native/sqlite-guard.so
+sqlite_headers=node_modules/better-sqlite3/deps/sqlite3
+if [ ! -f "$guard_out" ] || [ "$guard_src" -nt "$guard_out" ] || [ "$sqlite_headers/sqlite3ext.h" -nt "$guard_out" ]; then
+  if ! command -v gcc >/dev/null 2>&1; then apt_install gcc libc6-dev; fi
+  log "build $guard_out"
+  mkdir -p "$(dirname "$guard_out")"
+  gcc -O2 -fPIC -shared -Wall -Wextra -Werror -I "$sqlite_headers" -o "$guard_out.tmp" "$guard_src"
+  mv "$guard_out.tmp" "$guard_out"
+fi
+
 # Compile TypeScript; incremental, so an unchanged tree costs a couple of seconds.
 log "tsc"
 npx --no-install tsc -p tsconfig.json
