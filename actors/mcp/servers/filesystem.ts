@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
@@ -107,7 +107,7 @@ export function createFilesystemServer(options: FilesystemServerOptions): McpSer
           throw error;
         });
         for (const name of names.sort()) {
-          if (name === '.git') continue;
+          if (name.toLowerCase() === '.git') continue;
           const full = join(dir, name);
           // lstat: a symlink is listed as such and never followed out of the workspace.
           const stat = await lstat(full);
@@ -125,17 +125,23 @@ export function createFilesystemServer(options: FilesystemServerOptions): McpSer
     server,
     'delete_file',
     {
-      description: 'Delete a file, or a folder with recursive: true, in the job workspace.',
+      description: 'Delete a file, a symbolic link (the link itself), or a folder with recursive: true, in the job workspace.',
       input: z.object({ path: Path, recursive: z.boolean().default(false) }).strict(),
       output: z.object({ path: z.string(), deleted: z.boolean() }),
       annotations: { destructiveHint: true },
     },
     async ({ path, recursive }) => {
+      // 'write' resolution names the entry itself: a symlink is removed, never what it points to.
       const absolute = await ws.resolve(path, 'write');
       if (ws.relative(absolute) === '.') throw new ToolError('denied', 'refusing to delete the workspace root');
       const stat = await lstat(absolute).catch(() => null);
       if (!stat) return { path: ws.relative(absolute), deleted: false };
+      if (stat.isSymbolicLink()) {
+        await unlink(absolute);
+        return { path: ws.relative(absolute), deleted: true };
+      }
       if (stat.isDirectory() && !recursive) throw new ToolError('invalid', `"${path}" is a folder; pass recursive: true to delete it`);
+      // rm removes symlinks found inside a folder as links; it never follows them.
       await rm(absolute, { recursive, force: true });
       return { path: ws.relative(absolute), deleted: true };
     },
