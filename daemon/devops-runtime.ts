@@ -7,9 +7,6 @@ import {
   type JobId,
   type JobRecord,
   type Subjects,
-  type TaskOutput,
-  type WorkRequest,
-  type WorkResult,
 } from '../proto/index.js';
 import type { Bus } from '../actors/bus/bus.js';
 import { devopsArtifacts } from '../actors/devops/artifacts.js';
@@ -17,7 +14,7 @@ import { createImageBuilder } from '../actors/devops/docker-image-builder.js';
 import { JobFinalizer } from '../actors/devops/finalize-job.js';
 import { buildResultBundle } from '../actors/devops/result-bundle.js';
 import type { Logger } from '../actors/log/logger.js';
-import { integrateWork } from '../actors/master/integrate.js';
+import { createIntegrationEngine, type Integrate } from '../actors/integration/engine.js';
 import type { Memory } from '../actors/memory/memory-store.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { createTaskValidator } from '../actors/validation/task-validator.js';
@@ -35,14 +32,14 @@ export interface DevopsRuntimeOptions {
   /** The Docker engine's socket when the sandbox runs on Docker, else null: images are built there. */
   dockerSocket?: () => Promise<string | null>;
   memory: Memory | null;
-  /** Late-bound: the job manager is built after the Master machine that needs `integrate`. */
+  /** Late-bound: the job manager is built after the Master machine; used by the finalizer and results only. */
   getJob: (id: string) => Promise<JobRecord | null>;
   now: () => Date;
   log: Logger;
 }
 
 export interface DevopsRuntime {
-  integrate: (repo: string, request: WorkRequest, result: WorkResult) => Promise<TaskOutput>;
+  integrate: Integrate;
   results: ResultService;
   close(): Promise<void>;
 }
@@ -82,11 +79,11 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
           log,
         })
       : undefined;
-  const extraFiles = async (request: WorkRequest) => {
-    if (request.role !== 'devops') return [];
-    const job = await options.getJob(request.jobId);
-    return job?.blueprint ? devopsArtifacts(job.blueprint, { appName: job.prompt.split(/\s+/).slice(0, 4).join(' ') }) : [];
-  };
+  const integrate = createIntegrationEngine({
+    ...(validate ? { validate } : {}),
+    artifacts: (blueprint, request) => devopsArtifacts(blueprint, { appName: request.jobPrompt.split(/\s+/).slice(0, 4).join(' ') }),
+    log,
+  });
   const finalizer = new JobFinalizer({
     sandbox,
     jobDir: (jobId) => join(options.jobsDir, jobId),
@@ -113,7 +110,7 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
   }
 
   return {
-    integrate: (repo, request, result) => integrateWork(repo, request, result, { ...(validate ? { validate } : {}), extraFiles }),
+    integrate,
     results: {
       get: options.getJob,
       finalize: (job) => finalizer.finalize(job),

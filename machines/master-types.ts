@@ -43,6 +43,8 @@ export interface RunTaskInput {
   jobId: string;
   jobPrompt: string;
   repo: string;
+  /** The job's blueprint, so integration needs no read-back of the job record. */
+  blueprint: Blueprint | null;
   task: Task;
   attempt: number;
 }

@@ -50,7 +50,7 @@ export const masterMachine = setup({
         job = patchTask(job, task.id, { status: 'running', attempts: attempt });
         enqueue.spawnChild('runTask', {
           id: childId(task.id, attempt),
-          input: { jobId: job.id, jobPrompt: job.prompt, repo: job.repo, task: { ...task, attempts: attempt }, attempt },
+          input: { jobId: job.id, jobPrompt: job.prompt, repo: job.repo, blueprint: job.blueprint, task: { ...task, attempts: attempt }, attempt },
         });
         enqueue.emit({ type: 'task.dispatched', jobId: job.id, taskId: task.id, role: task.type, attempt });
       }

@@ -12,3 +12,5 @@ export * from './memory.js';
 export * from './validation.js';
 export * from './openai.js';
 export * from './devops.js';
+export * from './trailers.js';
+export * from './acceptance.js';

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StageResult, WorkRequest } from '../proto/index.js';
 import { initJobRepo } from '../actors/git/repo.js';
-import { integrateWork } from '../actors/master/integrate.js';
+import { createIntegrationEngine } from '../actors/integration/engine.js';
+import { probeCommit } from '../actors/integration/commit-candidate.js';
+import { treeWithFiles } from '../actors/git/tree.js';
 import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
 import { createTaskValidator } from '../actors/validation/task-validator.js';
 import { LanceMemory } from '../actors/memory/lance-memory.js';
@@ -49,6 +51,8 @@ describe('integration step with the validation pipeline and task branches', () =
     onStage: (req, result) => void stages.push({ taskId: req.taskId, result }),
     testTimeoutMs: 30_000,
   });
+  const integrate = createIntegrationEngine({ validate });
+  const syntaxOnly = createIntegrationEngine();
   afterAll(async () => {
     await (await memory).close();
     await sandbox.close();
@@ -59,7 +63,7 @@ describe('integration step with the validation pipeline and task branches', () =
     const repo = join(home.path, 'repo');
     const base = await initJobRepo(repo, [{ path: 'package.json', content: BROKEN_PROJECT['package.json'] as string }], 'chore: start job');
     const files = ['src/math.mjs', 'test/math.test.mjs'].map((path) => ({ path, content: BROKEN_PROJECT[path] as string }));
-    const output = await integrateWork(repo, request('t1', base), { summary: 'math module', files, tokens: 5 }, { validate });
+    const output = await integrate({ repo, request: request('t1', base), result: { summary: 'math module', files, tokens: 5 }, blueprint: null });
 
     expect(output.validation.passed).toBe(false);
     expect(output.validation.failures).toEqual([expect.objectContaining({ stage: 'unit_tests', file: 'test/math.test.mjs', line: 6 })]);
@@ -86,8 +90,9 @@ describe('integration step with the validation pipeline and task branches', () =
     expect(await store.searchByMetadata({ type: 'test', taskId: 't1' })).toHaveLength(7);
 
     // A restored actor re-running the same attempt gets the same commit, not a second one.
-    const again = await integrateWork(repo, request('t1', base), { summary: 'math module', files, tokens: 5 }, { validate });
-    expect(again.commit).toBe(output.commit);
+    const again = await integrate({ repo, request: request('t1', base), result: { summary: 'math module', files, tokens: 5 }, blueprint: null });
+    // ...and the full recorded report, not a syntax-only one.
+    expect(again).toEqual(output);
     gitCli(repo, 'fsck', '--strict', '--no-dangling');
   });
 
@@ -99,7 +104,7 @@ describe('integration step with the validation pipeline and task branches', () =
       { path: 'src/check.mjs', content: "import isNumber from 'is-number';\nexport const check = (v) => isNumber(v);\n" },
       { path: 'test/check.test.mjs', content: "import test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { check } from '../src/check.mjs';\ntest('numbers', () => assert.equal(check('5'), true));\n" },
     ];
-    const output = await integrateWork(repo, { ...request('t9', base), jobId: 'job-3' }, { summary: 'check', files, tokens: 1 }, { validate });
+    const output = await integrate({ repo, request: { ...request('t9', base), jobId: 'job-3' }, result: { summary: 'check', files, tokens: 1 }, blueprint: null });
     expect(output.validation.stages?.find((s) => s.stage === 'unit_tests')).toMatchObject({ status: 'passed', summary: expect.stringContaining('1 passed') });
     expect(readFileSync(join(home.path, 'validate', 'job-3', 'node_modules', '.autodev-installed'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -112,8 +117,8 @@ describe('integration step with the validation pipeline and task branches', () =
       content: `import test from 'node:test';\nimport assert from 'node:assert/strict';\ntest('${name}', () => assert.equal(1, ${ok ? 1 : 2}));\n`,
     });
     const [bad, good] = await Promise.all([
-      validate({ repo, head: base, files: [test('bad', false)], request: { ...request('ta', base), jobId: 'job-4' } }),
-      validate({ repo, head: base, files: [test('good', true)], request: { ...request('tb', base), jobId: 'job-4' } }),
+      validate({ repo, commit: await probeCommit(repo, base, await treeWithFiles(repo, base, [test('bad', false)])), changed: ['test/bad.test.mjs'], request: { ...request('ta', base), jobId: 'job-4' } }),
+      validate({ repo, commit: await probeCommit(repo, base, await treeWithFiles(repo, base, [test('good', true)])), changed: ['test/good.test.mjs'], request: { ...request('tb', base), jobId: 'job-4' } }),
     ]);
     expect(bad.passed).toBe(false);
     expect(bad.failures?.[0]).toMatchObject({ file: 'test/bad.test.mjs' });
@@ -123,13 +128,15 @@ describe('integration step with the validation pipeline and task branches', () =
   it('turns two tasks writing one line differently into a conflict that the Master makes a merge task of', async () => {
     const repo = join(home.path, 'repo2');
     const base = await initJobRepo(repo, [{ path: 'src/app.mjs', content: 'export const name = "app";\n' }], 'chore: start job');
-    const first = await integrateWork(repo, request('t1', base), { summary: 'a', files: [{ path: 'src/app.mjs', content: 'export const name = "one";\n' }], tokens: 1 });
-    const second = await integrateWork(repo, request('t2', base), { summary: 'b', files: [{ path: 'src/app.mjs', content: 'export const name = "two";\n' }], tokens: 1 });
+    const first = await syntaxOnly({ repo, request: request('t1', base), result: { summary: 'a', files: [{ path: 'src/app.mjs', content: 'export const name = "one";\n' }], tokens: 1 }, blueprint: null });
+    const second = await syntaxOnly({ repo, request: request('t2', base), result: { summary: 'b', files: [{ path: 'src/app.mjs', content: 'export const name = "two";\n' }], tokens: 1 }, blueprint: null });
     expect(first.conflicts).toEqual([]);
     expect(second.conflicts).toEqual(['src/app.mjs']);
     const onDisk = readFileSync(join(repo, 'src/app.mjs'), 'utf8');
-    expect(onDisk).toContain('<<<<<<< HEAD\nexport const name = "one";\n=======\nexport const name = "two";\n>>>>>>> t2');
-    expect(gitCli(repo, 'log', '-1', '--format=%P', 'main').split(' ')).toEqual([first.commit, second.commit]);
+    expect(onDisk).toContain('<<<<<<< HEAD\nexport const name = "one";\n=======\nexport const name = "two";\n>>>>>>> task/t2');
+    // One linear history: the conflicted tree is t2's own commit, on top of t1's.
+    expect(gitCli(repo, 'log', '-1', '--format=%P', 'main')).toBe(first.commit);
+    expect(gitCli(repo, 'rev-parse', 'main')).toBe(second.commit);
     gitCli(repo, 'fsck', '--strict', '--no-dangling');
   });
 });

@@ -110,7 +110,7 @@ describe('WorkerPool on a real work queue', () => {
     const logic = createRunTaskLogic({ bus, subjects, queue, snapshots: null, maxTimeoutMs: 60_000 });
     const failures: TaskFailedEvent[] = [];
     const parent = setup({ actors: { run: logic } }).createMachine({
-      invoke: { src: 'run', input: { jobId: 'j2', jobPrompt: 'p', repo: '/r', attempt: 1, task: makeTask('t1', { type: 'docs', budget: { maxTokens: 10, timeoutMs: 300 } }) } },
+      invoke: { src: 'run', input: { jobId: 'j2', jobPrompt: 'p', repo: '/r', blueprint: null, attempt: 1, task: makeTask('t1', { type: 'docs', budget: { maxTokens: 10, timeoutMs: 300 } }) } },
       on: { TASK_FAILED: { actions: ({ event }) => void failures.push(event as TaskFailedEvent) } },
     });
     const started = Date.now();

@@ -2,6 +2,7 @@ import { gitFs as fs } from './git-fs.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
+import { parseTrailers } from '../../proto/trailers.js';
 
 export const AUTHOR = { name: 'autodev', email: 'autodev@localhost' } as const;
 
@@ -65,22 +66,11 @@ export async function commitMessages(dir: string): Promise<Array<{ oid: string; 
   return log.filter((entry) => !seen.has(entry.oid) && seen.add(entry.oid)).map((entry) => ({ oid: entry.oid, message: entry.commit.message }));
 }
 
-/** Reads `Key: value` trailers from the end of a commit message. */
-export function trailersOf(message: string): Record<string, string> {
-  const trailers: Record<string, string> = {};
-  for (const line of message.trimEnd().split('\n').reverse()) {
-    const match = /^([A-Za-z-]+): (.+)$/.exec(line);
-    if (!match) break;
-    trailers[match[1] as string] = match[2] as string;
-  }
-  return trailers;
-}
-
 /** The newest commit on HEAD whose trailers include all of `wanted`, or null. */
 export async function findCommitWithTrailers(dir: string, wanted: Record<string, string>): Promise<string | null> {
   if (!(await headCommit(dir))) return null;
   for (const { oid, message } of await commitMessages(dir)) {
-    const trailers = trailersOf(message);
+    const trailers = parseTrailers(message);
     if (Object.entries(wanted).every(([k, v]) => trailers[k] === v)) return oid;
   }
   return null;

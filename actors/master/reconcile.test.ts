@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JOB_RECORD_VERSION, type JobRecord } from '../../proto/index.js';
 import { makeTask } from '../../machines/task.fixture.js';
 import { commitFiles, initJobRepo } from '../git/repo.js';
+import { attemptRecordsIn } from '../integration/attempt-records.js';
 import { reconcileWithRepo } from './reconcile.js';
 
 const dirs: string[] = [];
@@ -46,5 +47,27 @@ describe('reconcileWithRepo, on a real repository', () => {
     // t2's commit belongs to an older attempt: the in-flight one never committed.
     expect(t2?.status).toBe('pending');
     expect(t3?.status).toBe('pending');
+  });
+
+  it('gives a recovered task the full report the engine recorded, and re-queues one whose record says it failed', async () => {
+    const jobDir = mkdtempSync(join(tmpdir(), 'autodev-reconcile-'));
+    dirs.push(jobDir);
+    const repo = join(jobDir, 'repo');
+    await initJobRepo(repo, [{ path: 'AUTODEV.md', content: 'x' }], 'chore: start');
+    const passed = await commitFiles(repo, [{ path: 'a.ts', content: 'a' }], 't1 (backend): a\n\nwrote a\n\nJob: j1\nTask: t1\nAttempt: 1\nValidation: passed\n');
+    const failed = await commitFiles(repo, [{ path: 'b.ts', content: 'b' }], 't2 (backend): b\n\nwrote b\n\nJob: j1\nTask: t2\nAttempt: 1\nValidation: 1 issue(s)\n');
+    const records = attemptRecordsIn(join(jobDir, 'integration'));
+    const stages = [{ stage: 'syntax' as const, status: 'passed' as const, summary: 'ok' }];
+    await records.write('t1', 1, { commit: passed, files: ['a.ts'], summary: 'wrote a', tokens: 7, validation: { passed: true, issues: [], stages }, conflicts: [] });
+    await records.write('t2', 1, { commit: failed, files: ['b.ts'], summary: 'wrote b', tokens: 2, validation: { passed: false, issues: ['[lint] b.ts'] }, conflicts: [] });
+    const job: JobRecord = {
+      schemaVersion: JOB_RECORD_VERSION, id: 'j1', prompt: 'p', spec: null, blueprint: null, status: 'running', repo,
+      createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+      tasks: [makeTask('t1', { status: 'running', attempts: 1 }), makeTask('t2', { status: 'running', attempts: 1 })],
+      error: null,
+    };
+    const [t1, t2] = (await reconcileWithRepo(job)).tasks;
+    expect(t1).toMatchObject({ status: 'completed', output: { commit: passed, tokens: 7, validation: { passed: true, stages } } });
+    expect(t2?.status).toBe('pending');
   });
 });

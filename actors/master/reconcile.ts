@@ -1,38 +1,40 @@
-import type { JobRecord, Task } from '../../proto/index.js';
+import { dirname, join } from 'node:path';
+import { parseTrailers, type JobRecord, type Task, type TaskOutput } from '../../proto/index.js';
 import { resetInFlight } from '../../machines/scheduler.js';
-import { changedFiles, commitMessages, trailersOf } from '../git/repo.js';
+import { changedFiles, commitMessages } from '../git/repo.js';
+import { attemptRecordsIn } from '../integration/attempt-records.js';
 
 /**
  * Brings a record left by a crashed daemon in line with its repository. A
  * task whose in-flight attempt already has its commit is recorded as done
  * (the crash fell between the commit and the save), so it is not run, or
- * committed, again; every other in-flight task goes back to pending.
+ * committed, again; every other in-flight task goes back to pending. The
+ * integration engine saved the attempt's full output before main moved, so
+ * that output is what the task gets, not a reading of the commit's trailer.
  */
 export async function reconcileWithRepo(job: JobRecord): Promise<JobRecord> {
   const inFlight = job.tasks.filter((t) => t.status === 'running');
   if (inFlight.length === 0) return { ...job, tasks: resetInFlight(job.tasks) };
   const commits = await commitMessages(job.repo).catch(() => []);
+  const records = attemptRecordsIn(join(dirname(job.repo), 'integration'));
   const recovered = new Map<string, Task>();
   for (const task of inFlight) {
     const found = commits.find(({ message }) => {
-      const t = trailersOf(message);
-      return t.Task === task.id && t.Attempt === String(task.attempts) && t.Validation === 'passed';
+      const t = parseTrailers(message);
+      return t.Task === task.id && t.Attempt === String(task.attempts);
     });
     if (!found) continue;
-    const summary = found.message.split('\n\n')[1]?.trim() ?? '';
-    recovered.set(task.id, {
-      ...task,
-      status: 'completed',
-      lastError: null,
-      output: {
-        commit: found.oid,
-        files: await changedFiles(job.repo, found.oid),
-        summary,
-        tokens: 0,
-        validation: { passed: true, issues: [] },
-        conflicts: [],
-      },
-    });
+    const recorded = await records.read(task.id, task.attempts);
+    const output: TaskOutput | null =
+      recorded && recorded.commit === found.oid
+        ? recorded
+        : parseTrailers(found.message).Validation === 'passed'
+          ? // A repository integrated before attempt records existed.
+            { commit: found.oid, files: await changedFiles(job.repo, found.oid), summary: found.message.split('\n\n')[1]?.trim() ?? '', tokens: 0, validation: { passed: true, issues: [] }, conflicts: [] }
+          : null;
+    // Only a passed attempt is recovered: a failed one goes back to the queue and its fix is planned again.
+    if (!output || !output.validation.passed || output.conflicts.length > 0) continue;
+    recovered.set(task.id, { ...task, status: 'completed', lastError: null, output });
   }
   return { ...job, tasks: resetInFlight(job.tasks.map((t) => recovered.get(t.id) ?? t)) };
 }

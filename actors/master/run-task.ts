@@ -1,12 +1,12 @@
 import { fromCallback, type EventObject } from 'xstate';
-import { ProtocolError, toWireError, WorkReply, type Subjects, type TaskOutput, type WorkRequest, type WorkResult } from '../../proto/index.js';
+import { ProtocolError, toWireError, WorkReply, type Subjects, type WorkRequest } from '../../proto/index.js';
 import type { RunTaskInput, TaskFailedEvent, TaskSucceededEvent } from '../../machines/master.machine.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import type { WorkQueue } from '../bus/work-queue.js';
 import { SnapshotStore } from '../bus/snapshot-store.js';
 import { headCommit } from '../git/repo.js';
 import { snapshotHead } from '../git/snapshot.js';
-import { integrateWork } from './integrate.js';
+import { createIntegrationEngine, type Integrate } from '../integration/engine.js';
 import type { TaskMemory } from '../memory/task-memory.js';
 
 export interface RunTaskDeps {
@@ -17,8 +17,8 @@ export interface RunTaskDeps {
   snapshots: SnapshotStore | null;
   /** The longest any attempt may take, whatever its task's budget says. */
   maxTimeoutMs: number;
-  /** Validates and commits a worker's result; the default is the real IntegrationEngine step. */
-  integrate?: (repo: string, request: WorkRequest, result: WorkResult) => Promise<TaskOutput>;
+  /** The IntegrationEngine: validates and commits a worker's result; the default runs the syntax check only. */
+  integrate?: Integrate;
   /** Retrieves context for each attempt and learns from its outcome; null runs without memory. */
   memory?: TaskMemory | null;
 }
@@ -96,6 +96,7 @@ async function dispatch(deps: RunTaskDeps, input: RunTaskInput, signal: AbortSig
  * (validate, commit), and report to the Master. Stopping the actor aborts it.
  */
 export function createRunTaskLogic(deps: RunTaskDeps) {
+  const integrate = deps.integrate ?? createIntegrationEngine();
   return fromCallback<EventObject, RunTaskInput>(({ input, sendBack }) => {
     const controller = new AbortController();
     const base = { taskId: input.task.id, attempt: input.attempt };
@@ -107,7 +108,7 @@ export function createRunTaskLogic(deps: RunTaskDeps) {
         worker = reply.worker;
         if (reply.type === 'work.failed') throw ProtocolError.fromWire(reply.error);
         controller.signal.throwIfAborted();
-        const output = await (deps.integrate ?? integrateWork)(input.repo, request, reply.result);
+        const output = await integrate({ repo: input.repo, request, result: reply.result, blueprint: input.blueprint });
         await deps.memory?.afterCommit(request, output);
         return { ...output, contextChunks: reply.result.contextChunks ?? request.memory?.chunks.map((c) => c.id) ?? [] };
       })

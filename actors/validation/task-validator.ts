@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { GeneratedFile, Role, StageResult, ValidationReport, ValidationStageName, WorkRequest } from '../../proto/index.js';
-import { snapshotHead } from '../git/snapshot.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Role, StageResult, ValidationReport, ValidationStageName, WorkRequest } from '../../proto/index.js';
+import { exportTree } from '../git/export-tree.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
@@ -10,11 +10,13 @@ import { z } from 'zod';
 import { runValidationPipeline, scopeToFiles, toValidationReport } from './pipeline.js';
 import { runRegistryNpm } from './registry-npm.js';
 
-/** What one attempt would make main look like: HEAD with the worker's files written over it. */
+/** What one attempt would make main look like: a commit whose tree is exactly the tree main would hold. */
 export interface ValidationCandidate {
   repo: string;
-  head: string | null;
-  files: readonly GeneratedFile[];
+  /** A commit (not on any branch yet) holding the candidate tree. */
+  commit: string;
+  /** The paths the task wrote: the report holds the task to these (plus tests and coverage). */
+  changed: readonly string[];
   request: WorkRequest;
 }
 
@@ -39,25 +41,8 @@ export interface TaskValidatorOptions {
   log?: Logger;
 }
 
-/** Files kept across syncs: what the dependency install step put there. */
+/** Kept across attempts: what the dependency install step put there. */
 const KEPT = new Set(['node_modules']);
-
-async function materialise(workspace: string, candidate: ValidationCandidate): Promise<void> {
-  await mkdir(workspace, { recursive: true });
-  for (const entry of await readdir(workspace)) {
-    if (!KEPT.has(entry)) await rm(join(workspace, entry), { recursive: true, force: true });
-  }
-  const snapshot = candidate.head
-    ? await snapshotHead(candidate.repo, candidate.head, { maxFileBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 })
-    : null;
-  const files = new Map((snapshot?.files ?? []).map((f) => [f.path, f.content]));
-  for (const f of candidate.files) files.set(f.path, f.content);
-  for (const [path, content] of files) {
-    const target = join(workspace, path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, content);
-  }
-}
 
 const INSTALLED_MARK = join('node_modules', '.autodev-installed');
 
@@ -120,7 +105,8 @@ export function createTaskValidator(options: TaskValidatorOptions): TaskValidato
 
 async function validateIn(workspace: string, candidate: ValidationCandidate, options: TaskValidatorOptions): Promise<ValidationReport> {
   const { request } = candidate;
-  await materialise(workspace, candidate);
+  // The workspace becomes exactly the candidate's tree: nothing the worker wrote is written on its own.
+  await exportTree(candidate.repo, candidate.commit, workspace, KEPT);
   const sandbox = await options.sandbox();
   if (options.installDependencies ?? true) await installIfChanged(workspace, sandbox, options.installTimeoutMs ?? 300_000, options.log);
   const memory = options.memoryFor ? await options.memoryFor(request.jobId).catch(() => null) : null;
@@ -134,8 +120,8 @@ async function validateIn(workspace: string, candidate: ValidationCandidate, opt
     minCoverage: options.minCoverage ?? 0,
     onStage: (result) => options.onStage?.(request, result),
     ...(memory ? { memory } : {}),
-    memoryContext: { taskId: request.taskId, version: candidate.head },
+    memoryContext: { taskId: request.taskId, version: candidate.commit },
     ...(options.log ? { log: options.log } : {}),
   });
-  return toValidationReport(scopeToFiles(report, new Set(candidate.files.map((f) => f.path))));
+  return toValidationReport(scopeToFiles(report, new Set(candidate.changed)));
 }

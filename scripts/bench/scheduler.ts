@@ -82,7 +82,7 @@ async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[]
       planJob: fromPromise(async () => dag.map(toTask)),
       runTask: createRunTaskLogic({
         bus, subjects, queue, snapshots: null, maxTimeoutMs: 600_000,
-        integrate: async (_repo, _request, result) => ({
+        integrate: async ({ result }) => ({
           commit: '0'.repeat(40), files: result.files.map((f) => f.path), summary: result.summary, tokens: 0,
           validation: { passed: true, issues: [] }, conflicts: [],
         }),
