@@ -60,4 +60,78 @@ describe('runJob', () => {
     expect(saved.length).toBeLessThan(published.length);
     expect(published.map((e) => e.type).at(-1)).toBe('job.completed');
   });
+
+  const at = '2026-01-01T00:00:00.000Z';
+  const newJob = (): JobRecord => ({
+    schemaVersion: JOB_RECORD_VERSION, id: 'j1', prompt: 'p', spec: null, blueprint: null, status: 'planning', repo: '/r',
+    createdAt: at, updatedAt: at, tasks: [], error: null,
+  });
+  const succeeding = fromCallback<EventObject, RunTaskInput>(({ input, sendBack }) => {
+    const output = { commit: 'a'.repeat(40), files: ['x'], summary: 's', tokens: 1, validation: { passed: true, issues: [] }, conflicts: [] };
+    setTimeout(() => sendBack({ type: 'TASK_SUCCEEDED', taskId: input.task.id, attempt: input.attempt, worker: 'w', output }), 1);
+  });
+  const memoryStore = (saved: JobRecord[], failFirst = 0): JobStore => {
+    let failures = failFirst;
+    return {
+      save: async (job) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('EIO: disk went away');
+        }
+        saved.push(job);
+      },
+      get: async () => null,
+      list: async () => saved,
+    };
+  };
+
+  it('a Master action that throws ends the job failed with internal, saved and published, and done resolves', async () => {
+    const machine = masterMachine.provide({
+      actors: { planJob: fromPromise(async () => [makeTask('t1')]), runTask: succeeding },
+      // A bug in the Master's own logic, as a guard that throws while the job runs.
+      guards: { allCompleted: () => { throw new Error('guard exploded'); } },
+    });
+    const saved: JobRecord[] = [];
+    const published: JobEvent[] = [];
+    const running = runJob({ machine, store: memoryStore(saved), maxParallel: 2, now: () => new Date(at), log: silentLogger, publish: async (e) => void published.push(e) }, newJob());
+    const final = await running.done;
+    expect(final).toMatchObject({ status: 'failed', error: { code: 'internal', message: expect.stringContaining('guard exploded') } });
+    expect(saved.at(-1)).toEqual(final);
+    expect(published.at(-1)).toMatchObject({ type: 'job.failed', error: { code: 'internal' } });
+    // Cancelling a job whose Master is gone answers at once with the failed record.
+    running.cancel('too late');
+    await expect(running.done).resolves.toEqual(final);
+  });
+
+  it('a save that fails once loses no event: they arrive after a save that holds them, in order', async () => {
+    const machine = masterMachine.provide({ actors: { planJob: fromPromise(async () => [makeTask('t1'), makeTask('t2')]), runTask: succeeding } });
+    const saved: JobRecord[] = [];
+    const published: JobEvent[] = [];
+    const reference: JobEvent[] = [];
+    const run = (store: JobStore, sink: JobEvent[]) =>
+      runJob({ machine, store, maxParallel: 1, now: () => new Date(at), log: silentLogger, publish: async (e) => void sink.push(e), writerRetry: { retryDelayMs: 1 } }, newJob()).done;
+    await run(memoryStore([]), reference);
+    const final = await run(memoryStore(saved, 1), published);
+    expect(final.status).toBe('completed');
+    expect(published.map((e) => `${e.type}:${'taskId' in e ? e.taskId : ''}`)).toEqual(reference.map((e) => `${e.type}:${'taskId' in e ? e.taskId : ''}`));
+    expect(published.length).toBeGreaterThan(4);
+    expect(saved.at(-1)?.status).toBe('completed');
+  });
+
+  it('a publish that fails is retried in order, after the record is saved', async () => {
+    const machine = masterMachine.provide({ actors: { planJob: fromPromise(async () => [makeTask('t1')]), runTask: succeeding } });
+    const published: JobEvent[] = [];
+    let fail = 2;
+    const final = await runJob({
+      machine, store: memoryStore([]), maxParallel: 1, now: () => new Date(at), log: silentLogger, writerRetry: { retryDelayMs: 1 },
+      publish: async (e) => {
+        if (e.type === 'task.completed' && fail-- > 0) throw new Error('CONNECTION_CLOSED');
+        published.push(e);
+      },
+    }, newJob()).done;
+    expect(final.status).toBe('completed');
+    const types = published.map((e) => e.type);
+    expect(types.filter((t) => t === 'task.completed')).toHaveLength(1);
+    expect(types.indexOf('task.completed')).toBeLessThan(types.indexOf('job.completed'));
+  });
 });

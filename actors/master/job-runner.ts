@@ -3,6 +3,7 @@ import type { JobEvent, JobRecord } from '../../proto/index.js';
 import type { MasterMachine, MasterNotice } from '../../machines/master.machine.js';
 import type { Logger } from '../log/logger.js';
 import type { JobStore } from './job-store.js';
+import { TransitionWriter, type TransitionWriterDeps } from './transition-writer.js';
 
 export interface JobRunnerDeps {
   machine: MasterMachine;
@@ -13,6 +14,8 @@ export interface JobRunnerDeps {
   jobTimeoutMs?: number | null;
   jobMaxTokens?: number | null;
   clock?: ActorOptions<AnyActorLogic>['clock'];
+  /** Retry timing of failed saves and publishes; tests shorten it. */
+  writerRetry?: Pick<TransitionWriterDeps, 'sleep' | 'retryDelayMs' | 'maxRetryDelayMs'>;
   now: () => Date;
   log: Logger;
 }
@@ -27,10 +30,9 @@ export interface RunningJob {
 
 /**
  * Runs one Master actor. After every transition the job record is saved and
- * only then are that transition's events published, so a subscriber never
- * sees a state the daemon could lose in a crash. Transitions that arrive
- * during a save are coalesced into the next one: a large job does not pay
- * one fsync per event.
+ * only then are that transition's events published (`TransitionWriter`), so
+ * a subscriber never sees a state the daemon could lose in a crash. If the
+ * actor itself fails, the job is saved as `failed` with code `internal`.
  */
 export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
   // The wall-time budget counts from submission, so a resumed job keeps what it had left.
@@ -46,49 +48,41 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const log = deps.log.child({ jobId: job.id });
+  const writer = new TransitionWriter({ store: deps.store, publish: deps.publish, log, ...(deps.writerRetry ?? {}) });
   let notices: MasterNotice[] = [];
-  // Transitions not yet written: while one save runs, later ones pile up here and are
-  // written together, latest record once, then all their events in order.
-  let backlog: { record: JobRecord; events: JobEvent[]; finished: boolean } | null = null;
-  let flushing = false;
-  let resolveDone: (job: JobRecord) => void = () => {};
-  const done = new Promise<JobRecord>((resolve) => (resolveDone = resolve));
-
-  const flush = async () => {
-    flushing = true;
-    while (backlog) {
-      const { record, events, finished } = backlog;
-      backlog = null;
-      try {
-        await deps.store.save(record);
-        for (const event of events) await deps.publish(event);
-      } catch (error) {
-        log.error('could not persist or publish a job transition', { error: String(error) });
-      }
-      if (finished) resolveDone(record);
-    }
-    flushing = false;
-  };
+  let latest: JobRecord = job;
 
   actor.on('*', (notice) => notices.push(notice));
   actor.subscribe({
     next: (snapshot) => {
       const at = deps.now().toISOString();
-      const record: JobRecord = { ...snapshot.context.job, updatedAt: at };
+      latest = { ...snapshot.context.job, updatedAt: at };
       const events = notices.map((notice) => ({ ...notice, at }) as JobEvent);
       notices = [];
-      backlog = { record, events: [...(backlog?.events ?? []), ...events], finished: snapshot.status === 'done' };
-      if (!flushing) void flush();
+      writer.write(latest, events, snapshot.status === 'done');
     },
-    error: (error) => log.error('master actor crashed', { error: String(error) }),
+    // A bug in the Master must not leave the job `running` forever: the job fails, and says so.
+    error: (error) => {
+      const at = deps.now().toISOString();
+      const wire = { code: 'internal' as const, message: `the Master stopped on an internal error: ${error instanceof Error ? error.message : String(error)}` };
+      log.error('master actor crashed', { error: String(error) });
+      const failed: JobRecord = { ...latest, status: 'failed', error: wire, updatedAt: at };
+      writer.write(failed, [{ type: 'job.failed', jobId: job.id, at, error: wire }], true);
+    },
   });
   actor.start();
 
   return {
     id: job.id,
-    cancel: (reason) => actor.send({ type: 'CANCEL', reason }),
-    stop: () => actor.stop(),
-    done,
+    // A Master that already ended (done or failed) has nothing to cancel; `done` answers.
+    cancel: (reason) => {
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'CANCEL', reason });
+    },
+    stop: () => {
+      writer.stop();
+      actor.stop();
+    },
+    done: writer.finished,
   };
 }
 
