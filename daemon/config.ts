@@ -76,6 +76,10 @@ export const DaemonConfig = z
       .default(DEFAULT_SUBJECT_PREFIX),
     eventRetentionDays: z.number().positive().default(7),
     natsServerBin: z.string().default('nats-server'),
+    /** Waits before each restart of an embedded nats-server that died; after the last one fails, the daemon stops. */
+    natsRestartDelaysMs: z.array(z.number().int().min(0).max(60_000)).min(1).max(10).default([500, 2000, 5000]),
+    /** Largest request body the control API reads (POST /jobs, /v1/*, /mcp/*); larger ones get 413 before being buffered. */
+    apiMaxBodyBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
     /** The MCP tool servers: fetch limits and lists, database mode, git remotes; see docs/mcp.md. */
     mcp: McpSettings.prefault({}),
     sandbox: SandboxConfig,

@@ -22,8 +22,11 @@ import { createApp } from './api/app.js';
 import type { DaemonConfig } from './config.js';
 import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
 import { FileJobStore } from './file-job-store.js';
+import { preparePrivateHome } from './home-folder.js';
+import { lockHome } from './home-lock.js';
 import { createModelRegistry } from './model-registry.js';
 import { startEmbeddedNats, type EmbeddedNats } from './nats-server.js';
+import { NatsSupervisor } from './nats-supervisor.js';
 import { ensureToken } from './secrets.js';
 import { splitNatsUrl } from './nats-url.js';
 import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
@@ -64,6 +67,8 @@ export interface RunningDaemon {
   jobs: JobManager;
   /** The sandbox generated code runs in; opened on first call (engine, image, warm pool). */
   sandbox(): Promise<Sandbox>;
+  /** Resolves with the reason if the daemon stopped itself (its NATS bus could not come back); never rejects. */
+  failed: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -71,24 +76,30 @@ export interface RunningDaemon {
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { home, config, log } = options;
   const now = options.now ?? (() => new Date());
-  await mkdir(home, { recursive: true, mode: 0o700 });
+  const tightened = await preparePrivateHome(home);
+  if (tightened.length > 0) log.warn('made folders readable by their owner only (they were open to other users)', { folders: tightened });
+  const lock = await lockHome(home);
   const jobsDir = join(home, 'jobs');
-  await mkdir(jobsDir, { recursive: true });
+  await mkdir(jobsDir, { recursive: true, mode: 0o700 });
   const tokenFile = join(home, 'token');
   const token = await ensureToken(tokenFile);
   // The master plans one job at a time per sequence; workers generate up to maxParallelTasks at once.
   const models = createModelRegistry(config, { home, workerSequences: config.maxParallelTasks, masterSequences: 1 });
 
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        log.warn('error while stopping', { error: String(error) });
+  // The lock is released last: nothing may start on this home while our nats-server still runs.
+  const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
+  // Once only: a signal can arrive while the daemon is already stopping itself.
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          log.warn('error while stopping', { error: String(error) });
+        }
       }
-    }
-  };
+    })());
 
   try {
     let nats: EmbeddedNats | null = null;
@@ -99,8 +110,33 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
     const target = nats ? { url: nats.url, user: nats.user, pass: nats.password } : splitNatsUrl(options.natsUrl ?? '');
     const natsUrl = target.url;
-    const nc: NatsConnection = await connect({ servers: natsUrl, name: 'autodevd', user: target.user, pass: target.pass });
-    cleanups.push(() => nc.drain());
+    // Reconnect forever: a closed connection makes every later publish throw (heartbeats, events), and the
+    // supervisor brings the server back on the same port; giving up is the supervisor's decision, not the client's.
+    const nc: NatsConnection = await connect({
+      servers: natsUrl,
+      name: 'autodevd',
+      user: target.user,
+      pass: target.pass,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    let failedWith: (reason: string) => void = () => {};
+    const failed = new Promise<string>((resolve) => (failedWith = resolve));
+    const supervisor = new NatsSupervisor({
+      connection: nc,
+      server: nats,
+      log,
+      restartDelaysMs: config.natsRestartDelaysMs,
+      now,
+      onGiveUp: (reason) => {
+        log.error('stopping: the message bus cannot come back', { reason });
+        void stop().then(() => failedWith(reason));
+      },
+    });
+    // Draining needs the server; a connection to a dead one is closed instead.
+    cleanups.push(() => (supervisor.up ? nc.drain() : nc.close()));
+    supervisor.start();
+    cleanups.push(() => supervisor.stop());
     cleanups.push(() => models.close());
 
     const subjects = createSubjects(config.subjectPrefix);
@@ -220,6 +256,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       jobTimeoutMs: config.jobTimeoutMs,
       jobMaxTokens: config.jobMaxTokens,
       assertReady: () => {
+        supervisor.assertUp();
         models.master.assertConfigured();
         if (config.localWorkers) models.worker.assertConfigured();
       },
@@ -243,10 +280,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       jobs,
       jobEvents,
       health: () => ({
-        ok: true,
+        ok: supervisor.up,
         pid: process.pid,
         version: VERSION,
         natsUrl,
+        nats: supervisor.view(),
         model: models.master.path ?? models.master.name,
         models: models.describe(),
         jobs: { active: jobs.activeCount },
@@ -271,7 +309,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanups.push(() => removeDaemonFile(home, process.pid));
     log.info('autodevd ready', { apiUrl, natsUrl, home, master: models.master.name, worker: models.worker.name });
     if (config.warmUpModels) void warmUpModels([models.master, models.worker], log);
-    return { apiUrl, natsUrl, tokenFile, jobs, sandbox, stop };
+    return { apiUrl, natsUrl, tokenFile, jobs, sandbox, failed, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -92,13 +92,25 @@ export async function main(argv: string[]): Promise<number> {
   const running = daemon;
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const shutdown = (signal: string) => {
+    const shutdown = (why: string, code: number) => {
       if (stopping) return;
       stopping = true;
-      log.info('stopping', { signal });
-      void running.stop().then(() => resolve(0));
+      log.info('stopping', { why });
+      void running.stop().then(() => resolve(code));
     };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+    process.on('SIGINT', () => shutdown('SIGINT', 0));
+    // The daemon stopped itself (its bus could not come back): daemon.json is already gone.
+    void running.failed.then((reason) => {
+      process.stderr.write(`autodevd: stopped: ${reason}\n`);
+      shutdown('failure', 1);
+    });
+    // A bug must not leave a half-dead daemon behind a stale daemon.json: stop everything cleanly, exit non-zero.
+    const crash = (kind: string) => (error: unknown) => {
+      log.error(`${kind}; stopping`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      shutdown(kind, 1);
+    };
+    process.on('unhandledRejection', crash('unhandled rejection'));
+    process.on('uncaughtException', crash('uncaught exception'));
   });
 }

@@ -18,7 +18,12 @@ export interface EmbeddedNats {
   url: string;
   user: string;
   password: string;
-  pid: number;
+  /** The running server's pid; a restart changes it. */
+  readonly pid: number;
+  /** Called when the server exits without stop() having asked it to (crash, kill, OOM). */
+  onUnexpectedExit(listener: (why: string) => void): void;
+  /** Starts the server again on the same port, config and JetStream store (its state survives on disk). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,13 +59,56 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
     { mode: 0o600 },
   );
   const bin = resolveNatsServerBin(options.bin);
+  const timeoutMs = options.startTimeoutMs ?? 10_000;
+  const listeners: Array<(why: string) => void> = [];
+  let stopping = false;
+  let current = await spawnServer(bin, conf, port, timeoutMs);
+  const watch = (server: ServerProcess) => {
+    void server.exited.then((why) => {
+      if (!stopping && server === current) for (const listener of listeners) listener(why);
+    });
+  };
+  watch(current);
+  await writeFile(join(options.dir, PID_FILE), `${current.child.pid}\n`);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    user: options.user,
+    password: options.password,
+    get pid() {
+      return current.child.pid ?? -1;
+    },
+    onUnexpectedExit: (listener) => void listeners.push(listener),
+    restart: async () => {
+      if (stopping) throw new Error('nats-server is stopping');
+      await stopChild(current.child, current.exited);
+      current = await spawnServer(bin, conf, port, timeoutMs);
+      watch(current);
+      await writeFile(join(options.dir, PID_FILE), `${current.child.pid}\n`);
+    },
+    stop: async () => {
+      stopping = true;
+      await stopChild(current.child, current.exited);
+      await rm(join(options.dir, PID_FILE), { force: true });
+    },
+  };
+}
+
+interface ServerProcess {
+  child: ChildProcess;
+  /** Resolves with how it ended, e.g. "signal SIGKILL". */
+  exited: Promise<string>;
+}
+
+async function spawnServer(bin: string, conf: string, port: number, timeoutMs: number): Promise<ServerProcess> {
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)),
+  );
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
 
-  const ready = waitForPort(port, options.startTimeoutMs ?? 10_000);
+  const ready = waitForPort(port, timeoutMs);
   const outcome = await Promise.race([
     ready.then(() => 'ready' as const),
     exited.then(() => 'exited' as const),
@@ -71,17 +119,7 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
     const why = outcome instanceof Error ? outcome.message : `exited early: ${stderr.trim() || 'see nats.log'}`;
     throw new Error(`could not start nats-server (${bin}): ${why}. Run scripts/setup.sh to install it.`);
   }
-  await writeFile(join(options.dir, PID_FILE), `${child.pid}\n`);
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    user: options.user,
-    password: options.password,
-    pid: child.pid ?? -1,
-    stop: async () => {
-      await stopChild(child, exited);
-      await rm(join(options.dir, PID_FILE), { force: true });
-    },
-  };
+  return { child, exited };
 }
 
 const PID_FILE = 'nats.pid';

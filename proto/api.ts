@@ -31,11 +31,28 @@ export const ModelsView = z.object({
 });
 export type ModelsView = z.infer<typeof ModelsView>;
 
+/** The daemon's message bus as /health reports it. */
+export const NatsHealth = z.object({
+  /** Server up and client connected: only then are jobs accepted. */
+  connected: z.boolean(),
+  /** `external`: given with --nats, so the daemon cannot restart it. */
+  server: z.enum(['running', 'restarting', 'external']),
+  /** Restarts of the embedded server since the daemon started. */
+  restarts: z.number().int().nonnegative(),
+  downSince: z.string().nullable(),
+  /** The last problem seen, kept after recovery for diagnosis. */
+  problem: z.string().nullable(),
+});
+export type NatsHealth = z.infer<typeof NatsHealth>;
+
 export const HealthResponse = z.object({
-  ok: z.literal(true),
+  /** False while a part the daemon needs (the NATS bus) is down. */
+  ok: z.boolean(),
   pid: z.number().int(),
   version: z.string(),
   natsUrl: z.string(),
+  /** Optional: older daemons do not send it. */
+  nats: NatsHealth.optional(),
   model: z.string().nullable(),
   /** Optional: older daemons do not send it. */
   models: ModelsView.optional(),

@@ -23,6 +23,10 @@ export const ErrorCode = z.enum([
   'budget_exceeded',
   'loop_detected',
   'daemon_unreachable',
+  /** The daemon's NATS bus is down (being restarted); nothing was saved. */
+  'bus_unavailable',
+  /** A request body over the API's size limit. */
+  'payload_too_large',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

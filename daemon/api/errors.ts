@@ -9,6 +9,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   model_not_configured: 503,
   model_unavailable: 503,
   context_overflow: 400,
+  bus_unavailable: 503,
+  payload_too_large: 413,
 };
 
 export function httpStatusFor(code: ErrorCode): ContentfulStatusCode {

@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProcessAlive, readDaemonFile } from '../daemon/daemon-file.js';
+import { HealthResponse, JobView } from '../proto/index.js';
+import { TINY_CONFIG, TINY_MODEL, tempDir, waitUntil, writeConfig } from './helpers/env.js';
+import { spawnDaemon, startDaemonProcess, type DaemonProcess } from './helpers/daemon-process.js';
+
+const health = async (daemon: DaemonProcess) => HealthResponse.parse(await (await daemon.api('/health')).json());
+
+/** One home, real `autodevd` processes: what a user's machine sees when things go wrong. */
+describe('autodevd under faults, as separate processes on one home', () => {
+  const home = tempDir('faults');
+  let daemon: DaemonProcess;
+  const pids: number[] = [];
+
+  beforeAll(async () => {
+    writeConfig(home.path, {
+      ...TINY_CONFIG,
+      model: TINY_MODEL,
+      warmUpModels: false,
+      memory: { enabled: false },
+      // Heartbeats every 100 ms hit the dead bus many times; the first restart waits long enough to watch the outage.
+      heartbeatMs: 100,
+      natsRestartDelaysMs: [2500, 500],
+    });
+    daemon = await startDaemonProcess(home.path);
+    pids.push(daemon.pid);
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    home.cleanup();
+  });
+
+  it('item 7: survives its nats-server being killed: reports it, refuses jobs without saving them, restarts it', async () => {
+    const before = await health(daemon);
+    expect(before.ok).toBe(true);
+    expect(before.nats).toMatchObject({ connected: true, server: 'running', restarts: 0 });
+    const natsPid = Number(readFileSync(join(home.path, 'nats', 'nats.pid'), 'utf8'));
+    pids.push(natsPid);
+    process.kill(natsPid, 'SIGKILL');
+
+    await waitUntil(async () => !(await health(daemon)).ok, 2000, '/health to report the bus down');
+    const down = await health(daemon);
+    expect(down.nats).toMatchObject({ connected: false, server: 'restarting' });
+    expect(down.nats?.problem).toContain('SIGKILL');
+    const refused = await daemon.api('/jobs', { method: 'POST', json: { prompt: 'a job while the bus is down' } });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: { code: 'bus_unavailable' } });
+    expect(readdirSync(join(home.path, 'jobs'))).toEqual([]);
+
+    await waitUntil(async () => (await health(daemon)).ok, 15_000, 'the bus to come back');
+    const after = await health(daemon);
+    expect(after.nats).toMatchObject({ connected: true, server: 'running', restarts: 1, downSince: null });
+    const newNatsPid = Number(readFileSync(join(home.path, 'nats', 'nats.pid'), 'utf8'));
+    expect(newNatsPid).not.toBe(natsPid);
+    pids.push(newNatsPid);
+
+    const accepted = await daemon.api('/jobs', { method: 'POST', json: { prompt: 'a job after the restart' } });
+    expect(accepted.status).toBe(201);
+    const job = JobView.parse(await accepted.json());
+    // Events still flow through the restarted server's JetStream: the job reaches an end.
+    await waitUntil(async () => ['completed', 'failed'].includes(JobView.parse(await (await daemon.api(`/jobs/${job.jobId}`)).json()).status), 90_000, 'the job to end');
+    // Long past the ~14 s after which the old daemon died of an unhandled CONNECTION_CLOSED.
+    expect(isProcessAlive(daemon.pid)).toBe(true);
+    expect(daemon.output()).not.toMatch(/unhandled|uncaught/i);
+  }, 120_000);
+
+  it('stops cleanly on SIGTERM: no daemon.json, no lock left', async () => {
+    expect(await daemon.stop()).toBe(0);
+    expect(existsSync(join(home.path, 'daemon.json'))).toBe(false);
+    expect(existsSync(join(home.path, 'daemon.lock'))).toBe(false);
+  });
+});
+
+describe('item 8: a second daemon started on a home while the first is still starting', () => {
+  const home = tempDir('twice');
+  const started: Array<ReturnType<typeof spawnDaemon>> = [];
+  afterAll(async () => {
+    for (const { child } of started) if (child.exitCode === null) child.kill('SIGTERM');
+    await Promise.all(started.map((s) => s.exited));
+    home.cleanup();
+  });
+
+  it('exits non-zero naming the pid that holds the home, and leaves the first one and its nats-server alone', async () => {
+    writeConfig(home.path, { gpu: 'cpu', warmUpModels: false, memory: { enabled: false } });
+    // triggers.json as a FIFO holds the first daemon mid-start (its nats-server up, no daemon.json yet) until we write it.
+    const triggers = join(home.path, 'triggers.json');
+    execFileSync('mkfifo', ['-m', '600', triggers]);
+    const first = spawnDaemon(home.path);
+    started.push(first);
+    const natsPidFile = join(home.path, 'nats', 'nats.pid');
+    await waitUntil(() => existsSync(natsPidFile), 30_000, 'the first daemon to start its nats-server');
+    const natsPid = Number(readFileSync(natsPidFile, 'utf8'));
+    const second = spawnDaemon(home.path);
+    started.push(second);
+    const gaveUp = await Promise.race([second.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 30_000))]);
+    expect(gaveUp).toBe(1);
+    expect(second.output()).toContain(`another autodevd (pid ${first.child.pid})`);
+    expect(existsSync(join(home.path, 'daemon.json'))).toBe(false);
+    writeFileSync(triggers, JSON.stringify({ version: 1, triggers: [] }));
+    await waitUntil(async () => (await readDaemonFile(home.path))?.pid === first.child.pid, 60_000, 'the first daemon to be ready');
+    expect(first.child.exitCode).toBeNull();
+    expect(isProcessAlive(natsPid)).toBe(true);
+    expect(Number(readFileSync(natsPidFile, 'utf8'))).toBe(natsPid);
+  });
+});
