@@ -11,6 +11,7 @@ import { TriggerFired } from '../proto/trigger.js';
 import { tempDir } from './helpers/env.js';
 import { startTestNats, type TestNats } from './helpers/nats.js';
 import { callOk } from './helpers/mcp.js';
+import { seedJob } from './helpers/seed-job.js';
 
 // What MCP clients keep in the daemon survives its restart: time triggers (<home>/triggers.json, re-armed at start)
 // and sequential-thinking plans (jobs/<id>/thinking.json).
@@ -25,6 +26,7 @@ describe('MCP state across a daemon restart', () => {
     nats = await startTestNats();
     const { user, password, url } = nats.server;
     natsUrl = url.replace('nats://', `nats://${user}:${password}@`);
+    await seedJob(join(home.path, 'jobs'), 'jtrig');
   });
   afterAll(async () => {
     await daemon?.stop();

@@ -13,6 +13,7 @@ import { TriggerFired } from '../proto/trigger.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { REPO_ROOT, tempDir } from './helpers/env.js';
 import { callOk, callTool, errorText } from './helpers/mcp.js';
+import { seedJob } from './helpers/seed-job.js';
 
 // The servers as outside clients reach them: `autodev mcp serve` over stdio (needs dist/, built by `npx tsc`),
 // Streamable HTTP on the daemon's API, and the MCP Inspector's CLI.
@@ -49,7 +50,11 @@ async function exercise(client: Client, name: McpServerName): Promise<void> {
 describe('stdio: autodev mcp serve', () => {
   const home = tempDir('mcp-stdio');
   // execute_code over stdio opens the configured sandbox; bubblewrap needs no engine or image.
-  beforeAll(() => writeFileSync(join(home.path, 'config.json'), JSON.stringify({ sandbox: { backend: 'bubblewrap' } })));
+  beforeAll(async () => {
+    writeFileSync(join(home.path, 'config.json'), JSON.stringify({ sandbox: { backend: 'bubblewrap' } }));
+    // The servers serve existing jobs only.
+    for (const job of ['jstdio', 'jinspect']) await seedJob(join(home.path, 'jobs'), job);
+  });
   afterAll(() => home.cleanup());
 
   it('serves every server over stdio to a real MCP client', async () => {
@@ -98,6 +103,7 @@ describe('Streamable HTTP: /mcp/NAME on the daemon API', () => {
   let daemon: TestDaemon;
   beforeAll(async () => {
     daemon = await startTestDaemon({ gpu: 'cpu', localWorkers: false });
+    for (const job of ['jhttp', 'jstdio']) await seedJob(join(daemon.home, 'jobs'), job);
   });
   afterAll(() => daemon?.cleanup());
 

@@ -3,7 +3,7 @@ import { createLogger } from '../../actors/log/logger.js';
 import { listCatalog } from '../../actors/mcp/catalog.js';
 import { MCP_SERVER_NAMES, McpServerName } from '../../actors/mcp/registry.js';
 import { loadConfig } from '../../daemon/config.js';
-import { createMcpHost } from '../../daemon/mcp/host.js';
+import { createMcpHost, jobExists } from '../../daemon/mcp/host.js';
 import { serveStdio } from '../../daemon/mcp/stdio.js';
 import { JobId } from '../../proto/index.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
@@ -33,7 +33,7 @@ ${COMMON_HELP}`,
       const config = await loadConfig(ctx.home, process.env, {});
       const log = createLogger({ level: 'error' });
       const host = createMcpHost({ jobsDir, settings: config.mcp, log });
-      const catalog = await listCatalog(await host.contextFor('catalog', { create: false }));
+      const catalog = await listCatalog(host.catalogContext());
       if (ctx.json) ctx.out(JSON.stringify({ servers: catalog }));
       else
         for (const entry of catalog) {
@@ -47,6 +47,8 @@ ${COMMON_HELP}`,
       if (!server.success) throw new CliError('usage', `no MCP server "${name}"; choose one of ${MCP_SERVER_NAMES.join(', ')}`);
       const job = JobId.safeParse(values.job);
       if (!job.success) throw new CliError('usage', 'serve needs --job JOB (a lowercase job id, as autodev status lists them)');
+      // Before anything is opened: a mistyped id must not leave a repository or a database behind.
+      if (!(await jobExists(jobsDir, job.data))) throw new CliError('usage', `no job "${job.data}" in ${jobsDir}; name an existing job (autodev status lists them)`);
       const config = await loadConfig(ctx.home, process.env, {});
       // stdout carries the protocol: every log line goes to stderr.
       const log = createLogger({ level: 'warn', write: (line) => process.stderr.write(`${line}\n`) });

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JobId } from '../../proto/index.js';
@@ -22,10 +22,27 @@ export interface McpHostOptions {
 }
 
 export interface McpHost {
-  /** The job's context; its workspace folder is made unless `create` is false (listing tools needs none). */
-  contextFor(jobId: string, options?: { create?: boolean }): Promise<McpJobContext>;
+  /** The context of an existing job; an unknown job is an UnknownJobError, and nothing is made for it. */
+  contextFor(jobId: string): Promise<McpJobContext>;
+  /** A context for listing tools only: it names no job, and building servers from it touches no file. */
+  catalogContext(): McpJobContext;
   /** A fresh server of `name` for the job, connected to `transport`; closing the transport closes it. */
   connect(name: McpServerName, jobId: string, transport: Transport): Promise<void>;
+}
+
+/** A call named a job that has no `job.json`: answered as not found, with nothing created for it. */
+export class UnknownJobError extends Error {
+  override readonly name = 'UnknownJobError';
+  readonly code = 'not_found';
+  constructor(readonly jobId: string) {
+    super(`no job "${jobId}"; name an existing job (autodev status lists them)`);
+  }
+}
+
+/** A job exists once its record is saved (daemon/file-job-store.ts writes <jobsDir>/<id>/job.json). */
+export async function jobExists(jobsDir: string, jobId: string): Promise<boolean> {
+  const record = await lstat(join(jobsDir, jobId, 'job.json')).catch(() => null);
+  return record?.isFile() ?? false;
 }
 
 /**
@@ -36,14 +53,11 @@ export interface McpHost {
 export function createMcpHost(options: McpHostOptions): McpHost {
   const thinking = options.thinking ?? new ThinkingStore();
   const { settings } = options;
-  const contextFor = async (jobId: string, { create = true }: { create?: boolean } = {}): Promise<McpJobContext> => {
-    const id = JobId.parse(jobId);
-    const workspace = join(options.jobsDir, id, 'repo');
-    if (create) await mkdir(workspace, { recursive: true });
+  const build = (id: string): McpJobContext => {
     const memory = options.memory;
     return {
       jobId: id,
-      workspace,
+      workspace: join(options.jobsDir, id, 'repo'),
       jobsDir: options.jobsDir,
       databaseFile: join(options.jobsDir, id, 'database.sqlite'),
       databaseReadOnly: settings.database.readOnly,
@@ -57,8 +71,18 @@ export function createMcpHost(options: McpHostOptions): McpHost {
       ...(memory ? { memory: () => memory.forJob(id) } : {}),
     };
   };
+  // Checked before anything is opened: a database, a memory table or a workspace made for a
+  // mistyped id would be a job folder with no job.
+  const contextFor = async (jobId: string): Promise<McpJobContext> => {
+    const id = JobId.parse(jobId);
+    if (!(await jobExists(options.jobsDir, id))) throw new UnknownJobError(id);
+    const context = build(id);
+    await mkdir(context.workspace, { recursive: true });
+    return context;
+  };
   return {
     contextFor,
+    catalogContext: () => build('catalog'),
     async connect(name, jobId, transport) {
       const server = createMcpServer(name, await contextFor(jobId));
       await server.connect(transport);

@@ -1,7 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { JobId } from '../../proto/index.js';
 import { McpServerName } from '../../actors/mcp/registry.js';
-import type { McpHost } from './host.js';
+import { UnknownJobError, type McpHost } from './host.js';
 
 /**
  * Streamable HTTP for one request, stateless: a fresh server and transport
@@ -14,7 +14,12 @@ export async function handleMcpHttp(host: McpHost, name: string, jobId: string |
   const job = JobId.safeParse(jobId);
   if (!job.success) return problem(400, 'bad_request', 'name the job with ?job=JOB (a lowercase job id); its workspace is what the tools work on');
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  await host.connect(server.data, job.data, transport);
+  try {
+    await host.connect(server.data, job.data, transport);
+  } catch (error) {
+    if (error instanceof UnknownJobError) return problem(404, 'not_found', error.message);
+    throw error;
+  }
   try {
     return await transport.handleRequest(request);
   } finally {
