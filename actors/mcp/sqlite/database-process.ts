@@ -70,7 +70,17 @@ export class DatabaseProcess {
   async #send<T extends Request['type']>(request: Extract<Request, { type: T }>): Promise<ResultValue<T>> {
     if (this.#closed) throw new ToolError('unavailable', 'the database server was closed; connect again');
     const running = this.#running ?? this.#start();
-    await running.ready;
+    // Held only while a call waits on the child (its start included), so an idle child never keeps this process alive.
+    running.child.channel?.ref();
+    try {
+      await running.ready;
+      return await this.#exchange(running, request);
+    } finally {
+      if (this.#running === running) running.child.channel?.unref();
+    }
+  }
+
+  async #exchange<T extends Request['type']>(running: Running, request: Extract<Request, { type: T }>): Promise<ResultValue<T>> {
     const id = this.#nextId++;
     const answer = new Promise<unknown>((resolve, reject) => {
       running.pending = { id, resolve, reject };
@@ -83,7 +93,6 @@ export class DatabaseProcess {
       );
       running.child.kill('SIGKILL');
     }, timeoutMs);
-    running.child.channel?.ref();
     try {
       running.child.send({ ...request, id });
       const value = await answer;
@@ -92,7 +101,6 @@ export class DatabaseProcess {
     } finally {
       clearTimeout(timer);
       running.pending = null;
-      if (this.#running === running) running.child.channel?.unref();
     }
   }
 

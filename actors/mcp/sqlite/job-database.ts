@@ -119,11 +119,11 @@ function sqlite<T>(fn: () => T): T {
 }
 
 /**
- * The guard's refusals, in SQLite's words: the authorizer's "not authorized"
+ * The guard's refusals, in SQLite's words: the authorizer's "not authorized" ("authorization denied" inside VACUUM)
  * and the attach limit's "too many attached databases".
  */
 function isGuardRefusal(error: Error): boolean {
-  return (error instanceof Database.SqliteError && error.code === 'SQLITE_AUTH') || /not authorized|too many attached databases/.test(error.message);
+  return (error instanceof Database.SqliteError && error.code === 'SQLITE_AUTH') || /not authorized|authorization denied|too many attached databases/.test(error.message);
 }
 
 function explain(error: unknown): string {
