@@ -2,7 +2,8 @@ import { JobView, isTerminalJobStatus, type JobEvent } from '../proto/index.js';
 import { call, jsonOrThrow, type Connection } from './client.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './errors.js';
-import { applyEvent, initialWatchState, printable, renderTree, type WatchState } from './render.js';
+import { printable, renderTree } from './render.js';
+import { createWatchStore, initialWatchState, type WatchState } from './watch-store.js';
 import { readJobEvents } from './sse.js';
 
 export async function fetchJob(connection: Connection, jobId: string): Promise<JobView> {
@@ -41,14 +42,15 @@ function liveRenderer(ctx: CommandContext) {
  */
 export async function followJob(ctx: CommandContext, connection: Connection, jobId: string, live: boolean): Promise<JobView> {
   const render = live ? liveRenderer(ctx) : null;
-  let state = initialWatchState(jobId);
+  const store = createWatchStore(initialWatchState(jobId));
   const res = await call(connection, () => connection.api.jobs[':id'].events.$get({ param: { id: jobId } }));
   if (!res.ok || !res.body) return jsonOrThrow(res, JobView);
   try {
     for await (const event of readJobEvents(res.body)) {
-      state = applyEvent(state, event);
+      store.send(event);
+      const state = store.getSnapshot().context;
       render?.(state, event);
-      if (isTerminalJobStatus(state.status as JobView['status'])) break;
+      if (isTerminalJobStatus(state.status)) break;
     }
   } catch {
     // The stream broke (daemon restart?); the final fetch below says where the job stands.

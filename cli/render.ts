@@ -1,4 +1,5 @@
-import type { JobEvent, JobView, TaskSummary } from '../proto/index.js';
+import type { JobView } from '../proto/index.js';
+import type { TaskLine, WatchState } from './watch-store.js';
 
 const ICON: Record<string, string> = {
   pending: '·',
@@ -19,106 +20,8 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }
 
-export interface TaskLine {
-  id: string;
-  type: string;
-  status: string;
-  attempts: number;
-  description: string;
-  dependencies: string[];
-  note: string;
-}
-
-/** The live state a watcher keeps, folded from job events. */
-export interface WatchState {
-  jobId: string;
-  status: string;
-  tasks: Map<string, TaskLine>;
-  error: string | null;
-}
-
-export function initialWatchState(jobId: string): WatchState {
-  return { jobId, status: 'planning', tasks: new Map(), error: null };
-}
-
-function planned(tasks: TaskSummary[]): Map<string, TaskLine> {
-  return new Map(
-    tasks.map((t) => [
-      t.id,
-      { id: t.id, type: t.type, status: 'pending', attempts: 0, description: t.description, dependencies: t.dependencies, note: '' },
-    ]),
-  );
-}
-
-/** Pure fold: each event moves the watcher's picture forward. */
-export function applyEvent(state: WatchState, event: JobEvent): WatchState {
-  const next: WatchState = { ...state, tasks: new Map(state.tasks) };
-  const patch = (id: string, change: Partial<TaskLine>) => {
-    const line = next.tasks.get(id);
-    if (line) next.tasks.set(id, { ...line, ...change });
-  };
-  switch (event.type) {
-    case 'job.submitted':
-    case 'job.planning':
-    case 'job.resumed':
-      next.status = 'planning';
-      break;
-    case 'job.planned':
-      next.status = 'running';
-      next.tasks = planned(event.tasks);
-      break;
-    case 'job.completed':
-      next.status = 'completed';
-      break;
-    case 'job.failed':
-      next.status = 'failed';
-      next.error = event.error.message;
-      break;
-    case 'job.cancelled':
-      next.status = 'cancelled';
-      next.error = event.reason;
-      break;
-    case 'task.dispatched':
-      patch(event.taskId, { status: 'running', attempts: event.attempt, note: 'dispatched' });
-      break;
-    case 'task.progress':
-      patch(event.taskId, { note: `${event.phase} · ${event.tokens} tokens · ${event.worker}` });
-      break;
-    case 'task.completed':
-      patch(event.taskId, { status: 'completed', note: `${event.output.files.length} file(s), ${event.output.commit.slice(0, 8)}` });
-      break;
-    case 'task.failed':
-      patch(event.taskId, {
-        status: event.retryInMs === null ? 'failed' : 'retrying',
-        note: `${event.error.code}: ${event.error.message}`.slice(0, 100),
-      });
-      break;
-    case 'task.created':
-      next.tasks.set(event.taskId, {
-        id: event.taskId,
-        type: event.task.type,
-        status: 'pending',
-        attempts: 0,
-        description: event.task.description,
-        dependencies: event.task.dependencies,
-        note: `${event.reason} for ${event.fixOf}`,
-      });
-      break;
-    case 'validation.stage': {
-      // A stage that failed is worth its summary; a passing one only shows that validation moves on.
-      const { stage, status, summary } = event.result;
-      patch(event.taskId, { note: `validating · ${stage} ${status}${status === 'failed' && summary ? `: ${summary}` : ''}`.slice(0, 100) });
-      break;
-    }
-    case 'task.blocked':
-      patch(event.taskId, { status: 'blocked', note: `blocked by ${event.blockedBy}` });
-      break;
-    case 'task.cancelled':
-      patch(event.taskId, { status: 'cancelled', note: '' });
-      break;
-  }
-  return next;
-}
+// The watch tree's state is a store fed the job's events (watch-store.ts); this file only draws it.
+export { applyEvent, initialWatchState, type TaskLine, type WatchState } from './watch-store.js';
 
 /** Tasks under the tasks they depend on, so the tree reads top-down like the DAG. */
 export function renderTree(state: WatchState): string[] {

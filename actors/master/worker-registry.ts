@@ -1,25 +1,17 @@
-import { WorkerHeartbeat, type Role, type WorkerResources } from '../../proto/index.js';
+import { WorkerHeartbeat } from '../../proto/index.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
+import { createWorkerHealthStore, workerHealth, type WorkerStatus } from './worker-health-store.js';
 
-export interface WorkerStatus {
-  worker: string;
-  process: string;
-  roles: Role[];
-  busy: number;
-  alive: boolean;
-  lastSeenMs: number;
-  /** At the last heartbeat; absent from workers of earlier versions. */
-  resources?: WorkerResources;
-  paused: 'low_memory' | null;
-}
+export type { WorkerStatus } from './worker-health-store.js';
 
 /**
  * The WorkerManager's view of health: who sent a heartbeat lately. A worker
  * that misses three beats counts as dead; its work comes back through the
- * queue's ack wait, so nothing here has to reassign it by hand.
+ * queue's ack wait, so nothing here has to reassign it by hand. The state is
+ * a projection of heartbeats held in a store; this class only feeds it.
  */
 export class WorkerRegistry {
-  readonly #seen = new Map<string, { heartbeat: WorkerHeartbeat; at: number }>();
+  readonly #store = createWorkerHealthStore();
   readonly #heartbeatMs: number;
   readonly #now: () => number;
   #subscription: BusSubscription | null = null;
@@ -34,6 +26,7 @@ export class WorkerRegistry {
     this.#subscription = sub;
     void (async () => {
       for await (const msg of sub) {
+        // A malformed beat is ignored, not fatal: any process on the bus can publish here.
         const parsed = WorkerHeartbeat.safeParse(msg.payload);
         if (parsed.success) this.record(parsed.data);
       }
@@ -45,22 +38,10 @@ export class WorkerRegistry {
   }
 
   record(heartbeat: WorkerHeartbeat): void {
-    this.#seen.set(heartbeat.worker, { heartbeat, at: this.#now() });
+    this.#store.trigger.heartbeat({ heartbeat, receivedAt: this.#now() });
   }
 
   list(): WorkerStatus[] {
-    const now = this.#now();
-    return [...this.#seen.values()]
-      .map(({ heartbeat, at }) => ({
-        worker: heartbeat.worker,
-        process: heartbeat.process,
-        roles: heartbeat.roles,
-        busy: heartbeat.busy,
-        alive: now - at <= 3 * this.#heartbeatMs,
-        lastSeenMs: now - at,
-        ...(heartbeat.resources ? { resources: heartbeat.resources } : {}),
-        paused: heartbeat.paused ?? null,
-      }))
-      .sort((a, b) => a.worker.localeCompare(b.worker));
+    return workerHealth(this.#store.getSnapshot().context, this.#now(), this.#heartbeatMs);
   }
 }

@@ -1,0 +1,108 @@
+import { createStore } from '@xstate/store';
+import type { JobEvent, JobStatus, StageResult, TaskStatus, TaskSummary } from '../proto/index.js';
+
+export interface TaskLine {
+  id: string;
+  type: string;
+  status: TaskStatus;
+  attempts: number;
+  description: string;
+  dependencies: string[];
+  /** The stages of the current attempt that have finished, in order; a new dispatch starts over. */
+  stages: StageResult[];
+  note: string;
+}
+
+/** The live picture a watcher keeps: a projection of the job's events. */
+export interface WatchState {
+  jobId: string;
+  status: JobStatus;
+  tasks: ReadonlyMap<string, TaskLine>;
+  error: string | null;
+}
+
+/** Notes are one screen line: errors and summaries come from model output and can be long. */
+const NOTE_LIMIT = 100;
+
+export function initialWatchState(jobId: string): WatchState {
+  return { jobId, status: 'planning', tasks: new Map(), error: null };
+}
+
+function pendingLine(task: TaskSummary, note: string): TaskLine {
+  return { id: task.id, type: task.type, status: 'pending', attempts: 0, description: task.description, dependencies: task.dependencies, stages: [], note };
+}
+
+/**
+ * A copy of the state with one task changed. Events for a task the watcher
+ * never saw planned (a stream joined mid-way, a stray event) change nothing.
+ */
+function patchTask(state: WatchState, taskId: string, change: (line: TaskLine) => Partial<TaskLine>): WatchState {
+  const line = state.tasks.get(taskId);
+  if (!line) return state;
+  const tasks = new Map(state.tasks);
+  tasks.set(taskId, { ...line, ...change(line) });
+  return { ...state, tasks };
+}
+
+type Transitions = { [E in JobEvent as E['type']]: (state: WatchState, event: E) => WatchState };
+
+/** One transition per event type; the mapped type makes a new event type a compile error until it is handled here. */
+const transitions: Transitions = {
+  'job.submitted': (state) => ({ ...state, status: 'planning' }),
+  'job.planning': (state) => ({ ...state, status: 'planning' }),
+  'job.resumed': (state) => ({ ...state, status: 'planning' }),
+  'job.planned': (state, event) => ({
+    ...state,
+    status: 'running',
+    tasks: new Map(event.tasks.map((task) => [task.id, pendingLine(task, '')])),
+  }),
+  'job.completed': (state) => ({ ...state, status: 'completed' }),
+  'job.failed': (state, event) => ({ ...state, status: 'failed', error: event.error.message }),
+  'job.cancelled': (state, event) => ({ ...state, status: 'cancelled', error: event.reason }),
+  'task.dispatched': (state, event) =>
+    patchTask(state, event.taskId, () => ({ status: 'running', attempts: event.attempt, stages: [], note: 'dispatched' })),
+  'task.progress': (state, event) =>
+    patchTask(state, event.taskId, () => ({ note: `${event.phase} · ${event.tokens} tokens · ${event.worker}` })),
+  'task.completed': (state, event) =>
+    patchTask(state, event.taskId, () => ({
+      status: 'completed',
+      note: `${event.output.files.length} file(s), ${event.output.commit.slice(0, 8)}`,
+    })),
+  'task.failed': (state, event) =>
+    patchTask(state, event.taskId, () => ({
+      status: event.retryInMs === null ? 'failed' : 'retrying',
+      note: `${event.error.code}: ${event.error.message}`.slice(0, NOTE_LIMIT),
+    })),
+  'task.created': (state, event) => {
+    const tasks = new Map(state.tasks);
+    tasks.set(event.taskId, pendingLine({ ...event.task, id: event.taskId }, `${event.reason} for ${event.fixOf}`));
+    return { ...state, tasks };
+  },
+  'validation.stage': (state, event) =>
+    patchTask(state, event.taskId, (line) => {
+      // A late stage from an earlier attempt must not mix into the current attempt's list.
+      if (event.attempt !== line.attempts) return {};
+      // A stage that failed is worth its summary; a passing one only shows that validation moves on.
+      const { stage, status, summary } = event.result;
+      return {
+        stages: [...line.stages, event.result],
+        note: `validating · ${stage} ${status}${status === 'failed' && summary ? `: ${summary}` : ''}`.slice(0, NOTE_LIMIT),
+      };
+    }),
+  'task.blocked': (state, event) => patchTask(state, event.taskId, () => ({ status: 'blocked', note: `blocked by ${event.blockedBy}` })),
+  'task.cancelled': (state, event) => patchTask(state, event.taskId, () => ({ status: 'cancelled', note: '' })),
+};
+
+/** A store holding the watch tree of one job, fed the job's events with `send`. */
+export function createWatchStore(from: WatchState) {
+  return createStore<WatchState, JobEvent, never>({ context: from, on: transitions });
+}
+
+export type WatchStore = ReturnType<typeof createWatchStore>;
+
+/** The state after one more event, for callers that keep states rather than a store. */
+export function applyEvent(state: WatchState, event: JobEvent): WatchState {
+  const store = createWatchStore(state);
+  store.send(event);
+  return store.getSnapshot().context;
+}
