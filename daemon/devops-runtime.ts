@@ -4,7 +4,6 @@ import Dockerode from 'dockerode';
 import {
   JobCompleted,
   type JobEvent,
-  type JobId,
   type JobRecord,
   type Subjects,
 } from '../proto/index.js';
@@ -96,7 +95,7 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
     log,
   });
 
-  const completions = config.devops.finalizeOnCompletion ? options.bus.subscribe(options.subjects.job.event('*' as JobId, 'completed')) : null;
+  const completions = config.devops.finalizeOnCompletion ? options.bus.subscribe(options.subjects.job.eventOfAnyJob('completed')) : null;
   if (completions) {
     void (async () => {
       for await (const msg of completions) {

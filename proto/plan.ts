@@ -18,60 +18,28 @@ export const PLAN_LIMITS = {
 export const PRIORITIES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
 export const ESTIMATES_MINUTES = [1, 2, 5, 10, 15, 30, 60] as const;
 
-export const ModelPlanTask = z.object({
+export const ModelPlanTask = z.strictObject({
   key: z.string().max(PLAN_LIMITS.maxKeyChars),
   type: z.enum(ROLES),
   description: z.string().max(PLAN_LIMITS.maxDescriptionChars),
   dependsOn: z.array(z.string().max(PLAN_LIMITS.maxKeyChars)).max(PLAN_LIMITS.maxDependencies),
-  priority: z.number().int().min(1).max(10),
-  estimatedMinutes: z.number().int().positive(),
+  // Enumerated, so a grammar offers a small model only these numbers.
+  priority: z.literal(PRIORITIES),
+  estimatedMinutes: z.literal(ESTIMATES_MINUTES),
   validationRules: z.array(z.string().max(PLAN_LIMITS.maxRuleChars)).max(PLAN_LIMITS.maxRules),
 });
-export const ModelPlan = z.object({
+export const ModelPlan = z.strictObject({
   tasks: z.array(ModelPlanTask).min(1).max(PLAN_LIMITS.maxTasks),
 });
 export type ModelPlan = z.infer<typeof ModelPlan>;
+/** For refining a spec-driven backbone: the model may add up to four tasks, or none. */
+export const ModelRefinement = z.strictObject({ tasks: z.array(ModelPlanTask).max(4) });
 export type ModelPlanTask = z.infer<typeof ModelPlanTask>;
 
-/** The same shape as a JSON schema, for grammar-constrained decoding. */
-export const MODEL_PLAN_JSON_SCHEMA = {
-  type: 'object',
-  properties: {
-    tasks: {
-      type: 'array',
-      minItems: 1,
-      maxItems: PLAN_LIMITS.maxTasks,
-      items: {
-        type: 'object',
-        properties: {
-          key: { type: 'string', maxLength: PLAN_LIMITS.maxKeyChars },
-          type: { enum: [...ROLES] },
-          description: { type: 'string', maxLength: PLAN_LIMITS.maxDescriptionChars },
-          dependsOn: {
-            type: 'array',
-            maxItems: PLAN_LIMITS.maxDependencies,
-            items: { type: 'string', maxLength: PLAN_LIMITS.maxKeyChars },
-          },
-          priority: { enum: [...PRIORITIES] },
-          estimatedMinutes: { enum: [...ESTIMATES_MINUTES] },
-          validationRules: {
-            type: 'array',
-            maxItems: PLAN_LIMITS.maxRules,
-            items: { type: 'string', maxLength: PLAN_LIMITS.maxRuleChars },
-          },
-        },
-        required: ['key', 'type', 'description', 'dependsOn', 'priority', 'estimatedMinutes', 'validationRules'],
-      },
-    },
-  },
-  required: ['tasks'],
-} as const;
-
-/** For refining a spec-driven backbone: the model may add up to four tasks, or none. */
-export const MODEL_REFINEMENT_JSON_SCHEMA = {
-  ...MODEL_PLAN_JSON_SCHEMA,
-  properties: {
-    tasks: { ...MODEL_PLAN_JSON_SCHEMA.properties.tasks, minItems: 0, maxItems: 4 },
-  },
-} as const;
-export const ModelRefinement = z.object({ tasks: z.array(ModelPlanTask).max(4) });
+/**
+ * The same shapes as JSON schemas, for grammar-constrained decoding and for
+ * checking API models' answers: generated from the zod schemas, so the
+ * grammar and the validation can never disagree.
+ */
+export const MODEL_PLAN_JSON_SCHEMA = z.toJSONSchema(ModelPlan, { target: 'draft-7', io: 'output' });
+export const MODEL_REFINEMENT_JSON_SCHEMA = z.toJSONSchema(ModelRefinement, { target: 'draft-7', io: 'output' });

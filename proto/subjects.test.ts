@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { JobId, newJobId, TaskId, taskIdForIndex } from './ids.js';
 import { JobEvent } from './events.js';
-import { createSubjects, DEFAULT_SUBJECT_PREFIX, eventStreamName, subjectForEvent } from './subjects.js';
+import { createSubjects, DEFAULT_SUBJECT_PREFIX, eventStreamName, snapshotName, subjectForEvent, workConsumerName } from './subjects.js';
+import { formatTrailers, parseTrailers, validationTrailer } from './trailers.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
@@ -98,5 +99,14 @@ describe('ids', () => {
 
   it('JobId refuses tokens that would break a subject', () => {
     for (const bad of ['', 'a.b', 'a*', 'a>', 'A1', 'a b', '-a']) expect(JobId.safeParse(bad).success).toBe(false);
+  });
+
+  it('builds the contracts outside subscribers and the work queue share: any-job wildcard, consumer and snapshot names, trailers', () => {
+    const subjects = createSubjects('acme.dev');
+    expect(subjects.job.eventOfAnyJob('completed')).toBe('acme.dev.job.*.completed');
+    expect(workConsumerName('backend')).toBe('workers-backend');
+    expect(snapshotName('j1', 'a'.repeat(40))).toBe(`j1.${'a'.repeat(40)}`);
+    const message = `t1 (backend): x\n\nbody: not a trailer\n\n${formatTrailers({ Job: 'j1', Task: 't1', Role: 'backend', Attempt: '2', Validation: validationTrailer({ passed: false, issues: ['a', 'b'] }) })}\n`;
+    expect(parseTrailers(message)).toEqual({ Job: 'j1', Task: 't1', Role: 'backend', Attempt: '2', Validation: '2 issue(s)' });
   });
 });

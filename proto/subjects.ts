@@ -21,6 +21,8 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     job: {
       all: (jobId: JobId) => `${job(jobId)}.>`,
       event: (jobId: JobId, name: string) => `${job(jobId)}.${name}`,
+      /** One job-level event of every job, such as `completed`: a single-token wildcard over the job id. */
+      eventOfAnyJob: (name: string) => `${prefix}.job.*.${name}`,
     },
     task: {
       event: (jobId: JobId, taskId: TaskId, name: string) => `${task(jobId, taskId)}.${name}`,
@@ -64,4 +66,14 @@ export function workStreamName(prefix: string): string {
 /** The object-store bucket holding repository snapshots for workers in other processes. */
 export function snapshotBucketName(prefix: string): string {
   return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-repos`;
+}
+
+/** The durable pull consumer that the workers of one role share on the work-queue stream. */
+export function workConsumerName(role: Role): string {
+  return `workers-${role}`;
+}
+
+/** A repository snapshot's name in the object store: one per job and commit, so tasks dispatched between two commits share it. */
+export function snapshotName(jobId: string, commit: string): string {
+  return `${jobId}.${commit}`;
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaLanguageModel } from '../actors/llm/llama-model.js';
 import { fileSectionsGrammar, parseFileSections } from '../actors/worker/file-sections.js';
-import { MODEL_PLAN_JSON_SCHEMA, ModelPlan, ProtocolError } from '../proto/index.js';
+import { PLAN_GRAMMAR_SCHEMA } from '../actors/master/plan-job.js';
+import { ModelPlan, ProtocolError } from '../proto/index.js';
 import { TINY_MODEL } from './helpers/env.js';
 
 describe('LlamaLanguageModel on the tiny random-weight GGUF', () => {
@@ -15,7 +16,7 @@ describe('LlamaLanguageModel on the tiny random-weight GGUF', () => {
     const answer = await model.generateJson({
       system: 'plan',
       prompt: 'Build a todo API',
-      schema: MODEL_PLAN_JSON_SCHEMA,
+      schema: PLAN_GRAMMAR_SCHEMA,
       maxTokens: 1500,
     });
     expect(answer.tokens).toBeGreaterThan(0);

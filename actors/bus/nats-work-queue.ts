@@ -1,5 +1,5 @@
 import { AckPolicy, JSONCodec, RetentionPolicy, StorageType, nanos, type JetStreamClient, type NatsConnection } from 'nats';
-import type { Role, Subjects, WorkRequest } from '../../proto/index.js';
+import { workConsumerName, type Role, type Subjects, type WorkRequest } from '../../proto/index.js';
 import type { WorkDelivery, WorkQueue } from './work-queue.js';
 
 const codec = JSONCodec<unknown>();
@@ -13,7 +13,6 @@ export interface NatsWorkQueueOptions {
   maxDeliveries: number;
 }
 
-const durableName = (role: Role) => `workers-${role}`;
 
 /** A JetStream work-queue stream with one durable pull consumer per role. */
 export class NatsWorkQueue implements WorkQueue {
@@ -40,13 +39,13 @@ export class NatsWorkQueue implements WorkQueue {
     await jsm.streams.add(stream).catch(async () => jsm.streams.update(options.stream, stream));
     for (const role of options.roles) {
       const consumer = {
-        durable_name: durableName(role),
+        durable_name: workConsumerName(role),
         ack_policy: AckPolicy.Explicit,
         ack_wait: nanos(options.ackWaitMs),
         max_deliver: options.maxDeliveries,
         filter_subject: options.subjects.workForRole(role),
       };
-      await jsm.consumers.add(options.stream, consumer).catch(async () => jsm.consumers.update(options.stream, durableName(role), consumer));
+      await jsm.consumers.add(options.stream, consumer).catch(async () => jsm.consumers.update(options.stream, workConsumerName(role), consumer));
     }
     return new NatsWorkQueue(options);
   }
@@ -67,7 +66,7 @@ export class NatsWorkQueue implements WorkQueue {
     // Looked up once per role: every lookup is a round trip to the server.
     let lookup = this.#consumers.get(role);
     if (!lookup) {
-      lookup = this.#js.consumers.get(this.#options.stream, durableName(role));
+      lookup = this.#js.consumers.get(this.#options.stream, workConsumerName(role));
       this.#consumers.set(role, lookup);
     }
     const consumer = await lookup;

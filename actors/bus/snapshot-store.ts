@@ -22,10 +22,6 @@ export class SnapshotStore {
     return new SnapshotStore(store);
   }
 
-  static nameFor(jobId: string, commit: string): string {
-    return `${jobId}.${commit}`;
-  }
-
   /** Stores the snapshot under `name` unless it is there already; `load` runs only when it is not. */
   ensure(name: string, load: () => Promise<RepoSnapshot>): Promise<void> {
     let put = this.#puts.get(name);

@@ -13,7 +13,14 @@ import type { PlanJobInput } from '../../machines/master.machine.js';
 import type { LanguageModel } from '../llm/language-model.js';
 import type { Logger } from '../log/logger.js';
 import { initJobRepo } from '../git/repo.js';
+import { toGbnfSchema } from '../mcp/gbnf-schema.js';
 import { planDefaults } from './roles.js';
+
+/** Above every limit in PLAN_LIMITS, so the schema's own bounds are the ones the grammar keeps. */
+const PLAN_GRAMMAR_BOUNDS = { maxStringLength: 1000, maxArrayItems: 16 };
+/** The grammars the model plans under, from the JSON schemas zod generates. */
+export const PLAN_GRAMMAR_SCHEMA = toGbnfSchema(MODEL_PLAN_JSON_SCHEMA, PLAN_GRAMMAR_BOUNDS);
+export const REFINEMENT_GRAMMAR_SCHEMA = toGbnfSchema(MODEL_REFINEMENT_JSON_SCHEMA, PLAN_GRAMMAR_BOUNDS);
 
 export interface PlanJobDeps {
   /** Resolved lazily so the daemon starts before the model has loaded. */
@@ -84,7 +91,7 @@ export async function planJob(deps: PlanJobDeps, input: PlanJobInput, signal: Ab
     const answer = await model.generateJson({
       system: refining ? REFINE_SYSTEM : PLAN_SYSTEM,
       prompt: planPrompt(input, backbone),
-      schema: refining ? MODEL_REFINEMENT_JSON_SCHEMA : MODEL_PLAN_JSON_SCHEMA,
+      schema: refining ? REFINEMENT_GRAMMAR_SCHEMA : PLAN_GRAMMAR_SCHEMA,
       maxTokens: deps.maxTokens,
       signal,
       ...(attempt > 1 ? { temperature: 0.7, seed: attempt } : {}),

@@ -1,5 +1,5 @@
 import { fromCallback, type EventObject } from 'xstate';
-import { ProtocolError, toWireError, WorkReply, type Subjects, type WorkRequest } from '../../proto/index.js';
+import { ProtocolError, snapshotName, toWireError, WorkReply, type Subjects, type WorkRequest } from '../../proto/index.js';
 import type { RunTaskInput, TaskFailedEvent, TaskSucceededEvent } from '../../machines/master.machine.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import type { WorkQueue } from '../bus/work-queue.js';
@@ -70,7 +70,7 @@ function firstReply(sub: BusSubscription, timeoutMs: number, signal: AbortSignal
 async function dispatch(deps: RunTaskDeps, input: RunTaskInput, signal: AbortSignal): Promise<{ request: WorkRequest; reply: WorkReply }> {
   // Tasks dispatched between two commits share a snapshot: the repository is read once per commit.
   const commit = deps.snapshots ? await headCommit(input.repo) : null;
-  const ref = commit ? { name: SnapshotStore.nameFor(input.jobId, commit), commit } : null;
+  const ref = commit ? { name: snapshotName(input.jobId, commit), commit } : null;
   if (ref) {
     await deps.snapshots?.ensure(ref.name, async () => {
       const snapshot = await snapshotHead(input.repo, ref.commit);
