@@ -29,6 +29,8 @@ export interface McpJobContext {
   jobsDir: string;
   databaseFile: string;
   databaseReadOnly: boolean;
+  /** mcp.database.statementTimeoutMs; the database server's default (5 s) when absent. */
+  databaseStatementTimeoutMs?: number;
   fetchPolicy: NetPolicy;
   fetchLimits: FetchLimits;
   gitRemotes: Readonly<Record<string, string>>;
@@ -55,7 +57,12 @@ export function createMcpServer(name: McpServerName, ctx: McpJobContext): McpSer
     case 'sequential_thinking':
       return createSequentialThinkingServer({ jobId: ctx.jobId, store: ctx.thinking });
     case 'database':
-      return createDatabaseServer({ file: ctx.databaseFile, repo: ctx.workspace, readOnly: ctx.databaseReadOnly });
+      return createDatabaseServer({
+        file: ctx.databaseFile,
+        repo: ctx.workspace,
+        readOnly: ctx.databaseReadOnly,
+        ...(ctx.databaseStatementTimeoutMs ? { statementTimeoutMs: ctx.databaseStatementTimeoutMs } : {}),
+      });
     case 'time':
       return createTimeServer({ jobId: ctx.jobId, ...(ctx.scheduler ? { scheduler: ctx.scheduler } : {}) });
   }

@@ -20,7 +20,14 @@ export const McpSettings = z
       })
       .strict()
       .prefault({}),
-    database: z.object({ readOnly: z.boolean().default(false) }).strict().prefault({}),
+    database: z
+      .object({
+        readOnly: z.boolean().default(false),
+        /** A statement running longer is stopped (its process killed) and the call answers an error. */
+        statementTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
     /**
      * Tokens a worker may spend calling its task's tools before writing files,
      * out of the attempt's budget; 0 (the default) turns worker tool calls off.
