@@ -61,6 +61,7 @@ export function createMcpHost(options: McpHostOptions): McpHost {
       jobsDir: options.jobsDir,
       databaseFile: join(options.jobsDir, id, 'database.sqlite'),
       databaseReadOnly: settings.database.readOnly,
+      databaseStatementTimeoutMs: settings.database.statementTimeoutMs,
       fetchPolicy: { allow: settings.fetch.allow, deny: settings.fetch.deny, allowPrivateAddresses: settings.fetch.allowPrivateAddresses },
       fetchLimits: { timeoutMs: settings.fetch.timeoutMs, maxBytes: settings.fetch.maxBytes, maxRedirects: settings.fetch.maxRedirects },
       gitRemotes: settings.git.remotes,
