@@ -1,0 +1,98 @@
+import type { AcceptanceCheck, AcceptanceCheckResult, AcceptanceReport, AcceptanceStep, AcceptanceSuite, ExpectedView, SentRequest } from '../../proto/index.js';
+import type { CheckOutcome, StepOutcome } from './http-executor.js';
+import { describeStatus, judgeStep, mediaFor, type StepVerdict } from './judge-step.js';
+import { SchemaValidator } from './schema-validator.js';
+
+const EXCERPT_CHARS = 300;
+
+/**
+ * Judges every check from what the app answered. A check passes when all its
+ * steps do; otherwise its result is about the first step that did not, with
+ * that step's request, expectation and answer.
+ */
+export function evaluateChecks(suite: AcceptanceSuite, outcomes: readonly CheckOutcome[]): AcceptanceCheckResult[] {
+  const validator = new SchemaValidator(suite.schemas, suite.dialect);
+  const byId = new Map(outcomes.map((o) => [o.id, o]));
+  return suite.checks.map((check) => evaluateCheck(check, byId.get(check.id), validator));
+}
+
+function evaluateCheck(check: AcceptanceCheck, outcome: CheckOutcome | undefined, validator: SchemaValidator): AcceptanceCheckResult {
+  const base = { id: check.id, operationId: check.operationId, kind: check.kind, title: check.title };
+  if (check.unverifiable !== null || check.steps.length === 0) {
+    const why = check.unverifiable ?? 'the check has no steps';
+    return { ...base, status: 'unverified', request: null, expected: { status: '-', contentType: null, schema: null, detail: why }, actual: emptyActual('-', why) };
+  }
+  const vars: Record<string, string | number> = {};
+  let last: { step: AcceptanceStep; outcome: StepOutcome | undefined; verdict: StepVerdict } | null = null;
+  for (const [i, step] of check.steps.entries()) {
+    const stepOutcome = outcome?.steps[i];
+    Object.assign(vars, stepOutcome?.captured ?? {});
+    const verdict = judgeStep(step, stepOutcome, vars, validator);
+    last = { step, outcome: stepOutcome, verdict };
+    if (verdict.status !== 'passed') break;
+  }
+  if (!last) throw new Error('unreachable: a check with steps has a last step');
+  const { step, outcome: stepOutcome, verdict } = last;
+  const response = stepOutcome?.response ?? null;
+  return {
+    ...base,
+    status: verdict.status,
+    request: sentRequest(stepOutcome),
+    expected: expectedView(check, step, response?.status ?? null),
+    actual: {
+      step: step.name,
+      status: response?.status ?? null,
+      contentType: response?.contentType ?? null,
+      bodyExcerpt: response ? excerpt(response.body) : '',
+      schemaErrors: verdict.schemaErrors,
+      problem: verdict.problem,
+    },
+  };
+}
+
+export function emptyActual(step: string, problem: string | null) {
+  return { step, status: null, contentType: null, bodyExcerpt: '', schemaErrors: [], problem };
+}
+
+function sentRequest(outcome: StepOutcome | undefined): SentRequest | null {
+  const sent = outcome?.sent;
+  if (!sent) return null;
+  if (sent.body === null) return { method: sent.method, path: sent.path };
+  try {
+    return { method: sent.method, path: sent.path, body: JSON.parse(sent.body) };
+  } catch {
+    return { method: sent.method, path: sent.path, body: sent.body };
+  }
+}
+
+const DETAIL: Record<AcceptanceCheck['kind'], string> = {
+  server_starts: 'the app starts and listens on PORT',
+  operation: 'the documented success status, content type and body schema',
+  missing_required: 'a 4xx for a body without a required field, never a 5xx',
+  wrong_type: 'a 4xx for a field of the wrong type, never a 5xx',
+  constraint: 'a 4xx for a value that breaks a constraint, never a 5xx',
+  malformed_json: 'a 4xx for a body that is not JSON, never a 5xx',
+  unknown_id: 'a 404 (or 4xx) for an id that does not exist, never a 5xx',
+  create_read: 'what was created reads back with the fields sent',
+  list: 'the list holds everything created',
+  list_filter: 'the filter returns what matches and nothing else',
+  update: 'the change is visible on the next read',
+  delete: 'after a delete, the resource is gone (404)',
+};
+
+function expectedView(check: AcceptanceCheck, step: AcceptanceStep, status: number | null): ExpectedView {
+  const expect = step.expect;
+  const media = mediaFor(expect, status ?? expect.statuses[0] ?? (expect.statusClass === '2xx' ? 200 : 400));
+  return { status: describeStatus(expect), contentType: media?.contentType ?? null, schema: media?.schema ?? null, detail: `${step.name}: ${DETAIL[check.kind]}` };
+}
+
+function excerpt(body: string): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
+}
+
+/** Counts and wraps results; `unverified` is neither passed nor failed, and keeps `passed < total`. */
+export function buildReport(checks: AcceptanceCheckResult[], durationMs: number, app: AcceptanceReport['app']): AcceptanceReport {
+  const count = (status: AcceptanceCheckResult['status']) => checks.filter((c) => c.status === status).length;
+  return { type: 'acceptance.report', passed: count('passed'), failed: count('failed'), unverified: count('unverified'), total: checks.length, durationMs: Math.round(durationMs), app, checks };
+}

@@ -1,0 +1,143 @@
+import type { AcceptanceStep, BodyAssertion, ResponseMedia, StepExpectation } from '../../proto/index.js';
+import { pointerIn, type StepOutcome } from './http-executor.js';
+import { jsonEqual } from './schema-view.js';
+import type { SchemaValidator } from './schema-validator.js';
+
+export interface StepVerdict {
+  status: 'passed' | 'failed' | 'unverified';
+  problem: string | null;
+  schemaErrors: string[];
+}
+
+const pass: StepVerdict = { status: 'passed', problem: null, schemaErrors: [] };
+const fail = (problem: string, schemaErrors: string[] = []): StepVerdict => ({ status: 'failed', problem, schemaErrors });
+const unverified = (problem: string): StepVerdict => ({ status: 'unverified', problem, schemaErrors: [] });
+
+/**
+ * Judges one step's outcome against its expectation, in the order a person
+ * would look: did it answer, with the right status, the documented content
+ * type and schema, the ids the next steps need, and the promised content.
+ */
+export function judgeStep(step: AcceptanceStep, outcome: StepOutcome | undefined, vars: Record<string, string | number>, validator: SchemaValidator): StepVerdict {
+  if (!outcome) return unverified('the step was not run');
+  const response = outcome.response;
+  if (!response) {
+    const why = outcome.error ?? 'no response';
+    return why.includes('ran out of time') ? unverified(why) : fail(`no answer from the app: ${why}`);
+  }
+  const { status } = response;
+  const expect = step.expect;
+  if (status >= 500) return fail(`server error ${status}, expected ${describeStatus(expect)}`);
+  if (!statusAllowed(expect, status)) return fail(`got ${status}, expected ${describeStatus(expect)}`);
+
+  const media = mediaFor(expect, status);
+  if (media?.contentType && !sameMediaType(media.contentType, response.contentType)) {
+    return fail(`content type is ${response.contentType ?? 'missing'}, documented ${media.contentType}`);
+  }
+  const needsBody = Boolean(media?.schema) || step.capture.length > 0 || expect.assertions.length > 0;
+  if (!needsBody) return pass;
+  if (response.truncated) return unverified('the response body is larger than the checker keeps, so it was not judged');
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    return fail('the body is not JSON');
+  }
+  if (media?.schema) {
+    const problem = validator.problem(media.schema);
+    if (problem) return unverified(problem);
+    const errors = validator.errors(media.schema, body);
+    if (errors.length > 0) return fail(`the body does not match the documented schema (${media.schema})`, errors.slice(0, 10));
+  }
+  for (const capture of step.capture) {
+    if (!(capture.var in outcome.captured)) return fail(`the body has no string or number at ${capture.pointer} to use as the new id`);
+  }
+  for (const assertion of expect.assertions) {
+    const problem = checkAssertion(assertion, body, expect, vars);
+    if (problem) return fail(problem);
+  }
+  return pass;
+}
+
+export function statusAllowed(expect: StepExpectation, status: number): boolean {
+  if (expect.statuses.length > 0) return expect.statuses.includes(status);
+  return String(status)[0] === expect.statusClass[0];
+}
+
+export function describeStatus(expect: StepExpectation): string {
+  return expect.statuses.length > 0 ? expect.statuses.join(' or ') : `any ${expect.statusClass}`;
+}
+
+/** The documented body of a status: its own entry, its range (4XX), or `default`. */
+export function mediaFor(expect: StepExpectation, status: number): ResponseMedia | undefined {
+  return expect.media[String(status)] ?? expect.media[`${String(status)[0]}XX`] ?? expect.media.DEFAULT;
+}
+
+/** application/json matches "application/json; charset=utf-8"; a documented wildcard (application/*) matches its family. */
+function sameMediaType(documented: string, actual: string | null): boolean {
+  if (!actual) return false;
+  const base = (t: string) => t.split(';')[0]?.trim().toLowerCase() ?? '';
+  const want = base(documented);
+  const got = base(actual);
+  if (want === '*/*') return true;
+  return want.endsWith('/*') ? got.startsWith(want.slice(0, -1)) : got === want;
+}
+
+function checkAssertion(assertion: BodyAssertion, body: unknown, expect: StepExpectation, vars: Record<string, string | number>): string | null {
+  const items = expect.list ? pointerIn(body, expect.list.pointer) : undefined;
+  const idField = expect.list?.idField;
+  if (expect.list && !Array.isArray(items)) return `the body has no list at ${expect.list.pointer || 'its top level'}`;
+  const list = Array.isArray(items) ? items : [];
+  const idOf = (item: unknown) => (idField ? pointerIn(item, `/${idField.replace(/~/g, '~0').replace(/\//g, '~1')}`) : undefined);
+  const has = (v: string) => list.some((item) => sameId(idOf(item), vars[v]));
+  switch (assertion.type) {
+    case 'list_includes': {
+      const missing = assertion.vars.filter((v) => !has(v));
+      return missing.length ? `the list lacks ${missing.map((v) => `${v} (${String(vars[v])})`).join(', ')}, created earlier in this check` : null;
+    }
+    case 'list_excludes': {
+      const present = assertion.vars.filter(has);
+      return present.length ? `the list still holds ${present.map((v) => `${v} (${String(vars[v])})`).join(', ')}` : null;
+    }
+    case 'list_all_equal': {
+      const wrong = list.find((item) => !sameValue(assertion.value, pointerIn(item, `/${assertion.field}`)));
+      return wrong === undefined ? null : `an item has ${assertion.field} = ${short(pointerIn(wrong, `/${assertion.field}`))}, but the filter asked for ${short(assertion.value)}`;
+    }
+    case 'fields_equal': {
+      let target: unknown = body;
+      if (assertion.of) {
+        const wanted = vars[assertion.of.var];
+        if (expect.list) {
+          target = list.find((item) => sameId(idOf(item), wanted));
+          if (target === undefined) return `the list lacks ${assertion.of.var} (${String(wanted)})`;
+        } else if (!sameId(pointerIn(body, `/${assertion.of.idField}`), wanted)) {
+          return `the body is not ${assertion.of.var}: its ${assertion.of.idField} is ${short(pointerIn(body, `/${assertion.of.idField}`))}, expected ${String(wanted)}`;
+        }
+      }
+      for (const [field, value] of Object.entries(assertion.fields)) {
+        const got = pointerIn(target, `/${field}`);
+        if (!sameValue(value, got)) return `${field} is ${got === undefined ? 'missing' : short(got)}, expected ${short(value)} (the value sent)`;
+      }
+      return null;
+    }
+  }
+}
+
+const sameId = (a: unknown, b: unknown) => a !== undefined && b !== undefined && (typeof a === 'string' || typeof a === 'number') && String(a) === String(b);
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** JSON equality, except that two spellings of one instant (…Z and …000Z) are the same date-time. */
+export function sameValue(sent: unknown, got: unknown): boolean {
+  if (jsonEqual(sent, got)) return true;
+  if (typeof sent === 'string' && typeof got === 'string' && ISO_INSTANT.test(sent) && ISO_INSTANT.test(got)) {
+    const a = Date.parse(sent);
+    return !Number.isNaN(a) && a === Date.parse(got);
+  }
+  return false;
+}
+
+const short = (value: unknown) => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};

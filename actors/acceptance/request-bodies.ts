@@ -1,0 +1,53 @@
+import type { LoadedSpec } from './load-spec.js';
+import type { OperationSpec } from './operations.js';
+import { sampleOf } from './sample.js';
+import type { SchemaRegistry } from './schema-registry.js';
+
+export type BodyChoice = { ok: true; value: unknown } | { ok: false; problem: string };
+
+/**
+ * One valid request body per operation: the spec's own example when its
+ * schema accepts it, else a sample of the schema. A body the schema rejects
+ * is never sent as a "valid" request: a check built on it would blame the
+ * app for the spec's mistake.
+ */
+export class RequestBodies {
+  private readonly chosen = new Map<OperationSpec, BodyChoice>();
+
+  constructor(
+    private readonly spec: LoadedSpec,
+    private readonly registry: SchemaRegistry,
+  ) {}
+
+  /** The key of the operation's request schema; null when it has no JSON body or no schema. */
+  schemaKey(op: OperationSpec): string | null {
+    const schema = op.requestBody?.schema;
+    return schema ? this.registry.add(`${op.operationId} request`, schema, 'request') : null;
+  }
+
+  isValid(op: OperationSpec, value: unknown): boolean {
+    const key = this.schemaKey(op);
+    return key === null || this.registry.isValid(key, value);
+  }
+
+  valid(op: OperationSpec): BodyChoice {
+    let choice = this.chosen.get(op);
+    if (!choice) {
+      choice = this.choose(op);
+      this.chosen.set(op, choice);
+    }
+    return choice;
+  }
+
+  private choose(op: OperationSpec): BodyChoice {
+    const body = op.requestBody;
+    if (!body) return { ok: false, problem: `${op.operationId} takes no JSON body` };
+    const key = this.schemaKey(op);
+    if (key === null) return { ok: true, value: body.example ?? {} };
+    const candidates = [body.example, body.schema ? sampleOf(body.schema, this.spec.document) : undefined].filter((c) => c !== undefined);
+    const found = candidates.find((c) => this.registry.isValid(key, c));
+    if (found !== undefined) return { ok: true, value: found };
+    const errors = candidates.length > 0 ? this.registry.errors(key, candidates.at(-1)).slice(0, 3).join('; ') : 'nothing to sample';
+    return { ok: false, problem: `no valid request body for ${op.operationId}: the spec's example and a sample of its schema both fail that schema (${errors}); add a valid example to the spec` };
+  }
+}

@@ -1,0 +1,95 @@
+import type { ListShape } from '../../proto/index.js';
+import { isObject, type Json } from './load-spec.js';
+import { documentedStatuses, responseFor, type OperationSpec } from './operations.js';
+import { objectView, singleType } from './schema-view.js';
+
+/**
+ * A resource as paths and methods show it: POST on a collection creates one,
+ * and the collection followed by a parameter names one. `/lists/{listId}/items`
+ * is the items collection of one list, so creating an item needs a list first.
+ */
+export interface Resource {
+  collection: string;
+  /** The parameter that names one resource in paths under the collection, e.g. bookId. */
+  itemParam: string | null;
+  create: OperationSpec;
+  /** The property of the create response that holds the new id. */
+  idField: string;
+  read: OperationSpec | null;
+  list: OperationSpec | null;
+  listShape: ListShape | null;
+  replace: OperationSpec | null;
+  patch: OperationSpec | null;
+  remove: OperationSpec | null;
+}
+
+export const segmentsOf = (path: string) => path.split('/').filter(Boolean);
+export const paramName = (segment: string) => (/^\{([^}]+)\}$/.exec(segment)?.[1] ?? null);
+
+/** The lowest documented 2xx code, the one a call is expected to get first. */
+export const successStatus = (op: OperationSpec) => documentedStatuses(op, '2').codes.sort((a, b) => a - b)[0] ?? null;
+
+/** The schema of an operation's documented success body. */
+export function successSchema(op: OperationSpec): Json | null {
+  const status = successStatus(op);
+  return status === null ? null : (responseFor(op, status)?.media?.schema ?? null);
+}
+
+export function inferResources(operations: readonly OperationSpec[]): Map<string, Resource> {
+  const resources = new Map<string, Resource>();
+  const on = (method: OperationSpec['method'], path: string) => operations.find((o) => o.method === method && o.path === path) ?? null;
+  for (const create of operations) {
+    if (create.method !== 'post' || !create.requestBody) continue;
+    const collection = create.path;
+    if (paramName(segmentsOf(collection).at(-1) ?? '') !== null) continue;
+    const itemParam = itemParamOf(operations, collection);
+    const idField = idFieldOf(successSchema(create), itemParam);
+    if (!idField) continue;
+    const item = itemParam ? `${collection}/{${itemParam}}` : null;
+    const list = on('get', collection);
+    resources.set(collection, {
+      collection,
+      itemParam,
+      create,
+      idField,
+      read: item ? on('get', item) : null,
+      list,
+      listShape: list ? listShapeOf(successSchema(list), idField) : null,
+      replace: item ? on('put', item) : null,
+      patch: item ? on('patch', item) : null,
+      remove: item ? on('delete', item) : null,
+    });
+  }
+  return resources;
+}
+
+/** The parameter right after the collection in any path: /lists/{listId}/items names a list by listId. */
+function itemParamOf(operations: readonly OperationSpec[], collection: string): string | null {
+  const depth = segmentsOf(collection).length;
+  for (const op of operations) {
+    const segments = segmentsOf(op.path);
+    if (segments.length <= depth || `/${segments.slice(0, depth).join('/')}` !== collection) continue;
+    const name = paramName(segments[depth] ?? '');
+    if (name) return name;
+  }
+  return null;
+}
+
+/** Which response property carries the id: the parameter's own name, `id`, or the parameter without its prefix (bookId, book_id). */
+function idFieldOf(schema: Json | null, itemParam: string | null): string | null {
+  const { properties } = objectView(schema);
+  const stripped = itemParam?.replace(/^[a-z0-9]+(Id|_id|ID)$/, (_, suffix: string) => (suffix === '_id' ? 'id' : suffix.toLowerCase()));
+  const candidates = [itemParam, 'id', stripped, '_id', 'uuid'].filter((c): c is string => typeof c === 'string');
+  return candidates.find((c) => c in properties && isObject(properties[c]) && singleType(properties[c]) !== 'object') ?? null;
+}
+
+/** The list is the body itself, or the first array property of a wrapper such as { items, total }. */
+function listShapeOf(schema: Json | null, idField: string): ListShape | null {
+  if (!schema) return null;
+  if (singleType(schema) === 'array' || isObject(schema.items)) return { pointer: '', idField };
+  const { properties } = objectView(schema);
+  const arrayProperty = Object.entries(properties).find(([, p]) => singleType(p) === 'array');
+  return arrayProperty ? { pointer: `/${escapePointer(arrayProperty[0])}`, idField } : null;
+}
+
+export const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
