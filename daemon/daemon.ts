@@ -275,8 +275,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         else log.warn('skipped an event that fails the schema', { subject: msg.subject });
       }
     };
+    let listenPort = 0;
     const app = createApp({
       token,
+      listenPort: () => listenPort,
+      maxBodyBytes: config.apiMaxBodyBytes,
       jobs,
       jobEvents,
       health: () => ({
@@ -299,6 +302,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       })),
     });
     const server = await listen(app.fetch, options.apiPort ?? 0);
+    listenPort = server.port;
     cleanups.push(() => new Promise<void>((resolve) => server.server.close(() => resolve())));
     const apiUrl = `http://127.0.0.1:${server.port}`;
 

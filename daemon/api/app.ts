@@ -16,6 +16,7 @@ import {
   type JobRecord,
 } from '../../proto/index.js';
 import { requireToken } from './auth.js';
+import { limitBody, requireLoopbackHost } from './guards.js';
 import { httpStatusFor, type ErrorBody } from './errors.js';
 import { jsonBody, pathParams } from './validate.js';
 import { createOpenAiRoutes, type ServedModel } from './openai-routes.js';
@@ -31,6 +32,9 @@ export interface JobService {
 
 export interface AppDeps {
   token: string;
+  /** The port the API listens on: requests must name a loopback host with it (see guards.ts). */
+  listenPort: () => number;
+  maxBodyBytes: number;
   jobs: JobService;
   /** A job's events from its first, then live ones, until `signal` aborts. */
   jobEvents: (jobId: JobIdType, signal: AbortSignal) => AsyncIterable<JobEvent>;
@@ -47,7 +51,9 @@ const JobParams = z.object({ id: JobId });
 
 export function createApp(deps: AppDeps) {
   const app = new Hono()
+    .use('*', requireLoopbackHost(deps.listenPort))
     .use('*', requireToken(deps.token))
+    .use('*', limitBody(deps.maxBodyBytes))
     .get('/health', (c) => c.json(deps.health()))
     .route('/v1', createOpenAiRoutes(deps.openai ?? []))
     .route('/', resultRoutes(deps.results))
