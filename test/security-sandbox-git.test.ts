@@ -51,6 +51,9 @@ async function expectGitUntouched(sandbox: Sandbox): Promise<void> {
     // A nested repository's gitfile, as a submodule checkout has.
     mkdirSync(join(repo, 'sub'));
     writeFileSync(join(repo, 'sub', '.git'), 'gitdir: ../.git\n');
+    // Owned by an ordinary user, as a developer's repository is: the command runs as that owner, and
+    // only the read-only mount, not file permissions, keeps .git from it.
+    if (process.getuid?.() === 0) execFileSync('chown', ['-R', '65534:65534', repo]);
     const before = gitState(repo);
     const result = await sandbox.run(['sh', '-c', ATTACK], { workspace: repo, timeoutMs: 20_000 });
     expect(result.stdout).not.toMatch(/config=0|hook=0|gitfile=0|rm=0|mv=0/);

@@ -7,7 +7,6 @@ import { UnsafeWritePathError, writeFileUnder } from '../actors/fs/safe-write.js
 import { exportTree } from '../actors/git/export-tree.js';
 import { initJobRepo } from '../actors/git/repo.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
-import { syncWorkspace } from '../actors/validation/workspace-files.js';
 import { assertSafeRelativePath } from '../actors/worker/safe-path.js';
 import { tempDir } from './helpers/env.js';
 
@@ -52,10 +51,13 @@ describe.skipIf(skip)('host writes into a workspace a sandbox wrote never follow
   it('the next attempt replaces a symlinked node_modules or src and writes nothing outside', async () => {
     await plant(`mkdir -p src && ln -s ${outside} nm && mv node_modules old && mv nm node_modules && rm -rf src && ln -s ${outside} src`);
     expect(lstatSync(join(workspace, 'node_modules')).isSymbolicLink()).toBe(true);
-    await syncWorkspace(workspace, new Map([
-      ['package.json', '{"name":"app"}\n'],
-      ['src/index.js', 'console.log(1);\n'],
-    ]));
+    // The validator writes the next attempt's tree with exportTree, keeping node_modules.
+    const repo = join(dir.path, 'attempt-repo');
+    const commit = await initJobRepo(repo, [
+      { path: 'package.json', content: '{"name":"app"}\n' },
+      { path: 'src/index.js', content: 'console.log(1);\n' },
+    ], 'attempt 2');
+    await exportTree(repo, commit, workspace, new Set(['node_modules']));
     expect(outsideNames()).toEqual(['secret.txt']);
     expect(lstatSync(join(workspace, 'src')).isDirectory()).toBe(true);
     expect(readFileSync(join(workspace, 'src', 'index.js'), 'utf8')).toBe('console.log(1);\n');

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot } from './bind-mount.js';
+import { isRoot, mountsUnder, unmount } from './bind-mount.js';
+import { stageSources, type StagedSources } from './bwrap-stage.js';
 import { RunCgroup } from './cgroup-v1.js';
 import { SandboxError } from './errors.js';
 import { describeHostRoot, sandboxPasswd, type HostRoot } from './host-root.js';
@@ -14,6 +15,8 @@ import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions } from '.
 export interface BubblewrapSandboxOptions {
   bwrap?: string;
   prlimit?: string;
+  /** Drops a root daemon to the run's unprivileged user before bwrap starts (util-linux setpriv). */
+  setpriv?: string;
   limits?: SandboxLimits;
   timeoutMs?: number;
   maxOutputBytes?: number;
@@ -23,9 +26,6 @@ export interface BubblewrapSandboxOptions {
   registry?: RegistryProxy;
 }
 
-/** The uid a command runs as when the daemon is root: nobody, never root. */
-const SANDBOX_UID = 65534;
-
 /**
  * bubblewrap where no Docker engine answers: new user, pid, net, ipc, uts and
  * mount namespaces, the host's /usr read-only, /tmp a size-limited tmpfs, the
@@ -33,6 +33,9 @@ const SANDBOX_UID = 65534;
  * namespaces. Memory, pids and CPU come from a hand-made cgroup-v1 group where
  * one can be created, and from prlimit otherwise (pids as RLIMIT_NPROC, which
  * the kernel does not apply to root: hence the cgroup when root).
+ * A root daemon starts bwrap through setpriv as the run's unprivileged user
+ * (see sandbox-user.ts), so the command's processes are not host uid 0
+ * either; bwrap's own user namespace maps that user to itself.
  */
 export class BubblewrapSandbox implements Sandbox {
   readonly backend = 'bubblewrap' as const;
@@ -48,14 +51,28 @@ export class BubblewrapSandbox implements Sandbox {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.host = describeHostRoot();
-    // The host's passwd lists every account; the sandbox gets one that names only its own.
     this.etcDir = mkdtempSync(join(tmpdir(), 'autodev-bwrap-'));
-    const uid = isRoot() ? SANDBOX_UID : (process.getuid?.() ?? SANDBOX_UID);
-    const gid = isRoot() ? SANDBOX_UID : (process.getgid?.() ?? SANDBOX_UID);
-    const files = sandboxPasswd(uid, gid);
-    writeFileSync(join(this.etcDir, 'passwd'), files.passwd);
-    writeFileSync(join(this.etcDir, 'group'), files.group);
-    writeFileSync(join(this.etcDir, 'hosts'), '127.0.0.1 localhost\n::1 localhost\n');
+    // Passable, not listable: bwrap runs as the sandbox user and must reach its etc files and its stage.
+    chmodSync(this.etcDir, 0o711);
+  }
+
+  /** The host's passwd lists every account; the sandbox gets one that names only its own user. */
+  private etcFor(uid: number, gid: number): string {
+    const dir = join(this.etcDir, `user-${uid}-${gid}`);
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { mode: 0o755 });
+      const files = sandboxPasswd(uid, gid);
+      writeFileSync(join(dir, 'passwd'), files.passwd, { mode: 0o644 });
+      writeFileSync(join(dir, 'group'), files.group, { mode: 0o644 });
+      writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n::1 localhost\n', { mode: 0o644 });
+    }
+    return dir;
+  }
+
+  /** The user bwrap and the command run as: the run's (never root) when the daemon is root, else the daemon's own. */
+  private userOf(run: ResolvedRun): { uid: number; gid: number } {
+    if (isRoot()) return { uid: run.uid, gid: run.gid };
+    return { uid: process.getuid?.() ?? run.uid, gid: process.getgid?.() ?? run.gid };
   }
 
   async run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
@@ -63,38 +80,51 @@ export class BubblewrapSandbox implements Sandbox {
     if (run.network === 'registry' && !this.options.registry) {
       throw new SandboxError('sandbox_bad_request', 'network "registry" needs the registry proxy, which this sandbox was built without');
     }
-    const cgroup = isRoot() ? await RunCgroup.create(run.limits) : undefined;
+    const user = this.userOf(run);
+    const registry = run.network === 'registry' ? this.options.registry : undefined;
+    const staged = isRoot() ? await stageSources(this.etcDir, user.uid, user.gid, { workspace: run.workspace, ...(registry ? { registry: registry.dir } : {}) }) : undefined;
+    const cgroup = isRoot() ? await RunCgroup.create(run.limits).catch(async (error: unknown) => {
+      await staged?.release();
+      throw error;
+    }) : undefined;
     try {
-      return await this.spawnRun(run, cgroup);
+      return await this.spawnRun(run, cgroup, staged);
     } finally {
       await cgroup?.remove();
+      await staged?.release();
     }
   }
 
   async close(): Promise<void> {
     for (const pid of this.running) killGroup(pid);
     this.running.clear();
-    rmSync(this.etcDir, { recursive: true, force: true });
+    // A run still in flight has its workspace bound under etcDir: a recursive removal would empty the workspace.
+    for (const point of await mountsUnder(this.etcDir)) await unmount(point).catch(() => undefined);
+    if ((await mountsUnder(this.etcDir)).length === 0) rmSync(this.etcDir, { recursive: true, force: true });
   }
 
-  /** bwrap's arguments for one run: exported through `argsFor` for `autodev doctor` and the tests. */
-  argsFor(run: ResolvedRun): string[] {
-    const uid = isRoot() ? SANDBOX_UID : (process.getuid?.() ?? SANDBOX_UID);
-    const gid = isRoot() ? SANDBOX_UID : (process.getgid?.() ?? SANDBOX_UID);
+  /**
+   * bwrap's arguments for one run: exported through `argsFor` for `autodev doctor` and the tests.
+   * `staged` replaces the workspace and registry sources when a root daemon staged them for the sandbox user.
+   */
+  argsFor(run: ResolvedRun, staged?: Pick<StagedSources, 'workspace' | 'registry'>): string[] {
+    const { uid, gid } = this.userOf(run);
+    const workspace = staged?.workspace ?? run.workspace;
+    const etc = this.etcFor(uid, gid);
     const args = ['--unshare-all', '--unshare-user', '--uid', String(uid), '--gid', String(gid)];
     args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--disable-userns');
     for (const dir of this.host.readOnlyDirs) args.push('--ro-bind', dir, dir);
     for (const link of this.host.links) args.push('--symlink', link.target, link.path);
     for (const entry of this.host.etc) args.push('--ro-bind-try', entry, entry);
-    for (const name of ['passwd', 'group', 'hosts']) args.push('--ro-bind', join(this.etcDir, name), `/etc/${name}`);
+    for (const name of ['passwd', 'group', 'hosts']) args.push('--ro-bind', join(etc, name), `/etc/${name}`);
     args.push('--proc', '/proc', '--dev', '/dev');
     args.push('--size', String(run.limits.tmpfsBytes), '--perms', '1777', '--tmpfs', '/tmp');
-    args.push('--bind', run.workspace, SANDBOX_WORKSPACE);
+    args.push('--bind', workspace, SANDBOX_WORKSPACE);
     // After the workspace, so they cover its writable view: see git-mask.ts.
-    for (const entry of run.readOnlyEntries) args.push('--ro-bind', join(run.workspace, entry), `${SANDBOX_WORKSPACE}/${entry}`);
+    for (const entry of run.readOnlyEntries) args.push('--ro-bind', join(workspace, entry), `${SANDBOX_WORKSPACE}/${entry}`);
     args.push('--chdir', run.cwd);
     const registry = run.network === 'registry' ? this.options.registry : undefined;
-    if (registry) args.push('--ro-bind', registry.dir, REGISTRY_MOUNT);
+    if (registry) args.push('--ro-bind', staged?.registry ?? registry.dir, REGISTRY_MOUNT);
     args.push('--clearenv');
     for (const [key, value] of Object.entries(run.env)) args.push('--setenv', key, value);
     // The network namespace stays empty either way: the registry is reached through the bound unix socket.
@@ -102,7 +132,7 @@ export class BubblewrapSandbox implements Sandbox {
     return args;
   }
 
-  private spawnRun(run: ResolvedRun, cgroup: RunCgroup | undefined): Promise<SandboxResult> {
+  private spawnRun(run: ResolvedRun, cgroup: RunCgroup | undefined, staged: StagedSources | undefined): Promise<SandboxResult> {
     const started = Date.now();
     const inCgroup = new Set(cgroup?.controllers ?? []);
     const rlimits = [
@@ -110,9 +140,12 @@ export class BubblewrapSandbox implements Sandbox {
       `--fsize=${this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES}`,
       // RLIMIT_AS would break V8, which reserves far more address space than it uses; memory needs the cgroup.
       // RLIMIT_NPROC counts every task the user already has, so the sandbox's allowance goes on top.
-      ...(inCgroup.has('pids') ? [] : [`--nproc=${run.limits.pids + userTaskCount()}`]),
+      ...(inCgroup.has('pids') ? [] : [`--nproc=${run.limits.pids + userTaskCount(this.userOf(run).uid)}`]),
     ];
-    const argv = [this.options.prlimit ?? 'prlimit', ...rlimits, '--', this.options.bwrap ?? 'bwrap', ...this.argsFor(run)];
+    const { uid, gid } = this.userOf(run);
+    // Root joins the cgroups and sets the limits, then becomes the sandbox user for good: bwrap and the command never hold host uid 0.
+    const dropRoot = isRoot() ? [this.options.setpriv ?? 'setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'] : [];
+    const argv = [this.options.prlimit ?? 'prlimit', ...rlimits, '--', ...dropRoot, this.options.bwrap ?? 'bwrap', ...this.argsFor(run, staged)];
     // The shell joins the cgroups before exec, so not one instruction of the command runs outside them.
     const join = 'for f in $AUTODEV_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; exec "$@"';
     const out = new OutputTail(this.maxOutput);
@@ -171,9 +204,8 @@ export class BubblewrapSandbox implements Sandbox {
   }
 }
 
-/** Tasks (threads included, as the kernel counts them for RLIMIT_NPROC) owned by this process's user. */
-function userTaskCount(): number {
-  const uid = process.getuid?.();
+/** Tasks (threads included, as the kernel counts them for RLIMIT_NPROC) owned by `uid`. */
+function userTaskCount(uid: number): number {
   let count = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
@@ -7,7 +7,7 @@ import { SandboxError } from './errors.js';
 import { describeHostRoot, sandboxPasswd } from './host-root.js';
 
 /** Bumped whenever the image's layout changes, so an old image is rebuilt once. */
-export const BASE_IMAGE_VERSION = '1';
+export const BASE_IMAGE_VERSION = '2';
 const VERSION_LABEL = 'org.autodev.sandbox.image-version';
 
 export interface EnsureImageResult {
@@ -55,6 +55,8 @@ async function writeSkeleton(dir: string): Promise<void> {
   for (const folder of ['tmp', 'workspace', 'proc', 'sys', 'dev', 'run', 'etc', ...host.readOnlyDirs.map((d) => d.slice(1))]) {
     await mkdir(join(dir, folder), { recursive: true });
   }
+  // Docker copies the image's /tmp (its mode included) into the run's tmpfs: commands run as nobody, so it must be 1777.
+  await chmod(join(dir, 'tmp'), 0o1777);
   for (const link of host.links) await symlink(link.target, join(dir, link.path));
   for (const entry of host.etc) {
     // Symlinks stay symlinks: /etc/alternatives and the certificate store point into /usr, which is bound at run time.

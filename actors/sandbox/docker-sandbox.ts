@@ -38,8 +38,9 @@ interface Outcome {
  * Runs each command in a fresh container: network none, read-only root,
  * every capability dropped, no-new-privileges, CPU, memory (no swap), pids
  * and /tmp size limited, the host's /usr read-only, the workspace at
- * /workspace. The command runs as the workspace's owner, so a user's files
- * stay theirs; a root-owned workspace means uid 0, but without capabilities.
+ * /workspace, its `.git` read-only. The command runs as the workspace's
+ * owner, so a user's files stay theirs, and as nobody where that owner is
+ * root (sandbox-user.ts): never host uid 0, the engine not remapping users.
  */
 export class DockerSandbox implements Sandbox {
   readonly backend = 'docker' as const;

@@ -3,6 +3,7 @@ import { posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { SandboxError } from './errors.js';
 import { gitEntriesToProtect } from './git-mask.js';
+import { handOverWorkspace, sandboxUserFor } from './sandbox-user.js';
 import type { SandboxLimits, SandboxNetwork, SandboxRunOptions } from './sandbox.js';
 
 /** What every run gets unless the caller or the config says otherwise. */
@@ -42,7 +43,7 @@ export interface ResolvedRun {
   network: SandboxNetwork;
   timeoutMs: number;
   env: Record<string, string>;
-  /** Owner of the workspace on the host, so the command can write it without root where possible. */
+  /** Host uid the command runs as: never 0 (see sandbox-user.ts). */
   uid: number;
   gid: number;
   /** Workspace entries (relative) every backend shows read-only: the `.git`s, see git-mask.ts. */
@@ -53,7 +54,9 @@ export interface ResolvedRun {
 /**
  * Checks a run's options at the sandbox boundary: a bad cwd could otherwise
  * point outside /workspace, and a missing workspace would make an engine
- * create an empty root-owned folder in its place.
+ * create an empty root-owned folder in its place. Also picks the
+ * unprivileged user the command runs as, handing the workspace to it
+ * where that is allowed.
  */
 export async function resolveRun(
   command: readonly string[],
@@ -90,6 +93,10 @@ export async function resolveRun(
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
     throw new SandboxError('sandbox_bad_request', `timeoutMs must be a positive integer, got ${String(options.timeoutMs)}`);
   }
+  const readOnlyEntries = await gitEntriesToProtect(workspace);
+  const user = sandboxUserFor(info, readOnlyEntries.includes('.git'));
+  // Done here, once for every backend: the command runs unprivileged and must still write its workspace.
+  if (user.handOver) await handOverWorkspace(workspace, user.uid, user.gid, new Set(['.git']));
   return {
     argv: [...command],
     workspace,
@@ -99,9 +106,9 @@ export async function resolveRun(
     timeoutMs,
     // HOME and the npm cache live on the size-limited tmpfs, never on the read-only root.
     env: { PATH: SANDBOX_PATH, HOME: '/tmp', CI: '1', npm_config_cache: '/tmp/.npm', ...options.env },
-    uid: info.uid,
-    gid: info.gid,
-    readOnlyEntries: await gitEntriesToProtect(workspace),
+    uid: user.uid,
+    gid: user.gid,
+    readOnlyEntries,
     signal: options.signal,
   };
 }

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { clearFolderExcept, readFileNoFollow, writeFileUnder } from '../fs/safe-write.js';
+import { readFileNoFollow } from '../fs/safe-write.js';
 
 export interface WorkspaceFile {
   /** Relative to the workspace, with forward slashes. */
@@ -37,20 +37,6 @@ export async function readWorkspaceFiles(root: string): Promise<WorkspaceFile[]>
   };
   await walk(root);
   return files;
-}
-
-/** Entries kept across syncs: what the dependency install step put there. */
-export const KEPT_BETWEEN_ATTEMPTS: ReadonlySet<string> = new Set(['node_modules']);
-
-/**
- * Makes `workspace` hold exactly `files` (plus a kept node_modules). Sandboxed
- * test code ran as the workspace's writer in the previous attempt and may
- * have left symlinks to host paths anywhere, node_modules included: clearing
- * removes links themselves, and every write refuses to pass through one.
- */
-export async function syncWorkspace(workspace: string, files: ReadonlyMap<string, string | Uint8Array>): Promise<void> {
-  await clearFolderExcept(workspace, KEPT_BETWEEN_ATTEMPTS);
-  for (const [path, content] of files) await writeFileUnder(workspace, path, content);
 }
 
 const SCRIPT_RE = /\.(m|c)?(t|j)sx?$/i;

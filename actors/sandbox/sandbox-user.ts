@@ -1,0 +1,73 @@
+import { constants, type Dirent } from 'node:fs';
+import { lchown, lstat, open, readdir, type FileHandle } from 'node:fs/promises';
+
+/**
+ * Generated code never runs as host uid 0, so a hole in the sandbox (a
+ * kernel bug, an engine bug) leaves it an unprivileged user. It runs as the
+ * workspace's owner when that is not root, and otherwise as nobody, on the
+ * host side too: Docker's User, and bubblewrap started through setpriv.
+ */
+export const SANDBOX_UID = 65534;
+export const SANDBOX_GID = 65534;
+
+export interface SandboxUser {
+  uid: number;
+  gid: number;
+  /** Whether the workspace must be handed to this user (chowned) for the command to write it. */
+  handOver: boolean;
+}
+
+/**
+ * A root-owned workspace that is not a repository (the daemon's validation
+ * and build copies, a scratch folder) is handed over to nobody. A
+ * repository (the job repository execute_code mounts) is never chowned: the
+ * command gets it read-only, apart from what nobody already owns.
+ */
+export function sandboxUserFor(owner: { uid: number; gid: number }, isRepository: boolean): SandboxUser {
+  if (owner.uid !== 0) return { uid: owner.uid, gid: owner.gid === 0 ? SANDBOX_GID : owner.gid, handOver: false };
+  const daemonIsRoot = process.getuid?.() === 0;
+  return { uid: SANDBOX_UID, gid: SANDBOX_GID, handOver: daemonIsRoot && !isRepository };
+}
+
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * Gives `root` and what lies under it to uid:gid, so the sandboxed command
+ * can write its workspace without being root. The walk opens every folder
+ * with O_NOFOLLOW and changes entries through /proc/self/fd/<folder>/<name>
+ * with lchown: a symlink a previous run planted is changed itself, never its
+ * target, and a folder swapped for a link mid-walk is not entered. Folders
+ * the user owns already are not entered (the sandbox made them; only the
+ * host's own writes need handing over). `skip` names are left alone at every
+ * depth (.git).
+ */
+export async function handOverWorkspace(root: string, uid: number, gid: number, skip: ReadonlySet<string>): Promise<void> {
+  const top = await open(root, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    const info = await top.stat();
+    if (info.uid !== uid || info.gid !== gid) await top.chown(uid, gid);
+    await handOverChildren(top, uid, gid, skip);
+  } finally {
+    await top.close();
+  }
+}
+
+async function handOverChildren(dir: FileHandle, uid: number, gid: number, skip: ReadonlySet<string>): Promise<void> {
+  const base = `/proc/self/fd/${dir.fd}`;
+  const entries: Dirent[] = await readdir(base, { withFileTypes: true });
+  for (const entry of entries) {
+    if (skip.has(entry.name)) continue;
+    const path = `${base}/${entry.name}`;
+    const info = await lstat(path).catch(() => undefined);
+    if (!info || (info.uid === uid && info.gid === gid)) continue;
+    await lchown(path, uid, gid);
+    if (!info.isDirectory()) continue;
+    const child = await open(path, DIR_FLAGS).catch(() => undefined);
+    if (!child) continue;
+    try {
+      await handOverChildren(child, uid, gid, skip);
+    } finally {
+      await child.close();
+    }
+  }
+}
