@@ -6,6 +6,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabaseServer, type DatabaseServerOptions } from '../actors/mcp/servers/database.js';
 import { defaultChildPaths } from '../actors/mcp/sqlite/child-paths.js';
+import { DatabaseProcessPool } from '../actors/mcp/sqlite/process-pool.js';
 import { callOk, callTool, errorText } from './helpers/mcp.js';
 import { REPO_ROOT, tempDir, waitUntil } from './helpers/env.js';
 
@@ -19,7 +20,8 @@ async function connect(overrides: Partial<DatabaseServerOptions> = {}): Promise<
   const jobDir = join(home.path, 'jobs', `j${++jobs}`);
   const repo = join(jobDir, 'repo');
   mkdirSync(repo, { recursive: true });
-  const server = createDatabaseServer({ file: join(jobDir, 'database.sqlite'), repo, readOnly: false, ...overrides });
+  // A private pool that closes children at once: each test sees only its own.
+  const server = createDatabaseServer({ file: join(jobDir, 'database.sqlite'), repo, readOnly: false, pool: new DatabaseProcessPool(0), ...overrides });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'security-database-test', version: '0' });
@@ -176,7 +178,7 @@ describe('statement time limit', () => {
     await client.close();
   });
 
-  it('applies the limit to migrations and seed batches too', async () => {
+  it('applies the limit to each migration file, and the killed migration leaves nothing applied', async () => {
     const { client, repo } = await connect({ statementTimeoutMs: 800 });
     mkdirSync(join(repo, 'db/migrations'), { recursive: true });
     writeFileSync(join(repo, 'db/migrations/0001_slow.sql'), 'CREATE TABLE n AS WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT i FROM c;\n');
@@ -233,13 +235,26 @@ describe('the database child process', () => {
     await waitUntil(() => !alive(pid), 5000, 'the busy child to die with its parent');
   });
 
-  it('goes away when the server closes', async () => {
-    const { client } = await connect();
+  it('goes away when the server closes, unless kept warm for the next server of the same job', async () => {
+    const { client } = await connect({ pool: new DatabaseProcessPool(0) });
     await callOk(client, 'execute_query', { sql: 'SELECT 1' });
     const before = childPids();
     expect(before.length).toBeGreaterThan(0);
     await client.close();
     await waitUntil(() => childPids().length < before.length, 5000, 'the child to exit after close');
+
+    // Over HTTP each request builds a fresh server: the second one reuses the first one's child.
+    const pool = new DatabaseProcessPool(500);
+    const file = join(home.path, 'warm.sqlite');
+    const first = await connect({ pool, file });
+    await callOk(first.client, 'execute_query', { sql: 'CREATE TABLE kept (a)' });
+    const warm = childPids();
+    await first.client.close();
+    const second = await connect({ pool, file });
+    await callOk(second.client, 'execute_query', { sql: 'SELECT count(*) AS n FROM kept' });
+    expect(childPids()).toEqual(warm);
+    await second.client.close();
+    await waitUntil(() => childPids().length < warm.length, 5000, 'the warm child to exit after its idle time');
   });
 });
 

@@ -1,8 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ChildPaths } from '../sqlite/child-paths.js';
-import { DatabaseProcess } from '../sqlite/database-process.js';
+import type { DatabaseProcess } from '../sqlite/database-process.js';
 import { MIGRATIONS_DIR, MigrationFiles } from '../sqlite/migration-files.js';
+import { sharedDatabaseProcessPool, type DatabaseLease, type DatabaseProcessPool } from '../sqlite/process-pool.js';
 import { QueryResult, type SqlValue } from '../sqlite/protocol.js';
 import { defineTool, ToolError } from '../tool.js';
 
@@ -18,6 +19,8 @@ export interface DatabaseServerOptions {
   memoryLimitMb?: number;
   /** Where the child script and the guard library are; the built ones under dist/ by default. */
   paths?: ChildPaths;
+  /** Where warm children are kept between server instances; the process-wide pool by default. */
+  pool?: DatabaseProcessPool;
 }
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
@@ -34,14 +37,19 @@ const Value = z.union([z.string().max(100_000), z.number(), z.boolean(), z.null(
 export function createDatabaseServer(options: DatabaseServerOptions): McpServer {
   const server = new McpServer({ name: 'autodev-database', version: '0.1.0' });
   const maxRows = options.maxRows ?? 1000;
-  const db = new DatabaseProcess({
-    file: options.file,
-    readOnly: options.readOnly,
-    statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-    ...(options.memoryLimitMb ? { memoryLimitMb: options.memoryLimitMb } : {}),
-    ...(options.paths ? { paths: options.paths } : {}),
-  });
-  server.server.onclose = () => db.close();
+  // Borrowed on first use, so building a server (to list its tools) starts nothing.
+  let lease: DatabaseLease | null = null;
+  const database = (): DatabaseProcess => {
+    lease ??= (options.pool ?? sharedDatabaseProcessPool()).acquire({
+      file: options.file,
+      readOnly: options.readOnly,
+      statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      ...(options.memoryLimitMb ? { memoryLimitMb: options.memoryLimitMb } : {}),
+      ...(options.paths ? { paths: options.paths } : {}),
+    });
+    return lease.process;
+  };
+  server.server.onclose = () => lease?.release();
   const migrations = new MigrationFiles(options.repo);
   const writable = (what: string) => {
     if (options.readOnly) throw new ToolError('denied', `the database is in read-only mode (config mcp.database.readOnly); ${what} is refused`);
@@ -55,7 +63,7 @@ export function createDatabaseServer(options: DatabaseServerOptions): McpServer 
       input: z.object({ sql: z.string().min(1).max(100_000), params: z.array(Value).max(1000).default([]) }).strict(),
       output: QueryResult,
     },
-    async ({ sql, params }) => db.request({ type: 'query', sql, params: params.map(toSql), maxRows }),
+    async ({ sql, params }) => database().request({ type: 'query', sql, params: params.map(toSql), maxRows }),
   );
 
   defineTool(
@@ -72,9 +80,9 @@ export function createDatabaseServer(options: DatabaseServerOptions): McpServer 
       const version = (existing.at(-1)?.version ?? 0) + 1;
       const file = `${String(version).padStart(4, '0')}_${name}.sql`;
       // Checked on a throwaway copy first, so a broken migration is never left in the repository.
-      await db.request({ type: 'check', sql });
+      await database().request({ type: 'check', sql });
       const migration = await migrations.write(file, sql);
-      const { applied } = await migrate(db, migrations);
+      const { applied } = await migrate(database(), migrations);
       return { migration, applied: applied.includes(file) };
     },
   );
@@ -89,7 +97,7 @@ export function createDatabaseServer(options: DatabaseServerOptions): McpServer 
     },
     async () => {
       writable('migrate_database');
-      return migrate(db, migrations);
+      return migrate(database(), migrations);
     },
   );
 
@@ -104,7 +112,7 @@ export function createDatabaseServer(options: DatabaseServerOptions): McpServer 
     async ({ table, rows }) => {
       writable('seed_data');
       const sqlRows = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toSql(v)])));
-      const { inserted } = await db.request({ type: 'seed', table, rows: sqlRows });
+      const { inserted } = await database().request({ type: 'seed', table, rows: sqlRows });
       return { table, inserted };
     },
   );

@@ -31,9 +31,9 @@ interface Running {
 }
 
 /**
- * The job database, in a child process the parent can kill. One child per
- * server instance, started on first use and kept between calls; requests go
- * one at a time, each with its own deadline. A statement past the deadline
+ * The job database, in a child process the parent can kill. Started on first
+ * use and kept between calls (process-pool.ts shares it between server
+ * instances); requests go one at a time, each with its own deadline. A statement past the deadline
  * gets the child SIGKILLed and the call an error; the next call starts a
  * fresh child. The child never keeps this process alive.
  */
