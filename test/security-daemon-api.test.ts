@@ -30,7 +30,7 @@ type ErrorAnswer = { error: { code: string; message: string; data?: Record<strin
 describe('the control API refuses what an outside caller should not get through', () => {
   let daemon: TestDaemon;
   beforeAll(async () => {
-    daemon = await startTestDaemon({ ...TINY_CONFIG, model: TINY_MODEL, warmUpModels: false, memory: { enabled: false }, apiMaxBodyBytes: LIMIT });
+    daemon = await startTestDaemon({ ...TINY_CONFIG, model: TINY_MODEL, warmUpModels: false, memory: { enabled: false }, apiMaxBodyBytes: LIMIT, models: { master: { contextSize: 512 } } });
   });
   afterAll(async () => daemon?.cleanup());
 
@@ -80,5 +80,38 @@ describe('the control API refuses what an outside caller should not get through'
     expect(readdirSync(join(daemon.home, 'jobs'))).toEqual([]);
     // A body under the limit is still read.
     expect((await daemon.api('/jobs', { method: 'POST', json: { prompt: '' } })).status).toBe(400);
+  });
+
+  it('item 12: refuses max_tokens beyond the context window, naming the field, and caps what fits', async () => {
+    const ask = (extra: Record<string, unknown>) =>
+      daemon.api('/v1/chat/completions', { method: 'POST', json: { model: 'master', messages: [{ role: 'user', content: 'Count.' }], ...extra } });
+    for (const field of ['max_tokens', 'max_completion_tokens']) {
+      const huge = await ask({ [field]: 1e12 });
+      expect(huge.status).toBe(400);
+      const error = ((await huge.json()) as ErrorAnswer).error;
+      expect(error).toMatchObject({ code: 'bad_request', data: { field, contextSize: 512 } });
+      expect(error.message).toContain('512-token context window');
+    }
+    const whole = await ask({ max_tokens: 512 });
+    expect(whole.status).toBe(200);
+    const answer = (await whole.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+    expect(answer.usage.prompt_tokens + answer.usage.completion_tokens).toBeLessThanOrEqual(512);
+  });
+
+  it('item 13: a bad grammar and an invalid response_format schema are the client\'s error: 400 naming the field', async () => {
+    const ask = (extra: Record<string, unknown>) =>
+      daemon.api('/v1/chat/completions', { method: 'POST', json: { model: 'worker', messages: [{ role: 'user', content: 'Yes?' }], max_tokens: 8, ...extra } });
+    for (const grammar of ['root ::= foo', 'root ::= [a-', 'nonsense']) {
+      const res = await ask({ grammar });
+      expect(res.status, grammar).toBe(400);
+      expect(((await res.json()) as ErrorAnswer).error).toMatchObject({ code: 'bad_request', data: { field: 'grammar' } });
+    }
+    for (const schema of [{ type: 'objekt' }, { type: 'object', properties: 5 }, { type: 'object', required: 'name' }]) {
+      const res = await ask({ response_format: { type: 'json_schema', json_schema: { name: 'n', schema } } });
+      expect(res.status, JSON.stringify(schema)).toBe(400);
+      expect(((await res.json()) as ErrorAnswer).error).toMatchObject({ code: 'bad_request', data: { field: 'response_format.json_schema.schema' } });
+    }
+    // The grammar cache did not keep the daemon from answering a good one afterwards.
+    expect((await ask({ grammar: 'root ::= "yes" | "no"' })).status).toBe(200);
   });
 });

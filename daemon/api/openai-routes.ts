@@ -6,6 +6,7 @@ import { OpenAiChatCompletionBody, OpenAiEmbeddingsBody, ProtocolError, toWireEr
 import type { GenerationRequest, GenerationResult, LanguageModel } from '../../actors/llm/language-model.js';
 import { jsonBody } from './validate.js';
 import { toSystemAndPrompt } from './openai-messages.js';
+import { answerBudget, asClientGrammarError, asClientSchemaError, assertValidResponseSchema } from './openai-limits.js';
 
 /** A model the daemon shares, by role name (master, worker). */
 export interface ServedModel {
@@ -15,7 +16,6 @@ export interface ServedModel {
   get: () => Promise<LanguageModel>;
 }
 
-const DEFAULT_MAX_TOKENS = 512;
 const ANY_OBJECT: GbnfJsonSchema = { type: 'object' } as GbnfJsonSchema;
 
 function pick(models: readonly ServedModel[], id: string): ServedModel {
@@ -42,14 +42,16 @@ export function createOpenAiRoutes(models: readonly ServedModel[]) {
     .post('/chat/completions', jsonBody(OpenAiChatCompletionBody), async (c) => {
       const body = c.req.valid('json');
       const served = pick(models, body.model);
+      assertValidResponseSchema(body);
       const model = await served.get();
       const { system, prompt } = toSystemAndPrompt(body.messages);
+      const maxTokens = answerBudget(body, model, served.id, { system, prompt });
       const controller = new AbortController();
       c.req.raw.signal.addEventListener('abort', () => controller.abort(), { once: true });
       const base: GenerationRequest = {
         system,
         prompt,
-        maxTokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,
+        maxTokens,
         allowTruncated: true,
         signal: controller.signal,
         ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
@@ -57,10 +59,13 @@ export function createOpenAiRoutes(models: readonly ServedModel[]) {
       };
       const format = body.response_format;
       const run = async (request: GenerationRequest): Promise<GenerationResult<string>> => {
-        if (body.grammar) return model.generateText({ ...request, grammar: body.grammar });
+        if (body.grammar) {
+          const grammar = body.grammar;
+          return model.generateText({ ...request, grammar }).catch((error: unknown) => Promise.reject(asClientGrammarError(error)));
+        }
         if (format?.type === 'json_schema' || format?.type === 'json_object') {
           const schema = format.type === 'json_schema' ? (format.json_schema.schema as GbnfJsonSchema) : ANY_OBJECT;
-          const answer = await model.generateJson({ ...request, schema });
+          const answer = await model.generateJson({ ...request, schema }).catch((error: unknown) => Promise.reject(asClientSchemaError(error)));
           return { ...answer, value: answer.truncated ? String(answer.value) : JSON.stringify(answer.value) };
         }
         if (!model.complete) throw new ProtocolError('bad_request', `model "${served.id}" serves structured answers only; pass response_format`);
