@@ -18,8 +18,7 @@ export function failureSignature(error: WireError): string {
 }
 
 export function tokensOf(error: WireError): number {
-  const tokens = error.data?.tokens;
-  return typeof tokens === 'number' && Number.isInteger(tokens) && tokens > 0 ? tokens : 0;
+  return error.tokens ?? 0;
 }
 
 export const jobTokens = (job: JobRecord) => job.tasks.reduce((sum, t) => sum + t.tokensUsed, 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, SimulatedClock, type EventObject } from 'xstate';
-import { JOB_RECORD_VERSION, type JobRecord, type Task, type TaskOutput } from '../proto/index.js';
-import { masterMachine, type JobBudgets, type MasterEvent, type MasterNotice, type RunTaskInput } from './master.machine.js';
+import { JOB_RECORD_VERSION, type ErrorCode, type JobRecord, type Task, type TaskOutput } from '../proto/index.js';
+import { MAX_INFRASTRUCTURE_RETRIES, masterMachine, type JobBudgets, type MasterEvent, type MasterNotice, type RunTaskInput } from './master.machine.js';
 import { makeTask } from './task.fixture.js';
 
 const task = makeTask;
@@ -64,11 +64,11 @@ function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParalle
     running.delete(id);
     entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: output(entry.input.attempt, issues, conflicts) });
   };
-  const fail = (id: string, message = 'boom', data?: Record<string, unknown>) => {
+  const fail = (id: string, message = 'boom', data?: Record<string, unknown>, code: ErrorCode = 'task_failed', tokens = 0) => {
     const entry = running.get(id);
     if (!entry) throw new Error(`${id} is not running`);
     running.delete(id);
-    const error = { code: 'task_failed' as const, message, ...(data ? { data } : {}) };
+    const error = { code, message, ...(data ? { data } : {}), ...(tokens ? { tokens } : {}) };
     entry.sendBack({ type: 'TASK_FAILED', taskId: id, attempt: entry.input.attempt, worker: 'w1', error });
   };
   const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -133,6 +133,39 @@ describe('master machine', () => {
     expect(snapshot.context.job.error).toMatchObject({ code: 'task_failed', data: { taskId: 't1' } });
     expect(h.notices.filter((n) => n.type === 'task.blocked').map((n) => ('taskId' in n ? n.taskId : ''))).toEqual(['t2', 't3']);
     expect(h.notices.at(-1)?.type).toBe('job.failed');
+  });
+
+  it('a sandbox that fails costs the task no retry, up to a bound; tokens of failed attempts are counted', async () => {
+    const h = harness({ plan: [task('t1', { maxRetries: 1 })] });
+    h.actor.start();
+    await h.settle();
+    // Two sandbox failures in a row (the same message): neither counts, neither is a loop.
+    for (const delay of [1000, 2000]) {
+      h.fail('t1', 'the docker sandbox failed: engine gone', undefined, 'sandbox_failed', 5);
+      expect(h.statuses().t1).toBe('retrying');
+      h.clock.increment(delay);
+    }
+    // A real failure now uses the task's one retry; the next fails it for good.
+    h.fail('t1', 'test failure', undefined, 'task_failed', 7);
+    expect(h.statuses().t1).toBe('retrying');
+    h.clock.increment(8000);
+    h.fail('t1', 'another failure');
+    expect(h.statuses().t1).toBe('failed');
+    const t1 = h.actor.getSnapshot().context.job.tasks[0];
+    expect(t1).toMatchObject({ attempts: 4, infrastructureFailures: 2, tokensUsed: 17 });
+  });
+
+  it('a sandbox that keeps failing fails the task after MAX_INFRASTRUCTURE_RETRIES', async () => {
+    const h = harness({ plan: [task('t1')] });
+    h.actor.start();
+    await h.settle();
+    for (let i = 0; i < MAX_INFRASTRUCTURE_RETRIES; i += 1) {
+      h.fail('t1', 'engine gone', undefined, 'sandbox_failed');
+      h.clock.increment(60_000);
+    }
+    h.fail('t1', 'engine gone', undefined, 'sandbox_failed');
+    expect(h.statuses().t1).toBe('failed');
+    expect(h.actor.getSnapshot().context.job.tasks[0]?.lastError).toMatchObject({ code: 'sandbox_failed' });
   });
 
   it('ignores a late reply from an attempt that is no longer current', async () => {
@@ -207,7 +240,7 @@ describe('master machine', () => {
     const h = harness({ plan: [task('t1'), task('t2'), task('t3', { dependencies: ['t1', 't2'] })], budgets: { maxTokens: 5, remainingMs: null } });
     h.actor.start();
     await h.settle();
-    h.fail('t1', 'bad answer', { tokens: 4 });
+    h.fail('t1', 'bad answer', undefined, 'task_failed', 4);
     expect(h.actor.getSnapshot().value).toBe('running');
     h.succeed('t2');
     const snapshot = h.actor.getSnapshot();

@@ -1,5 +1,5 @@
 import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
-import { toWireError, type JobRecord, type Task, type WireError } from '../proto/index.js';
+import { INFRASTRUCTURE_CODES, toWireError, type JobRecord, type Task, type WireError } from '../proto/index.js';
 import { failForGood, failureSignature, findTask, followUpTask, jobTokens, patchTask, tokensOf } from './job-updates.js';
 import type { MasterContext, MasterEvent, MasterInput, MasterNotice, PlanJobInput, RunTaskInput } from './master-types.js';
 import { chainHeights, countRunning, jobOutcome, retryDelayMs } from './scheduler.js';
@@ -15,6 +15,9 @@ const notProvided = (name: string) => () => {
 const heightsOf = (tasks: readonly Task[]) => Object.fromEntries(chainHeights(tasks));
 
 const childId = (taskId: string, attempt: number) => `task:${taskId}:${attempt}`;
+
+/** Sandbox failures a task may ride out before it fails for good: a broken engine must not retry forever. */
+export const MAX_INFRASTRUCTURE_RETRIES = 3;
 
 export const masterMachine = setup({
   types: {
@@ -111,13 +114,20 @@ export const masterMachine = setup({
       if (!task) return;
       const jobId = context.job.id;
       const signature = failureSignature(event.error);
-      const looping = task.failureSignatures.at(-1) === signature;
+      // The sandbox failing is not the task failing: such attempts neither count nor look like a loop, up to a bound.
+      const infrastructure = INFRASTRUCTURE_CODES.has(event.error.code);
+      const infrastructureFailures = (task.infrastructureFailures ?? 0) + (infrastructure ? 1 : 0);
+      const looping = !infrastructure && task.failureSignatures.at(-1) === signature;
       const tracked = {
         assignedWorker: event.worker,
         failureSignatures: [...task.failureSignatures, signature],
         tokensUsed: task.tokensUsed + tokensOf(event.error),
+        ...(infrastructureFailures > 0 ? { infrastructureFailures } : {}),
       };
-      const canRetry = event.error.code !== 'cancelled' && !looping && task.attempts <= task.maxRetries;
+      const withinRetries = infrastructure
+        ? infrastructureFailures <= MAX_INFRASTRUCTURE_RETRIES
+        : task.attempts - infrastructureFailures <= task.maxRetries;
+      const canRetry = event.error.code !== 'cancelled' && !looping && withinRetries;
       if (canRetry) {
         const delay = retryDelayMs(task.attempts, context.retryBaseMs);
         enqueue.assign({

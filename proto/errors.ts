@@ -23,6 +23,12 @@ export const ErrorCode = z.enum([
   'budget_exceeded',
   'loop_detected',
   'daemon_unreachable',
+  /** No sandbox backend can run here (and unsandboxed runs were not allowed). */
+  'sandbox_unavailable',
+  /** The sandbox itself failed (engine gone, image missing), not the code it ran: costs the task no retry. */
+  'sandbox_failed',
+  /** A sandbox run was asked for with an unusable workspace or option. */
+  'sandbox_bad_request',
   /** The daemon's NATS bus is down (being restarted); nothing was saved. */
   'bus_unavailable',
   /** A request body over the API's size limit. */
@@ -36,35 +42,68 @@ export const WireError = z.object({
   code: ErrorCode,
   message: z.string(),
   data: z.record(z.string(), z.unknown()).optional(),
+  /** Tokens the failed work had already spent: the job's budget counts them. */
+  tokens: z.number().int().nonnegative().optional(),
 });
 export type WireError = z.infer<typeof WireError>;
 
-/** An error that crossed the wire, rebuilt on this side. */
-export class ProtocolError extends Error {
-  override readonly name = 'ProtocolError';
+export interface AutodevErrorOptions {
+  cause?: unknown;
+  /** Tokens spent before the failure (a model answer that was then rejected). */
+  tokens?: number;
+}
+
+/**
+ * The base of autodev's errors: a stable `code` from ErrorCode, the `cause`,
+ * and what the failed work spent. Each layer has its subclass (as nats.js
+ * does), so callers branch on the class or the code, never on message text.
+ */
+export class AutodevError extends Error {
+  override readonly name: string = 'AutodevError';
+  readonly tokens: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly data?: Record<string, unknown>,
-    options?: { cause?: unknown },
+    options: AutodevErrorOptions = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.tokens = options.tokens ?? 0;
+  }
+}
+
+/** Codes that say the platform failed, not the task: such an attempt costs the task no retry. */
+export const INFRASTRUCTURE_CODES: ReadonlySet<ErrorCode> = new Set(['sandbox_failed', 'sandbox_unavailable']);
+
+/** An error that crossed the wire (or will), rebuilt on this side. */
+export class ProtocolError extends AutodevError {
+  override readonly name = 'ProtocolError';
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly data?: Record<string, unknown>,
+    options: AutodevErrorOptions = {},
+  ) {
+    super(code, message, options);
   }
 
   toWire(): WireError {
-    return this.data === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, data: this.data };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.data === undefined ? {} : { data: this.data }),
+      ...(this.tokens > 0 ? { tokens: this.tokens } : {}),
+    };
   }
 
   static fromWire(wire: WireError): ProtocolError {
-    return new ProtocolError(wire.code, wire.message, wire.data);
+    return new ProtocolError(wire.code, wire.message, wire.data, wire.tokens ? { tokens: wire.tokens } : {});
   }
 }
 
 /** Turns anything thrown into a wire error without leaking stack traces. */
 export function toWireError(error: unknown, fallback: ErrorCode = 'internal'): WireError {
   if (error instanceof ProtocolError) return error.toWire();
+  if (error instanceof AutodevError) return { code: error.code, message: error.message, ...(error.tokens > 0 ? { tokens: error.tokens } : {}) };
   if (error instanceof Error) return { code: fallback, message: error.message };
   return { code: fallback, message: String(error) };
 }

@@ -62,6 +62,8 @@ export const Task = z.object({
   output: TaskOutput.nullable(),
   validationRules: z.array(z.string()).min(1),
   lastError: WireError.nullable(),
+  /** Attempts that ended because the platform failed (the sandbox), not the task: they do not count against maxRetries. */
+  infrastructureFailures: z.number().int().nonnegative().optional(),
   /** Normalised failure messages, oldest first: the same one twice in a row means the task is looping. */
   failureSignatures: z.array(z.string()),
   /** Set on a fix task: the task whose validation failures it repairs. */

@@ -137,10 +137,7 @@ export class ApiLanguageModel implements LanguageModel {
     usage.output += answer.outputTokens;
     request.onProgress?.(usage.output);
     if (answer.truncated && !request.allowTruncated) {
-      throw new ProtocolError('model_output_invalid', `${this.name} used its whole budget of ${request.maxTokens} tokens before finishing its answer`, {
-        maxTokens: request.maxTokens,
-        tokens: usage.output,
-      });
+      throw new ProtocolError('model_output_invalid', `${this.name} used its whole budget of ${request.maxTokens} tokens before finishing its answer`, { maxTokens: request.maxTokens }, { tokens: usage.output });
     }
     request.onText?.(answer.text);
     if (answer.truncated) usage.truncated = true;

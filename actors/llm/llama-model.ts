@@ -195,7 +195,8 @@ export class LlamaLanguageModel implements LanguageModel {
             throw new ProtocolError(
               'model_output_invalid',
               `the model used its whole budget of ${request.maxTokens} tokens before finishing its answer`,
-              { maxTokens: request.maxTokens, tokens },
+              { maxTokens: request.maxTokens },
+              { tokens },
             );
           }
           completed = true;

@@ -38,10 +38,7 @@ export async function runToolPhase(
     return { notes: notesOf(answer.calls), calls: answer.calls, tokens: answer.tokens };
   } catch (error) {
     if (request.signal?.aborted) throw error;
-    if (error instanceof ProtocolError) {
-      const tokens = typeof error.data?.tokens === 'number' ? error.data.tokens : 0;
-      return { notes: '', calls: [], tokens };
-    }
+    if (error instanceof ProtocolError) return { notes: '', calls: [], tokens: error.tokens };
     throw error;
   }
 }

@@ -1,6 +1,8 @@
+import { AutodevError } from '../../proto/index.js';
+
 /**
- * Local errors of the sandbox layer. They never cross the wire as such: a
- * caller that reports them turns them into a wire error of its own.
+ * Errors of the sandbox layer: the sandbox, not the code in it, failed. A
+ * task whose attempt ends on one is retried without the attempt counting.
  */
 export type SandboxErrorCode =
   /** No backend can isolate code here, and running unsandboxed was not allowed. */
@@ -10,13 +12,10 @@ export type SandboxErrorCode =
   /** The backend itself failed (engine gone, image missing): not the command's fault. */
   | 'sandbox_failed';
 
-export class SandboxError extends Error {
+export class SandboxError extends AutodevError {
   override readonly name = 'SandboxError';
-  constructor(
-    readonly code: SandboxErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  declare readonly code: SandboxErrorCode;
+  constructor(code: SandboxErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

@@ -107,7 +107,7 @@ function withTokens<T>(tokens: number, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof ProtocolError) throw new ProtocolError(error.code, error.message, { ...error.data, tokens }, { cause: error });
+    if (error instanceof ProtocolError) throw new ProtocolError(error.code, error.message, error.data, { cause: error, tokens: error.tokens + tokens });
     throw error;
   }
 }
