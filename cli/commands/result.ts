@@ -1,6 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { writeFileUnder } from '../../actors/fs/safe-write.js';
+import { mkdirUnder, writeFileUnder } from '../../actors/fs/safe-write.js';
 import { ResultBundle, type ResultFile } from '../../proto/index.js';
 import { call, jsonOrThrow, requireDaemon } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
@@ -32,6 +32,8 @@ async function writeAll(root: string, files: readonly ResultFile[]): Promise<voi
     if (isHook(file.path)) continue;
     await writeFileUnder(root, file.path, Buffer.from(file.base64, 'base64'), { mode: file.executable ? 0o755 : 0o644 });
   }
+  // Git recognises a repository only with these folders, which a bundle of files cannot carry when they are empty (all refs packed).
+  if (files.some((f) => f.path === '.git/HEAD')) for (const dir of ['.git/objects', '.git/refs/heads', '.git/refs/tags']) await mkdirUnder(root, dir);
 }
 
 export const resultCommand: Command = {
