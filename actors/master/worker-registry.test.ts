@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WorkerHeartbeat } from '../../proto/index.js';
+import { createSubjects, WorkerHeartbeat } from '../../proto/index.js';
+import { MemoryBus } from '../bus/memory-bus.js';
 import { createWorkerHealthStore, workerHealth } from './worker-health-store.js';
 import { WorkerRegistry } from './worker-registry.js';
 
@@ -69,5 +70,19 @@ describe('WorkerRegistry', () => {
     // A stale worker that beats again comes back alive.
     registry.record(beat('w2'));
     expect(registry.list().find((w) => w.worker === 'w2')).toMatchObject({ alive: true, lastSeenMs: 0, paused: null });
+  });
+
+  it('takes heartbeats from the bus and ignores malformed ones', async () => {
+    const subjects = createSubjects('regtest');
+    const bus = new MemoryBus();
+    const registry = new WorkerRegistry({ heartbeatMs: HEARTBEAT_MS });
+    registry.start(bus, subjects.heartbeat);
+    bus.publish(subjects.heartbeat, { type: 'worker.heartbeat', worker: 'evil', busy: -1 });
+    bus.publish(subjects.heartbeat, beat('w1'));
+    await new Promise((r) => setTimeout(r, 10));
+    registry.stop();
+    bus.publish(subjects.heartbeat, beat('w2'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(registry.list().map((w) => w.worker)).toEqual(['w1']);
   });
 });
