@@ -14,3 +14,4 @@ export * from './openai.js';
 export * from './devops.js';
 export * from './trailers.js';
 export * from './acceptance.js';
+export * from './safe-path.js';

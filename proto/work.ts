@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safePathProblem } from './safe-path.js';
 import { JobId, TaskId } from './ids.js';
 import { Role } from './task.js';
 import { WireError } from './errors.js';
@@ -53,7 +54,13 @@ export const WorkRequest = z.object({
 export type WorkRequest = z.infer<typeof WorkRequest>;
 
 /** Generated files travel back to the Master, which validates and commits them. */
-export const GeneratedFile = z.object({ path: z.string().min(1).max(200), content: z.string().max(512 * 1024) });
+export const GeneratedFile = z.object({
+  path: z.string().superRefine((path, ctx) => {
+    const problem = safePathProblem(path);
+    if (problem) ctx.addIssue({ code: 'custom', message: `unsafe file path: ${problem}` });
+  }),
+  content: z.string().max(512 * 1024),
+});
 export type GeneratedFile = z.infer<typeof GeneratedFile>;
 
 export const WorkResult = z.object({

@@ -1,32 +1,10 @@
-import { ProtocolError } from '../../proto/index.js';
+import { ProtocolError, safePathProblem } from '../../proto/index.js';
 
-// Dotfiles (.gitignore, .github/…) are allowed; `.`, `..` and `.git` are refused below.
-const SEGMENT = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
-export const MAX_PATH_CHARS = 200;
-export const MAX_PATH_DEPTH = 8;
+export { MAX_PATH_CHARS, MAX_PATH_DEPTH } from '../../proto/index.js';
 
-/**
- * Model output names the files it writes, so a path is hostile until proven
- * otherwise: relative, plain segments, never `..`, never inside `.git` or `node_modules`.
- */
+/** Model output names the files it writes, so a path is hostile until proven otherwise (`safePathProblem`). */
 export function assertSafeRelativePath(path: string): string {
-  const problem = pathProblem(path);
+  const problem = safePathProblem(path);
   if (problem) throw new ProtocolError('model_output_invalid', `unsafe file path "${path}": ${problem}`);
   return path;
-}
-
-function pathProblem(path: string): string | null {
-  if (path.length === 0) return 'empty';
-  if (path.length > MAX_PATH_CHARS) return `longer than ${MAX_PATH_CHARS} characters`;
-  if (path.startsWith('/') || path.includes('\\')) return 'must be relative, with forward slashes';
-  const segments = path.split('/');
-  if (segments.length > MAX_PATH_DEPTH) return `deeper than ${MAX_PATH_DEPTH} folders`;
-  for (const segment of segments) {
-    if (segment === '..' || segment === '.') return 'contains . or ..';
-    if (!SEGMENT.test(segment)) return `segment "${segment}" has characters outside A-Z a-z 0-9 _ . -`;
-    if (segment.toLowerCase() === '.git') return 'writes inside .git';
-    // The install step owns node_modules, and it is kept between validation attempts.
-    if (segment.toLowerCase() === 'node_modules') return 'writes inside node_modules: list the package in package.json instead';
-  }
-  return null;
 }
