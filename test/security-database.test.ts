@@ -195,6 +195,8 @@ describe('statement time limit', () => {
     expect(result.isError).toBe(true);
     expect(errorText(result)).toContain('out of memory');
     expect(await callOk(client, 'execute_query', { sql: 'SELECT 1 AS one' })).toMatchObject({ rows: [{ one: 1 }] });
+    // An answer too big to parse here without stalling the event loop is refused in the child.
+    expect(errorText(await callTool(client, 'execute_query', { sql: 'SELECT zeroblob(20000000) AS big' }))).toContain('select fewer rows or columns');
     await client.close();
   });
 });

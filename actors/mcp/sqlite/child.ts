@@ -8,6 +8,12 @@ import { JobDatabase, SqlFailure } from './job-database.js';
 import { ChildConfig, ChildRequest, ResultValue, type ChildMessage } from './protocol.js';
 import { startParentWatchdog } from './watchdog.js';
 
+/**
+ * Far above any useful tool answer. The parent parses the answer on its
+ * event loop, so a row of hundreds of megabytes would stall it there.
+ */
+const MAX_ANSWER_CHARS = 8 * 1024 * 1024;
+
 function send(message: ChildMessage): void {
   process.send?.(message);
 }
@@ -60,7 +66,11 @@ function main(): void {
     }
     const request = parsed.data;
     try {
-      send({ type: 'ok', id: request.id, value: handle(db, request) });
+      const value = handle(db, request);
+      if (JSON.stringify(value).length > MAX_ANSWER_CHARS) {
+        throw new SqlFailure('too_large', `the answer is larger than ${MAX_ANSWER_CHARS} characters; select fewer rows or columns (LIMIT, substr(), length())`);
+      }
+      send({ type: 'ok', id: request.id, value });
     } catch (error) {
       if (error instanceof SqlFailure) send({ type: 'failure', id: request.id, code: error.code, message: error.message });
       else send({ type: 'failure', id: request.id, code: 'failed', message: `the database process failed: ${(error as Error).message}` });

@@ -57,7 +57,7 @@ export const ResultValue = {
 export type ResultValue<T extends ChildRequest['type']> = z.infer<(typeof ResultValue)[T]>;
 
 /** A failure the tool reports as is: `message` already says what was wrong and what to do. */
-export const FailureCode = z.enum(['invalid', 'denied', 'failed']);
+export const FailureCode = z.enum(['invalid', 'denied', 'too_large', 'failed']);
 export type FailureCode = z.infer<typeof FailureCode>;
 
 export const ChildReady = z.object({ type: z.literal('ready') }).strict();
