@@ -14,6 +14,7 @@ import { SandboxError } from '../actors/sandbox/errors.js';
 import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { describeHostRoot } from '../actors/sandbox/host-root.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
+import { SANDBOX_GID, SANDBOX_UID } from '../actors/sandbox/sandbox-user.js';
 import type { SandboxConfig } from './config.js';
 import { engineSocket, pingSocket, resolveDockerdBin, startDockerEngine, stopLeftoverEngine, type DockerEngine } from './docker-engine.js';
 
@@ -68,11 +69,15 @@ export function sandboxProbes(options: Pick<SandboxRuntimeOptions, 'home' | 'con
       try {
         const host = describeHostRoot();
         const binds = [...host.readOnlyDirs.flatMap((d) => ['--ro-bind', d, d]), ...host.links.flatMap((l) => ['--symlink', l.target, l.path])];
-        await run('bwrap', ['--unshare-all', '--unshare-user', '--die-with-parent', ...binds, '--', '/usr/bin/true'], { timeout: 10_000 });
-        return { ok: true, detail: 'bwrap runs with every namespace unshared' };
+        const bwrap = ['bwrap', '--unshare-all', '--unshare-user', '--die-with-parent', ...binds, '--', '/usr/bin/true'];
+        // A root daemon starts bwrap as nobody (sandbox-user.ts), which needs unprivileged user namespaces: probe that path.
+        const argv = isRoot() ? ['setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_GID}`, '--clear-groups', '--', ...bwrap] : bwrap;
+        await run(argv[0] as string, argv.slice(1), { timeout: 10_000 });
+        return { ok: true, detail: isRoot() ? 'bwrap runs as nobody with every namespace unshared' : 'bwrap runs with every namespace unshared' };
       } catch (error) {
         const e = error as NodeJS.ErrnoException & { stderr?: string };
-        return { ok: false, reason: e.code === 'ENOENT' ? 'bwrap is not installed' : `bwrap cannot create namespaces here: ${(e.stderr ?? e.message).trim()}` };
+        const missing = e.code === 'ENOENT' || /failed to execute bwrap/.test(e.stderr ?? '');
+        return { ok: false, reason: missing ? (isRoot() ? 'bwrap (or util-linux setpriv) is not installed' : 'bwrap is not installed') : `bwrap cannot create namespaces here as an unprivileged user: ${(e.stderr ?? e.message).trim()}` };
       }
     },
   };
