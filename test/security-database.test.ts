@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -112,6 +112,28 @@ describe('the job database cannot open or create another file', () => {
       rows: [{ name: 'users' }],
     });
     await client.close();
+  });
+
+  it('never reads a migration through a symlink, so a host file cannot be fed to SQLite and quoted in its error', async () => {
+    const secret = join(home.path, 'secret.txt');
+    writeFileSync(secret, 'TOP-SECRET-TOKEN\n');
+    const { client, repo } = await connect();
+    mkdirSync(join(repo, 'db/migrations'), { recursive: true });
+    symlinkSync(secret, join(repo, 'db/migrations/0001_leak.sql'));
+    const file = errorText(await callTool(client, 'migrate_database', {}));
+    expect(file).toContain('leads out of the workspace through a symbolic link');
+    expect(file).not.toContain('TOP-SECRET');
+    await client.close();
+
+    const folder = await connect();
+    mkdirSync(join(folder.repo, 'db'), { recursive: true });
+    mkdirSync(join(home.path, 'host-migrations'));
+    writeFileSync(join(home.path, 'host-migrations', '0001_leak.sql'), 'TOP-SECRET-TOKEN\n');
+    symlinkSync(join(home.path, 'host-migrations'), join(folder.repo, 'db/migrations'));
+    const dir = errorText(await callTool(folder.client, 'migrate_database', {}));
+    expect(dir).toContain('symbolic link');
+    expect(dir).not.toContain('TOP-SECRET');
+    await folder.client.close();
   });
 
   it('keeps ordinary work working: schema, migrations, seed data, WAL, foreign keys, temp tables, big sorts', async () => {

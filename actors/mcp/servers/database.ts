@@ -16,6 +16,7 @@ export interface DatabaseServerOptions {
   maxRows?: number;
   /** Per statement (or migration file, or seed batch); config mcp.database.statementTimeoutMs. */
   statementTimeoutMs?: number;
+  /** The child's data-memory cap; 512 MB by default. */
   memoryLimitMb?: number;
   /** Where the child script and the guard library are; the built ones under dist/ by default. */
   paths?: ChildPaths;
