@@ -1,0 +1,83 @@
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppStep } from '../../proto/index.js';
+import type { Sandbox, SandboxResult } from '../sandbox/sandbox.js';
+import { runRegistryNpm } from '../validation/registry-npm.js';
+import { excerpt } from '../validation/stage-result.js';
+
+export interface SetupOptions {
+  sandbox: Sandbox;
+  workspace: string;
+  installTimeoutMs: number;
+  buildTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface Manifest {
+  hasDependencies: boolean;
+  hasLockfile: boolean;
+  scripts: Record<string, string>;
+}
+
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/** The app's package.json, or null when it has none; a broken one is a setup failure the report names. */
+export async function readManifest(workspace: string): Promise<Manifest | null | { problem: string }> {
+  const file = join(workspace, 'package.json');
+  const info = await lstat(file).catch(() => null);
+  if (!info) return null;
+  if (!info.isFile() || info.size > MAX_MANIFEST_BYTES) return { problem: 'package.json is not a regular file under 1 MiB' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    return { problem: `package.json is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { problem: 'package.json is not a JSON object' };
+  const manifest: { [key: string]: unknown } = { ...parsed };
+  const deps = ['dependencies', 'devDependencies', 'optionalDependencies'].some((k) => {
+    const v = manifest[k];
+    return typeof v === 'object' && v !== null && Object.keys(v).length > 0;
+  });
+  const scripts = typeof manifest.scripts === 'object' && manifest.scripts !== null ? Object.fromEntries(Object.entries(manifest.scripts).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+  const lock = await lstat(join(workspace, 'package-lock.json')).catch(() => null);
+  return { hasDependencies: deps, hasLockfile: Boolean(lock?.isFile()), scripts };
+}
+
+/**
+ * Dependencies, then the build, the way a user's CI would: `npm ci` (or
+ * `npm install`) from the registry with every script off, then `npm rebuild`
+ * in the sandbox with the network off, so install scripts (a native module's
+ * compile) run only there; then `npm run build` when there is a build script.
+ * Stops at the first failure.
+ */
+export async function setUpApp(manifest: Manifest, options: SetupOptions): Promise<AppStep[]> {
+  const steps: AppStep[] = [];
+  const { sandbox, workspace, signal } = options;
+  const skip = (name: AppStep['name'], reason: string): AppStep => ({ name, status: 'skipped', reason, durationMs: 0, logExcerpt: '' });
+  if (!manifest.hasDependencies) {
+    steps.push(skip('install', 'package.json lists no dependencies'), skip('rebuild', 'nothing installed'));
+  } else {
+    const args = manifest.hasLockfile ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+    const install = await runRegistryNpm(args, { sandbox, workspace, timeoutMs: options.installTimeoutMs, ...(signal ? { signal } : {}) });
+    steps.push(stepOf('install', `npm ${args.join(' ')}`, install, options.installTimeoutMs));
+    if (steps.at(-1)?.status === 'failed') return steps;
+    const rebuild = await sandbox.run(['npm', 'rebuild'], { workspace, network: 'none', timeoutMs: options.buildTimeoutMs, ...(signal ? { signal } : {}) });
+    steps.push(stepOf('rebuild', 'npm rebuild', rebuild, options.buildTimeoutMs));
+    if (steps.at(-1)?.status === 'failed') return steps;
+  }
+  if (!manifest.scripts.build) steps.push(skip('build', 'package.json has no build script'));
+  else {
+    const build = await sandbox.run(['npm', 'run', 'build'], { workspace, network: 'none', timeoutMs: options.buildTimeoutMs, ...(signal ? { signal } : {}) });
+    steps.push(stepOf('build', 'npm run build', build, options.buildTimeoutMs));
+  }
+  return steps;
+}
+
+export function stepOf(name: AppStep['name'], command: string, run: SandboxResult, timeoutMs: number): AppStep {
+  const logExcerpt = excerpt(`${run.stdout}\n${run.stderr}`, 20);
+  const durationMs = Math.round(run.durationMs);
+  if (run.timedOut) return { name, status: 'failed', reason: `${command} timed out after ${timeoutMs} ms`, durationMs, logExcerpt };
+  if (run.oomKilled) return { name, status: 'failed', reason: `${command} ran out of memory`, durationMs, logExcerpt };
+  return run.exitCode === 0 ? { name, status: 'passed', reason: null, durationMs, logExcerpt } : { name, status: 'failed', reason: `${command} exited with ${run.exitCode}`, durationMs, logExcerpt };
+}

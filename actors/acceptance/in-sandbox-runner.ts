@@ -1,0 +1,121 @@
+// Runs inside the sandbox, copied into the app's folder with http-executor.js:
+// it may import only node: builtins and the files copied beside it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { executeChecks } from './http-executor.js';
+import { RESULT_MARKER, type RunnerPlan, type RunnerResult } from './runner-protocol.js';
+
+const LOG_BYTES = 16 * 1024;
+
+/**
+ * Starts the app as a child with PORT and HOST set, waits until it accepts
+ * connections on loopback (the sandbox's own network namespace: network
+ * "none" still has loopback), sends the checks, stops the app, and prints one
+ * result line. The app's output is kept for the report, never passed through.
+ */
+async function main(planFile: string): Promise<RunnerResult> {
+  const plan = readPlan(planFile);
+  const port = await freePort();
+  const started = Date.now();
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-LOG_BYTES);
+  };
+  const [command, ...args] = plan.start === null ? ['npm', 'start'] : ['sh', '-c', plan.start];
+  const child = spawn(command ?? 'npm', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' } });
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exit: string | null = null;
+  child.once('exit', (code, signal) => (exit = signal ? `was killed by ${signal}` : `exited with code ${code}`));
+  child.once('error', (error) => (exit = `could not be started: ${error.message}`));
+  const result = (fields: Pick<RunnerResult, 'started' | 'problem' | 'outcomes'>): RunnerResult => ({ ...fields, port, startMs: Date.now() - started, log });
+
+  const deadline = started + plan.startTimeoutMs;
+  while (!(await accepts(port))) {
+    if (exit) return result({ started: false, problem: `the app ${exit} before listening on PORT=${port}`, outcomes: [] });
+    if (Date.now() > deadline) {
+      await stop(child);
+      return result({ started: false, problem: `the app did not listen on PORT=${port} within ${plan.startTimeoutMs} ms (does it read process.env.PORT?)`, outcomes: [] });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const startMs = Date.now() - started;
+  const outcomes = await executeChecks(plan.checks, `http://127.0.0.1:${port}`, { requestTimeoutMs: plan.requestTimeoutMs, deadline: Date.now() + plan.checksTimeoutMs });
+  await stop(child);
+  return { started: true, problem: null, port, startMs, log, outcomes };
+}
+
+function readPlan(file: string): RunnerPlan {
+  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!isPlan(raw)) throw new Error(`${file} is not an acceptance plan`);
+  return raw;
+}
+
+function isPlan(value: unknown): value is RunnerPlan {
+  if (typeof value !== 'object' || value === null) return false;
+  const v: { [key: string]: unknown } = { ...value };
+  return Array.isArray(v.checks) && (v.start === null || typeof v.start === 'string') && typeof v.startTimeoutMs === 'number' && typeof v.requestTimeoutMs === 'number' && typeof v.checksTimeoutMs === 'number';
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** The app and everything it started (npm, sh, node) form one process group. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid ?? 0), name);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 2000);
+  await gone;
+  clearTimeout(timer);
+}
+
+// Runs only as the entry point (node runner.js plan.json), never on import.
+const planFile = process.argv[2];
+if (planFile && process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(planFile).then(
+    (result) => {
+      process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`acceptance runner failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(70);
+    },
+  );
+}

@@ -1,0 +1,30 @@
+// Shared by the daemon and the in-sandbox runner: types and constants only,
+// so the runner (which may import only node: builtins) can use it too.
+import type { AcceptanceCheck } from '../../proto/index.js';
+import type { CheckOutcome } from './http-executor.js';
+
+/** Starts the line that carries the runner's result on stdout; the app's own output never reaches that stream. */
+export const RESULT_MARKER = 'AUTODEV-ACCEPTANCE-RESULT ';
+/** The folder in the app's copy that holds the runner and its plan. */
+export const RUNNER_DIR = '.autodev-acceptance';
+
+export interface RunnerPlan {
+  checks: AcceptanceCheck[];
+  /** A shell command; null runs `npm start`. */
+  start: string | null;
+  startTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** How long the checks may take in all, once the app listens. */
+  checksTimeoutMs: number;
+}
+
+export interface RunnerResult {
+  started: boolean;
+  /** Why the app is not listening, when it is not. */
+  problem: string | null;
+  port: number;
+  startMs: number;
+  /** The end of the app's stdout and stderr, interleaved. */
+  log: string;
+  outcomes: CheckOutcome[];
+}
