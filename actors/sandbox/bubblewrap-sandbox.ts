@@ -45,6 +45,8 @@ export class BubblewrapSandbox implements Sandbox {
   private readonly host: HostRoot;
   private readonly etcDir: string;
   private readonly running = new Set<number>();
+  private readonly inFlight = new Set<Promise<SandboxResult>>();
+  private closed = false;
 
   constructor(private readonly options: BubblewrapSandboxOptions = {}) {
     this.limits = options.limits ?? DEFAULT_LIMITS;
@@ -75,7 +77,16 @@ export class BubblewrapSandbox implements Sandbox {
     return { uid: process.getuid?.() ?? run.uid, gid: process.getgid?.() ?? run.gid };
   }
 
-  async run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
+  run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
+    if (this.closed) return Promise.reject(closedError());
+    const running = this.runOnce(command, options);
+    this.inFlight.add(running);
+    const forget = () => this.inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  private async runOnce(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
     const run = await resolveRun(command, options, { limits: this.limits, timeoutMs: this.timeoutMs });
     if (run.network === 'registry' && !this.options.registry) {
       throw new SandboxError('sandbox_bad_request', 'network "registry" needs the registry proxy, which this sandbox was built without');
@@ -88,6 +99,8 @@ export class BubblewrapSandbox implements Sandbox {
       throw error;
     }) : undefined;
     try {
+      // close() may have begun while this run was being staged: nothing may start after it killed what ran.
+      if (this.closed) throw closedError();
       return await this.spawnRun(run, cgroup, staged);
     } finally {
       await cgroup?.remove();
@@ -96,9 +109,12 @@ export class BubblewrapSandbox implements Sandbox {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const pid of this.running) killGroup(pid);
+    // Runs unmount their own stage when they end; until then their workspace is bound under etcDir.
+    await Promise.allSettled([...this.inFlight]);
     this.running.clear();
-    // A run still in flight has its workspace bound under etcDir: a recursive removal would empty the workspace.
+    // Belt and braces: a recursive removal through a mount left behind would empty the workspace.
     for (const point of await mountsUnder(this.etcDir)) await unmount(point).catch(() => undefined);
     if ((await mountsUnder(this.etcDir)).length === 0) rmSync(this.etcDir, { recursive: true, force: true });
   }
@@ -225,3 +241,5 @@ function killGroup(pid: number): void {
     // The group is gone already.
   }
 }
+
+const closedError = () => new SandboxError('sandbox_unavailable', 'this bubblewrap sandbox was closed (the daemon is stopping); run again after it restarts');
