@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,7 +11,7 @@ import { MCP_SERVER_NAMES, type McpServerName } from '../actors/mcp/registry.js'
 import { createSubjects } from '../proto/subjects.js';
 import { TriggerFired } from '../proto/trigger.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { REPO_ROOT, tempDir } from './helpers/env.js';
+import { REPO_ROOT } from './helpers/env.js';
 import { callOk, callTool, errorText } from './helpers/mcp.js';
 import { seedJob } from './helpers/seed-job.js';
 
@@ -22,7 +22,8 @@ const BIN = join(REPO_ROOT, 'bin', 'autodev.js');
 /** One call per server that must work, and one bad input per tool is checked separately below. */
 const SMOKE: Record<McpServerName, { tool: string; args: Record<string, unknown>; expect: Record<string, unknown> }> = {
   filesystem: { tool: 'write_file', args: { path: 'notes/a.txt', content: 'hello' }, expect: { path: 'notes/a.txt', bytes: 5 } },
-  git: { tool: 'git_init', args: {}, expect: { created: true, branch: 'main' } },
+  // The job's outside clone already exists when a server is connected, so git_init has nothing to create.
+  git: { tool: 'git_status', args: {}, expect: { branch: 'main' } },
   database: { tool: 'execute_query', args: { sql: 'SELECT 6 * 7 AS answer' }, expect: { rows: [{ answer: 42 }] } },
   sequential_thinking: { tool: 'plan_steps', args: { taskId: 't1', goal: 'g', steps: [{ title: 'one' }] }, expect: { plan: expect.objectContaining({ current: 0 }) } },
   time: { tool: 'convert_timezone', args: { time: '2024-07-01T00:00:00Z', to: 'Europe/Paris' }, expect: { local: '2024-07-01 02:00:00', offsetMinutes: 120 } },
@@ -47,15 +48,17 @@ async function exercise(client: Client, name: McpServerName): Promise<void> {
   }
 }
 
-describe('stdio: autodev mcp serve', () => {
-  const home = tempDir('mcp-stdio');
-  // execute_code over stdio opens the configured sandbox; bubblewrap needs no engine or image.
+describe('stdio: autodev mcp serve, relayed to the daemon', () => {
+  let daemon: TestDaemon;
+  let home: { path: string };
+  // execute_code runs in the daemon's sandbox; bubblewrap needs no engine or image.
   beforeAll(async () => {
-    writeFileSync(join(home.path, 'config.json'), JSON.stringify({ sandbox: { backend: 'bubblewrap' } }));
+    daemon = await startTestDaemon({ gpu: 'cpu', localWorkers: false, sandbox: { backend: 'bubblewrap' } });
+    home = { path: daemon.home };
     // The servers serve existing jobs only.
-    for (const job of ['jstdio', 'jinspect']) await seedJob(join(home.path, 'jobs'), job);
+    for (const job of ['jstdio', 'jinspect']) await seedJob(join(daemon.home, 'jobs'), job);
   });
-  afterAll(() => home.cleanup());
+  afterAll(() => daemon?.cleanup());
 
   it('serves every server over stdio to a real MCP client', async () => {
     // Side by side: each is its own process, and most of their time is Node starting up.
@@ -68,7 +71,9 @@ describe('stdio: autodev mcp serve', () => {
         await client.close();
       }),
     );
-    expect(readFileSync(join(home.path, 'jobs', 'jstdio', 'repo', 'notes', 'a.txt'), 'utf8')).toBe('hello');
+    // Written by the daemon into the job's outside clone, never into the job's own repository.
+    expect(readFileSync(join(home.path, 'jobs', 'jstdio', 'outside', 'notes', 'a.txt'), 'utf8')).toBe('hello');
+    expect(existsSync(join(home.path, 'jobs', 'jstdio', 'repo', 'notes'))).toBe(false);
     // The sandboxed run sees the file written through MCP at /workspace.
     const fs = new Client({ name: 'autodev-test', version: '0.0.0' });
     await fs.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', 'serve', 'filesystem', '--job', 'jstdio', '--home', home.path], stderr: 'pipe' }));
@@ -81,8 +86,8 @@ describe('stdio: autodev mcp serve', () => {
     const server = [process.execPath, BIN, 'mcp', 'serve', 'time', '--job', 'jinspect', '--home', home.path];
     const run = promisify(execFile);
     const [list, call] = await Promise.all([
-      run(inspector, ['--cli', ...server, '--method', 'tools/list'], { timeout: 30_000 }),
-      run(inspector, ['--cli', ...server, '--method', 'tools/call', '--tool-name', 'convert_timezone', '--tool-arg', 'time=2024-01-15T12:00:00Z', '--tool-arg', 'to=Asia/Tokyo'], { timeout: 30_000 }),
+      run(inspector, ['--cli', ...server, '--method', 'tools/list'], { timeout: 90_000 }),
+      run(inspector, ['--cli', ...server, '--method', 'tools/call', '--tool-name', 'convert_timezone', '--tool-arg', 'time=2024-01-15T12:00:00Z', '--tool-arg', 'to=Asia/Tokyo'], { timeout: 90_000 }),
     ]);
     const listed = JSON.parse(list.stdout) as { tools: Array<{ name: string }> };
     expect(listed.tools.map((t) => t.name)).toEqual(['now', 'convert_timezone', 'schedule_trigger', 'cancel_trigger', 'list_triggers']);

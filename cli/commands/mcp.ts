@@ -4,7 +4,9 @@ import { listCatalog } from '../../actors/mcp/catalog.js';
 import { MCP_SERVER_NAMES, McpServerName } from '../../actors/mcp/registry.js';
 import { loadConfig } from '../../daemon/config.js';
 import { createMcpHost, jobExists } from '../../daemon/mcp/host.js';
-import { serveStdio } from '../../daemon/mcp/stdio.js';
+import { bridgeStdioToHttp } from '../../actors/mcp/stdio-http-bridge.js';
+import { connectToDaemon, type Connection } from '../client.js';
+import { ensureDaemon } from '../daemon-process.js';
 import { JobId } from '../../proto/index.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { CliError, EXIT } from '../errors.js';
@@ -17,8 +19,10 @@ export const mcpCommand: Command = {
 
 list   shows each server and its tools.
 serve  speaks MCP on stdin/stdout for Claude Desktop, editors or the MCP
-       Inspector, working on job JOB's workspace (<home>/jobs/JOB/repo).
-       Logs go to stderr. Servers: ${MCP_SERVER_NAMES.join(', ')}.
+       Inspector. It relays to the daemon (starting one if none runs), whose
+       tools work on job JOB's outside clone (<home>/jobs/JOB/outside), never
+       on the job's own repository. Messages go to stderr.
+       Servers: ${MCP_SERVER_NAMES.join(', ')}.
        Over HTTP the same servers are at /mcp/NAME?job=JOB on the daemon's API,
        with the API token.
 
@@ -47,30 +51,35 @@ ${COMMON_HELP}`,
       if (!server.success) throw new CliError('usage', `no MCP server "${name}"; choose one of ${MCP_SERVER_NAMES.join(', ')}`);
       const job = JobId.safeParse(values.job);
       if (!job.success) throw new CliError('usage', 'serve needs --job JOB (a lowercase job id, as autodev status lists them)');
-      // Before anything is opened: a mistyped id must not leave a repository or a database behind.
+      // Checked here too (the daemon answers 404 as well): a mistyped id should not start a daemon.
       if (!(await jobExists(jobsDir, job.data))) throw new CliError('usage', `no job "${job.data}" in ${jobsDir}; name an existing job (autodev status lists them)`);
-      const config = await loadConfig(ctx.home, process.env, {});
-      // stdout carries the protocol: every log line goes to stderr.
-      const log = createLogger({ level: 'warn', write: (line) => process.stderr.write(`${line}\n`) });
-      // Memory (LanceDB and the embedder) is opened only for the servers that use it.
-      const memory = server.data === 'memory' || server.data === 'fetch' ? await (await import('../../daemon/memory-setup.js')).openMemory(config, ctx.home, log) : null;
-      // execute_code's sandbox is opened on its first call, borrowing the daemon's engine when one runs; never the unsafe backend.
-      const { lazySandbox, openSandbox } = await import('../../daemon/sandbox-runtime.js');
-      const sandboxes = lazySandbox(() =>
-        openSandbox({ home: ctx.home, config: { ...config.sandbox, warmPoolSize: 0 }, unsafeNoSandbox: false, stopAdoptedEngine: false, log }),
-      );
-      const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
-      const triggers = server.data === 'time' ? await (await import('../../daemon/mcp/daemon-triggers.js')).connectDaemonTriggers(ctx.home, config.subjectPrefix, log) : null;
-      try {
-        const host = createMcpHost({ jobsDir, settings: config.mcp, log, sandbox, ...(memory ? { memory } : {}), ...(triggers ? { scheduler: triggers.scheduler } : {}) });
-        await serveStdio(host, server.data, job.data);
-      } finally {
-        await triggers?.close();
-        await sandboxes.close();
-        await memory?.close();
-      }
+      // stdout carries the protocol: every message for the user goes to stderr.
+      const warn = (message: string) => process.stderr.write(`autodev mcp: ${message}\n`);
+      const connection = await daemonFor(ctx.home, warn);
+      const url = new URL(`/mcp/${server.data}`, connection.info.apiUrl);
+      url.searchParams.set('job', job.data);
+      await bridgeStdioToHttp({ url, token: connection.token, stdin: process.stdin, stdout: process.stdout, warn });
       return EXIT.ok;
     }
     throw new CliError('usage', 'use: autodev mcp list, or autodev mcp serve NAME --job JOB');
   },
 };
+
+/**
+ * The home's running daemon, started if none answers. Several `serve`
+ * processes may start at once (an editor opening its servers); when this
+ * one's daemon loses the race, the one that won is used.
+ */
+async function daemonFor(home: string, warn: (message: string) => void): Promise<Connection> {
+  try {
+    return (await ensureDaemon({ home, onWaiting: () => warn('starting autodevd…') })).connection;
+  } catch (error) {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const connection = await connectToDaemon(home).catch(() => null);
+      if (connection && (await connection.api.health.$get().then((res) => res.ok).catch(() => false))) return connection;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw error;
+  }
+}
