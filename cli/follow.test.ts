@@ -1,0 +1,81 @@
+import { hc } from 'hono/client';
+import { describe, expect, it } from 'vitest';
+import type { JobEvent, JobView } from '../proto/index.js';
+import type { AppType } from '../daemon/api/app.js';
+import type { Connection } from './client.js';
+import type { CommandContext } from './command.js';
+import { followJob } from './follow.js';
+
+const jobId = 'jfollow1';
+const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
+
+const events: JobEvent[] = [
+  { type: 'job.submitted', jobId, at: at(0), prompt: 'p', hasSpec: false, repo: '/tmp/r' },
+  { type: 'job.planned', jobId, at: at(1), tasks: [{ id: 't1', type: 'backend', description: 'API', dependencies: [], priority: 5 }] },
+  { type: 'task.dispatched', jobId, taskId: 't1', at: at(2), role: 'backend', attempt: 1 },
+  { type: 'job.failed', jobId, at: at(3), error: { code: 'task_failed', message: 'task t1 failed' } },
+];
+
+const finalView: JobView = {
+  jobId, status: 'failed', repo: '/tmp/r', prompt: 'p', createdAt: at(0),
+  error: { code: 'task_failed', message: 'task t1 failed' }, tasks: [{ id: 't1', type: 'backend', status: 'failed', attempts: 1 }],
+};
+
+/**
+ * A daemon whose event stream, like the real one, stays open after the
+ * job's last event: the watcher must stop on the terminal event itself.
+ */
+function fakeDaemon(): { connection: Connection; streamCancelled: () => boolean } {
+  let cancelled = false;
+  const fetchStub = async (input: RequestInfo | URL): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.pathname.endsWith(`/jobs/${jobId}/events`)) {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const event of events) controller.enqueue(new TextEncoder().encode(`data: ${JSON.stringify(event)}\n\n`));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    }
+    if (url.pathname.endsWith(`/jobs/${jobId}`)) return Response.json(finalView);
+    return new Response('not found', { status: 404 });
+  };
+  const apiUrl = 'http://127.0.0.1:9/';
+  return {
+    connection: { info: { pid: 1, apiUrl, natsUrl: 'nats://127.0.0.1:9', tokenFile: '/nonexistent' }, token: 't', api: hc<AppType>(apiUrl, { fetch: fetchStub }) },
+    streamCancelled: () => cancelled,
+  };
+}
+
+function context(interactive: boolean): { ctx: CommandContext; lines: string[]; written: string[] } {
+  const lines: string[] = [];
+  const written: string[] = [];
+  return { ctx: { home: '/nonexistent', json: false, interactive, out: (l) => lines.push(l), err: () => {}, write: (t) => written.push(t) }, lines, written };
+}
+
+describe('followJob', () => {
+  it('prints one line per event and returns the final view once the job ends, though the stream stays open', async () => {
+    const daemon = fakeDaemon();
+    const { ctx, lines } = context(false);
+    const view = await followJob(ctx, daemon.connection, jobId, true);
+    expect(view).toEqual(finalView);
+    expect(lines).toEqual([
+      `${at(0)} job.submitted`,
+      `${at(1)} job.planned`,
+      `${at(2)} t1 task.dispatched`,
+      `${at(3)} job.failed: task t1 failed`,
+    ]);
+    expect(daemon.streamCancelled()).toBe(true);
+  });
+
+  it('redraws the task tree from the watch store on a terminal', async () => {
+    const { ctx, written } = context(true);
+    await followJob(ctx, fakeDaemon().connection, jobId, true);
+    expect(written.at(-1)).toContain(`job ${jobId}: failed`);
+    expect(written.at(-1)).toContain('▶ t1 [backend] API  dispatched');
+    expect(written.at(-1)).toContain('error: task t1 failed');
+  });
+});
