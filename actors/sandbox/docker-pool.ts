@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { Logger } from '../log/logger.js';
@@ -79,7 +79,9 @@ export class WarmPool {
     const done = slot.container
       .remove({ force: true })
       .catch((error: unknown) => this.options.log?.warn('could not remove a sandbox container', { id: slot.id, error: String(error) }))
-      .then(() => rm(slot.dir, { recursive: true, force: true }))
+      // rmdir, never rm -r: the run's workspace was bound here, and if the unmount failed a recursive removal would empty it.
+      .then(() => rmdir(slot.dir))
+      .catch((error: unknown) => this.options.log?.warn('could not remove a warm slot folder', { dir: slot.dir, error: String(error) }))
       .finally(() => {
         this.retiring.delete(done);
         this.refill();
