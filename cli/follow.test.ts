@@ -27,7 +27,7 @@ const finalView: JobView = {
  */
 function fakeDaemon(): { connection: Connection; streamCancelled: () => boolean } {
   let cancelled = false;
-  const fetchStub = async (input: RequestInfo | URL): Promise<Response> => {
+  const fetchStub = async (input: string | URL | Request): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (url.pathname.endsWith(`/jobs/${jobId}/events`)) {
       const body = new ReadableStream<Uint8Array>({
