@@ -53,25 +53,35 @@ export const WorkRequest = z.object({
 });
 export type WorkRequest = z.infer<typeof WorkRequest>;
 
-/** Generated files travel back to the Master, which validates and commits them. */
-export const GeneratedFile = z.object({
-  path: z.string().superRefine((path, ctx) => {
-    const problem = safePathProblem(path);
-    if (problem) ctx.addIssue({ code: 'custom', message: `unsafe file path: ${problem}` });
-  }),
-  content: z.string().max(512 * 1024),
+/** A path that model output names: held to the safe-path rule at every boundary. */
+export const SafePath = z.string().superRefine((path, ctx) => {
+  const problem = safePathProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: `unsafe file path: ${problem}` });
 });
+
+/** Generated files travel back to the Master, which validates and commits them. */
+export const GeneratedFile = z.object({ path: SafePath, content: z.string().max(512 * 1024) });
 export type GeneratedFile = z.infer<typeof GeneratedFile>;
+
+/**
+ * A search/replace edit of a file that exists at the worker's snapshot, so a
+ * fix to a large file does not rewrite it whole. `search` must occur exactly
+ * once in the file as the snapshot holds it; otherwise the edit is refused.
+ */
+export const FileEdit = z.object({ path: SafePath, search: z.string().min(1).max(256 * 1024), replace: z.string().max(256 * 1024) });
+export type FileEdit = z.infer<typeof FileEdit>;
 
 export const WorkResult = z.object({
   /** Ids of the memory chunks the prompt really carried, after fitting it to the model's window. */
   contextChunks: z.array(z.string()).optional(),
   summary: z.string(),
-  files: z.array(GeneratedFile).min(1).max(64),
+  files: z.array(GeneratedFile).max(64),
+  /** Edits of existing files, applied in order by the integration engine; absent when the worker wrote whole files only. */
+  edits: z.array(FileEdit).max(64).optional(),
   tokens: z.number().int().nonnegative(),
   /** US dollars the generation cost (API models with configured prices); absent for local models. */
   costUsd: z.number().nonnegative().optional(),
-});
+}).refine((result) => result.files.length + (result.edits?.length ?? 0) > 0, { message: 'a result writes at least one file or edit', path: ['files'] });
 export type WorkResult = z.infer<typeof WorkResult>;
 
 export const WorkSucceeded = z.object({ type: z.literal('work.succeeded'), worker: z.string(), result: WorkResult });

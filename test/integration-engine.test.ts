@@ -150,6 +150,31 @@ describe('IntegrationEngine: the validated tree is the committed tree', () => {
     expect(gitCli(repo, 'show', 'main:.env.example')).toBe('PORT=8080');
   });
 
+  it('applies edit blocks to a 2,000-line file exactly, and refuses one that does not apply, committing nothing', async () => {
+    const { repo, jobId, base } = await newRepo();
+    const big = Array.from({ length: 2000 }, (_, i) => `export const v${i} = ${i};`).join('\n') + '\n';
+    const integrate = createIntegrationEngine();
+    const seeded = await integrate({ repo, request: request(jobId, 't1', base), result: { summary: 'big', files: [{ path: 'src/big.mjs', content: big }], tokens: 1 }, blueprint: null });
+    const edit = { path: 'src/big.mjs', search: 'export const v1500 = 1500;\n', replace: 'export const v1500 = 15;\n' };
+    const fixed = await integrate({ repo, request: request(jobId, 't2', seeded.commit), result: { summary: 'fix', files: [], edits: [edit], tokens: 1 }, blueprint: null });
+    const after = gitCli(repo, 'show', `${fixed.commit}:src/big.mjs`);
+    expect(after.split('\n')).toHaveLength(2000);
+    expect(after).toContain('export const v1500 = 15;\nexport const v1501');
+    expect(gitCli(repo, 'diff', '--numstat', seeded.commit, fixed.commit)).toBe('1\t1\tsrc/big.mjs');
+    for (const bad of [
+      // Already applied: the text is gone.
+      { ...edit, search: 'export const v1500 = 1500;\n' },
+      // Close but not exact (whitespace): never applied loosely.
+      { ...edit, search: 'export const v1501 =  1501;\n' },
+      // Occurs many times: ambiguous.
+      { ...edit, search: ' = 1' },
+      { path: 'src/missing.mjs', search: 'x', replace: 'y' },
+    ]) {
+      await expect(integrate({ repo, request: request(jobId, 't3', fixed.commit), result: { summary: 'bad', files: [], edits: [bad], tokens: 1 }, blueprint: null })).rejects.toMatchObject({ code: 'model_output_invalid' });
+    }
+    expect(await headCommit(repo)).toBe(fixed.commit);
+  });
+
   it('tags the finished version once, and refuses to move a tag', async () => {
     const { repo, jobId, base } = await newRepo();
     const integrate = createIntegrationEngine();

@@ -17,6 +17,7 @@ import type { Logger } from '../log/logger.js';
 import { checkSyntax } from '../validation/syntax-check.js';
 import type { TaskValidator } from '../validation/task-validator.js';
 import { assertSafeRelativePath } from '../worker/safe-path.js';
+import { applyEdits } from './apply-edits.js';
 import { attemptRecordsIn, type AttemptRecords } from './attempt-records.js';
 import { buildCandidate, type Candidate } from './candidate-tree.js';
 import { commitIfHeadUnchanged, probeCommit } from './commit-candidate.js';
@@ -80,7 +81,7 @@ export function createIntegrationEngine(options: IntegrationEngineOptions = {}):
   };
 
   return async ({ repo, request, result, blueprint }) => {
-    const files = workerFiles(result.files);
+    const files = await applyEdits(repo, request.snapshot?.commit ?? (await headCommit(repo)), workerFiles(result.files), result.edits ?? []);
     const all = request.role === 'devops' && blueprint && options.artifacts ? withDevopsArtifacts(files, options.artifacts(blueprint, request)) : files;
     const paths = all.map((f) => f.path);
     const records = recordsFor(repo);

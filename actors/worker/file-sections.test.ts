@@ -14,6 +14,53 @@ function protocolError(fn: () => unknown): ProtocolError {
   throw new Error('expected a ProtocolError, nothing was thrown');
 }
 
+describe('parseFileSections: edit blocks', () => {
+  it('parses search/replace edits beside whole files, in order', () => {
+    const text = [
+      '@@@ SUMMARY fix the port',
+      '@@@ EDIT src/server.ts',
+      '@@@ SEARCH',
+      'export const port = 8080;',
+      '@@@ REPLACE',
+      'export const port = Number(process.env.PORT ?? 8080);',
+      '@@@ END',
+      '@@@ EDIT src/server.ts',
+      '@@@ SEARCH',
+      '// TODO',
+      '@@@ REPLACE',
+      '@@@ END',
+      '@@@ FILE README.md',
+      '# app',
+      '@@@ END',
+    ].join('\n');
+    expect(parseFileSections(text)).toEqual({
+      summary: 'fix the port',
+      files: [{ path: 'README.md', content: '# app\n' }],
+      edits: [
+        { path: 'src/server.ts', search: 'export const port = 8080;\n', replace: 'export const port = Number(process.env.PORT ?? 8080);\n' },
+        { path: 'src/server.ts', search: '// TODO\n', replace: '' },
+      ],
+    });
+  });
+
+  it('refuses an edit without SEARCH, with an empty SEARCH, without REPLACE, or unclosed', () => {
+    const cases = [
+      ['@@@ EDIT a.ts', 'x', '@@@ END'],
+      ['@@@ EDIT a.ts', '@@@ SEARCH', '@@@ REPLACE', 'y', '@@@ END'],
+      ['@@@ EDIT a.ts', '@@@ SEARCH', 'x', '@@@ END'],
+      ['@@@ EDIT a.ts', '@@@ SEARCH', 'x', '@@@ REPLACE', 'y'],
+      ['@@@ EDIT ../a.ts', '@@@ SEARCH', 'x', '@@@ REPLACE', '@@@ END'],
+    ];
+    for (const lines of cases) expect(protocolError(() => parseFileSections(['@@@ SUMMARY s', ...lines].join('\n'))).code).toBe('model_output_invalid');
+  });
+
+  it('the grammar offers EDIT blocks beside FILE blocks', () => {
+    const grammar = fileSectionsGrammar({ maxFiles: 3, maxLinesPerFile: 10, maxLineChars: 80, maxSummaryChars: 40 });
+    expect(grammar).toContain('block ::= file | edit');
+    expect(grammar).toContain('"@@@ EDIT " path');
+  });
+});
+
 describe('parseFileSections', () => {
   it('parses the summary and several files', () => {
     const text = [
@@ -37,6 +84,7 @@ describe('parseFileSections', () => {
         { path: 'test/server.test.ts', content: "it('works', () => {});\n" },
         { path: 'empty.txt', content: '' },
       ],
+      edits: [],
     });
   });
 
@@ -66,7 +114,7 @@ describe('parseFileSections', () => {
 
   it('tolerates a missing summary and text outside sections', () => {
     const parsed = parseFileSections(['Sure! Here it is:', '@@@ FILE a.txt', 'x', '@@@ END', 'Done.'].join('\n'));
-    expect(parsed).toEqual({ summary: '', files: [{ path: 'a.txt', content: 'x\n' }] });
+    expect(parsed).toEqual({ summary: '', files: [{ path: 'a.txt', content: 'x\n' }], edits: [] });
   });
 
   it('rejects an unclosed section', () => {
@@ -129,7 +177,7 @@ describe('assertSafeRelativePath', () => {
 describe('fileSectionsGrammar', () => {
   it('writes the configured bounds into the grammar', () => {
     const grammar = fileSectionsGrammar({ maxFiles: 7, maxLinesPerFile: 123, maxLineChars: 90, maxSummaryChars: 55 });
-    expect(grammar).toMatch(/^root ::= summary file\{1,7\}$/m);
+    expect(grammar).toMatch(/^root ::= summary block\{1,7\}$/m);
     expect(grammar).toContain('[^\\n]{1,55}');
     expect(grammar).toContain('line{0,123}');
     expect(grammar).toContain('[^\\n]{0,89}');

@@ -96,6 +96,7 @@ export async function generateFiles(
   return {
     summary: sections.summary || `${request.role} work for ${request.taskId}`,
     files: sections.files,
+    ...(sections.edits.length ? { edits: sections.edits } : {}),
     tokens,
     ...(generation.costUsd ? { costUsd: generation.costUsd } : {}),
     ...(fitted.memory ? { contextChunks: fitted.memory.chunks.map((c) => c.id) } : {}),

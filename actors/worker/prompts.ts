@@ -15,6 +15,13 @@ const FORMAT = [
   '<the whole file content>',
   '@@@ END',
   'Repeat the FILE block for each file. Paths are relative to the repository root.',
+  'To change part of a file that already exists, you may send an EDIT block instead of the whole file:',
+  '@@@ EDIT <relative/path>',
+  '@@@ SEARCH',
+  '<lines copied exactly from the file, enough to occur only once>',
+  '@@@ REPLACE',
+  '<the lines to put in their place>',
+  '@@@ END',
 ].join('\n');
 
 export function systemPromptFor(role: Role): string {
