@@ -6,7 +6,7 @@ import git, { Errors } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { z } from 'zod';
 import { gitFs as fs } from '../../git/git-fs.js';
-import { AUTHOR } from '../../git/repo.js';
+import { AUTHOR, withRepoLock } from '../../git/repo.js';
 import { BranchName, gitFailure, RemoteName, RepoPath, Revision } from '../git-args.js';
 import { commitPairs, FileStatus, worktreeChanges, worktreePairs } from '../git-diff.js';
 import { RefResolver } from '../git-ref-resolver.js';
@@ -57,7 +57,7 @@ export function createGitServer(options: GitServerOptions): McpServer {
       await mkdir(dir, { recursive: true });
       await git.init({ fs, dir, defaultBranch: 'main' });
       return { created: true, branch: 'main' };
-    }),
+    }, dir),
   );
 
   defineTool(
@@ -99,7 +99,7 @@ export function createGitServer(options: GitServerOptions): McpServer {
       // The branch is named, not taken from HEAD by isomorphic-git, so a tampered HEAD cannot choose where the commit id is written.
       const commit = await git.commit({ fs, dir, message, author: { ...AUTHOR }, ref: `refs/heads/${branch}` });
       return { commit, files: staged };
-    }),
+    }, dir),
   );
 
   defineTool(
@@ -122,7 +122,7 @@ export function createGitServer(options: GitServerOptions): McpServer {
         if (checkout) await git.checkout({ fs, dir, ref: name });
       }
       return { current: await refs.currentBranch(), branches: await git.listBranches({ fs, dir }), created };
-    }),
+    }, dir),
   );
 
   defineTool(
@@ -148,7 +148,7 @@ export function createGitServer(options: GitServerOptions): McpServer {
         }
         throw error;
       }
-    }),
+    }, dir),
   );
 
   defineTool(
@@ -227,11 +227,15 @@ export function createGitServer(options: GitServerOptions): McpServer {
   return server;
 }
 
-/** Runs a tool body; any failure that is not already a ToolError is reported by its code only. */
-function guarded<A, R>(action: string, run: (args: A) => Promise<R>): (args: A) => Promise<R> {
+/**
+ * Runs a tool body; any failure that is not already a ToolError is reported by its code only.
+ * With `lockDir`, the body runs alone on that repository (stateless HTTP sessions can overlap,
+ * and the clone's sync takes the same lock).
+ */
+function guarded<A, R>(action: string, run: (args: A) => Promise<R>, lockDir?: string): (args: A) => Promise<R> {
   return async (args) => {
     try {
-      return await run(args);
+      return lockDir === undefined ? await run(args) : await withRepoLock(lockDir, () => run(args));
     } catch (error) {
       throw gitFailure(action, error);
     }
