@@ -50,6 +50,8 @@ export const WorkRequest = z.object({
   memory: MemoryContext.nullable().optional(),
   /** The task's MCP tool allow-list: `server` or `server.tool` entries (docs/mcp.md). */
   tools: z.array(z.string()).optional(),
+  /** A fix or merge task may answer with edit blocks on existing files, not only whole files. */
+  allowEdits: z.boolean().optional(),
 });
 export type WorkRequest = z.infer<typeof WorkRequest>;
 

@@ -37,6 +37,7 @@ export function workRequest(input: RunTaskInput, snapshot: WorkRequest['snapshot
     prompt: task.prompt,
     validationRules: task.validationRules,
     tools: task.tools,
+    ...(task.fixOf !== null ? { allowEdits: true } : {}),
     maxTokens: task.budget.maxTokens,
     previousError: task.lastError ? `${task.lastError.code}: ${task.lastError.message}` : null,
     avoidWorker: task.lastError ? task.assignedWorker : null,

@@ -54,10 +54,11 @@ describe('parseFileSections: edit blocks', () => {
     for (const lines of cases) expect(protocolError(() => parseFileSections(['@@@ SUMMARY s', ...lines].join('\n'))).code).toBe('model_output_invalid');
   });
 
-  it('the grammar offers EDIT blocks beside FILE blocks', () => {
-    const grammar = fileSectionsGrammar({ maxFiles: 3, maxLinesPerFile: 10, maxLineChars: 80, maxSummaryChars: 40 });
-    expect(grammar).toContain('block ::= file | edit');
-    expect(grammar).toContain('"@@@ EDIT " path');
+  it('the grammar offers EDIT blocks beside FILE blocks to fix tasks only', () => {
+    const limits = { maxFiles: 3, maxLinesPerFile: 10, maxLineChars: 80, maxSummaryChars: 40 };
+    expect(fileSectionsGrammar(limits, { edits: true })).toContain('block ::= file | edit');
+    // Tasks other than fixes write whole files only.
+    expect(fileSectionsGrammar(limits)).toMatch(/^block ::= file$/m);
   });
 });
 

@@ -33,12 +33,13 @@ export interface FileSections {
 
 const MARK = '@@@';
 
-export function fileSectionsGrammar(limits: FileSectionLimits): string {
+/** `edits` offers EDIT blocks beside FILE blocks (fix tasks); otherwise an answer is whole files only. */
+export function fileSectionsGrammar(limits: FileSectionLimits, options: { edits?: boolean } = {}): string {
   const w = Math.max(1, limits.maxLineChars - 1);
   return [
     `root ::= summary block{1,${limits.maxFiles}}`,
     `summary ::= "${MARK} SUMMARY " [^\\n]{1,${limits.maxSummaryChars}} "\\n"`,
-    `block ::= file | edit`,
+    options.edits ? `block ::= file | edit` : `block ::= file`,
     `file ::= "${MARK} FILE " path "\\n" line{0,${limits.maxLinesPerFile}} "${MARK} END\\n"`,
     // An edit replaces one exact passage of a file that exists: SEARCH lines, then their replacement.
     `edit ::= "${MARK} EDIT " path "\\n${MARK} SEARCH\\n" line{1,${limits.maxLinesPerFile}} "${MARK} REPLACE\\n" line{0,${limits.maxLinesPerFile}} "${MARK} END\\n"`,

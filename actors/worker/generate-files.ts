@@ -55,7 +55,7 @@ export async function generateFiles(
   // Memory and repository files share one budget; memory, already ranked by relevance, goes first.
   const fitted = fitPrompt({
     counter: model.countTokens && model.contextSize ? { contextSize: model.contextSize, countTokens: (text) => model.countTokens!(text) } : null,
-    system: systemPromptFor(request.role),
+    system: systemPromptFor(request.role, { edits: request.allowEdits === true }),
     request,
     snapshot,
     contextChars: deps.contextChars,
@@ -66,7 +66,7 @@ export async function generateFiles(
   if (session) {
     try {
       const phase = await runToolPhase(deps.model, session, {
-        system: systemPromptFor(request.role),
+        system: systemPromptFor(request.role, { edits: request.allowEdits === true }),
         prompt,
         maxTokens: Math.min(deps.toolTokens ?? 256, Math.floor(budget / 4)),
         signal,
@@ -78,9 +78,9 @@ export async function generateFiles(
     }
   }
   const generation = await deps.model.generateText({
-    system: systemPromptFor(request.role),
+    system: systemPromptFor(request.role, { edits: request.allowEdits === true }),
     prompt,
-    grammar: fileSectionsGrammar(deps.limits),
+    grammar: fileSectionsGrammar(deps.limits, { edits: request.allowEdits === true }),
     maxTokens: Math.max(1, budget - toolTokens),
     signal,
     ...(request.attempt > 1 ? { temperature: RETRY_TEMPERATURE, seed: request.attempt } : {}),

@@ -15,6 +15,9 @@ const FORMAT = [
   '<the whole file content>',
   '@@@ END',
   'Repeat the FILE block for each file. Paths are relative to the repository root.',
+].join('\n');
+
+const EDIT_FORMAT = [
   'To change part of a file that already exists, you may send an EDIT block instead of the whole file:',
   '@@@ EDIT <relative/path>',
   '@@@ SEARCH',
@@ -24,8 +27,9 @@ const FORMAT = [
   '@@@ END',
 ].join('\n');
 
-export function systemPromptFor(role: Role): string {
-  return `${ROLE_BRIEFS[role]}\n${FORMAT}`;
+/** `edits`: the task may change existing files with EDIT blocks (fix and merge tasks). */
+export function systemPromptFor(role: Role, options: { edits?: boolean } = {}): string {
+  return `${ROLE_BRIEFS[role]}\n${FORMAT}${options.edits ? `\n${EDIT_FORMAT}` : ''}`;
 }
 
 /**
