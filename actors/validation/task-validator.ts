@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { readFileNoFollow, writeFileUnder } from '../fs/safe-write.js';
 import { join } from 'node:path';
 import type { Role, StageResult, ValidationReport, ValidationStageName, WorkRequest } from '../../proto/index.js';
 import { exportTree } from '../git/export-tree.js';
@@ -63,10 +64,11 @@ async function installIfChanged(workspace: string, sandbox: Sandbox | null, time
   const deps = { ...parsed.data.dependencies, ...parsed.data.devDependencies };
   if (Object.keys(deps).length === 0) return;
   const digest = createHash('sha256').update(manifest).digest('hex');
-  const installed = await readFile(join(workspace, INSTALLED_MARK), 'utf8').catch(() => null);
+  // Sandboxed code could have swapped node_modules or the mark for a link: neither read nor write follows one.
+  const installed = (await readFileNoFollow(join(workspace, INSTALLED_MARK)))?.toString('utf8') ?? null;
   if (installed === digest) return;
   const run = await runRegistryNpm(['install', '--no-audit', '--no-fund', '--no-package-lock'], { sandbox, workspace, timeoutMs });
-  if (run.exitCode === 0 && !run.timedOut) await writeFile(join(workspace, INSTALLED_MARK), digest);
+  if (run.exitCode === 0 && !run.timedOut) await writeFileUnder(workspace, INSTALLED_MARK, digest);
   else log?.warn('dependency install for validation failed', { workspace, exitCode: run.exitCode, timedOut: run.timedOut, tail: run.stderr.slice(-500) });
 }
 
