@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -93,11 +93,18 @@ describe('outside MCP clients on a real daemon', () => {
     const poisoned = await seedJob(join(daemon.home, 'jobs'), 'jpoison', [{ path: 'a.txt', content: 'a\n' }]);
     appendFileSync(join(poisoned, '.git', 'config'), '[core]\n\tfsmonitor = "touch /tmp/autodev-pwned"\n');
     writeFileSync(join(poisoned, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\ntouch /tmp/autodev-pwned\n', { mode: 0o755 });
+    // A fan-out folder of objects/ that is a symlink to a host folder: its files must not be copied.
+    const hostDir = join(daemon.home, 'host-folder');
+    mkdirSync(hostDir);
+    writeFileSync(join(hostDir, 'e'.repeat(38)), 'host secret');
+    const fanOut = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).find((d) => !existsSync(join(poisoned, '.git', 'objects', d))) as string;
+    symlinkSync(hostDir, join(poisoned, '.git', 'objects', fanOut));
     const git = await httpClient('git', 'jpoison');
     expect((await callOk<{ head: string }>(git, 'git_status', {})).head).toBe(gitIn(poisoned, 'rev-parse', 'main'));
     const clone = join(daemon.home, 'jobs', 'jpoison', 'outside');
     expect(readFileSync(join(clone, '.git', 'config'), 'utf8')).not.toContain('fsmonitor');
     expect(existsSync(join(clone, '.git', 'hooks', 'post-checkout'))).toBe(false);
+    expect(existsSync(join(clone, '.git', 'objects', fanOut))).toBe(false);
     expect(readFileSync(join(clone, 'a.txt'), 'utf8')).toBe('a\n');
     await git.close();
   });

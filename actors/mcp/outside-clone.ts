@@ -68,13 +68,16 @@ async function trackJobBranches(jobRepo: string, clone: string): Promise<Map<str
 
 /** Copies the object files the clone lacks; objects never change once written, so a present file is up to date. */
 async function copyObjects(from: string, to: string): Promise<void> {
+  if (!(await isDirectory(from))) return;
   for (const dir of await listNames(from)) {
-    if (LOOSE_DIR.test(dir)) {
+    // A symlinked fan-out folder would make the copy read some other folder of the host.
+    if (LOOSE_DIR.test(dir) && (await isDirectory(join(from, dir)))) {
       for (const file of await listNames(join(from, dir))) {
         if (LOOSE_FILE.test(file)) await copyIfMissing(join(from, dir, file), join(to, dir, file), join(to, dir));
       }
     }
   }
+  if (!(await isDirectory(join(from, 'pack')))) return;
   for (const file of await listNames(join(from, 'pack'))) {
     if (PACK_FILE.test(file)) await copyIfMissing(join(from, 'pack', file), join(to, 'pack', file), join(to, 'pack'));
   }
