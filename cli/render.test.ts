@@ -187,8 +187,21 @@ describe('renderJobView', () => {
   });
 });
 
-describe('printable', () => {
-  it('neutralises control characters that model output could use to drive the terminal', () => {
-    expect(printable('ok\u001b[2J\u0007done\nnext')).toBe('ok [2J done next');
+describe('printing untrusted text', () => {
+  it('shows controls, ANSI escapes and right-to-left overrides as visible escapes, in the tree and the job view', () => {
+    expect(printable('ok\u001b[2J\u0007done\nnext')).toBe('ok\\x1b[2J\\x07done\\x0anext');
+    const view = {
+      jobId: 'j1',
+      status: 'failed' as const,
+      repo: '/tmp/r\u202eepo',
+      prompt: 'p',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      error: { code: 'task_failed' as const, message: 'boom\u001b[31m' },
+      tasks: [],
+    };
+    const printed = renderJobView(view).join('\n');
+    expect(printed).toContain('repo: /tmp/r\\u202eepo');
+    expect(printed).toContain('boom\\x1b[31m');
+    expect(printed).not.toMatch(/[\u001b\u202e]/);
   });
 });

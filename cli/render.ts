@@ -1,4 +1,5 @@
-import type { JobView } from '../proto/index.js';
+import type { CorruptJobView, JobView } from '../proto/index.js';
+import { safeText } from './safe-text.js';
 import type { TaskLine, WatchState } from './watch-store.js';
 
 const ICON: Record<string, string> = {
@@ -11,21 +12,15 @@ const ICON: Record<string, string> = {
   cancelled: '■',
 };
 
-/**
- * Model output reaches the terminal through task descriptions and errors;
- * control characters are replaced so it cannot move the cursor or recolour
- * the screen.
- */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
+// Model output, prompts and paths reach the terminal through here; every string goes through safeText.
+export { safeText as printable } from './safe-text.js';
 
 // The watch tree's state is a store fed the job's events (watch-store.ts); this file only draws it.
 export { applyEvent, initialWatchState, type TaskLine, type WatchState } from './watch-store.js';
 
 /** Tasks under the tasks they depend on, so the tree reads top-down like the DAG. */
 export function renderTree(state: WatchState): string[] {
-  const lines = [`job ${state.jobId}: ${state.status}`];
+  const lines = [`job ${safeText(state.jobId)}: ${safeText(state.status)}`];
   const children = new Map<string, TaskLine[]>();
   const roots: TaskLine[] = [];
   for (const task of state.tasks.values()) {
@@ -37,20 +32,30 @@ export function renderTree(state: WatchState): string[] {
     const branch = last ? '└─ ' : '├─ ';
     const attempt = task.attempts > 1 ? ` (attempt ${task.attempts})` : '';
     const note = task.note ? `  ${task.note}` : '';
-    lines.push(`${prefix}${branch}${ICON[task.status] ?? '?'} ${task.id} [${task.type}] ${printable(task.description.slice(0, 50))}${attempt}${printable(note)}`);
+    lines.push(`${prefix}${branch}${ICON[task.status] ?? '?'} ${safeText(task.id)} [${safeText(task.type)}] ${safeText(task.description.slice(0, 50))}${attempt}${safeText(note)}`);
     const kids = children.get(task.id) ?? [];
     kids.forEach((kid, i) => walk(kid, prefix + (last ? '   ' : '│  '), i === kids.length - 1));
   };
   roots.forEach((task, i) => walk(task, '', i === roots.length - 1));
-  if (state.error) lines.push(`error: ${printable(state.error)}`);
+  if (state.error) lines.push(`error: ${safeText(state.error)}`);
   return lines;
 }
 
 export function renderJobView(view: JobView): string[] {
-  const lines = [`job ${view.jobId}: ${view.status}`, `repo: ${view.repo}`];
+  const lines = [`job ${safeText(view.jobId)}: ${safeText(view.status)}`, `repo: ${safeText(view.repo)}`];
   for (const task of view.tasks) {
-    lines.push(`  ${ICON[task.status] ?? '?'} ${task.id} [${task.type}] ${task.status} (attempts: ${task.attempts})`);
+    lines.push(`  ${ICON[task.status] ?? '?'} ${safeText(task.id)} [${safeText(task.type)}] ${safeText(task.status)} (attempts: ${task.attempts})`);
   }
-  if (view.error) lines.push(`error: ${view.error.code}: ${printable(view.error.message)}`);
+  if (view.error) lines.push(`error: ${safeText(view.error.code)}: ${safeText(view.error.message)}`);
   return lines;
+}
+
+/** One line per job in `autodev status`; the prompt is the user's, but it came back over the wire. */
+export function renderJobLine(view: JobView, tokens: string): string {
+  return `${safeText(view.jobId)}  ${safeText(view.status).padEnd(9)}  ${safeText(view.createdAt)}  ${tokens.padStart(8)}  ${safeText(view.prompt.slice(0, 60))}`;
+}
+
+/** A job whose record is unreadable: what broke and what to do, never silently left out. */
+export function renderCorruptJob(job: CorruptJobView): string[] {
+  return [`${safeText(job.jobId)}  corrupt    ${safeText(job.reason)}`, `    ${safeText(job.recovery)}`];
 }

@@ -244,9 +244,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory, integrate: devops.integrate }),
       },
     });
+    const store = new FileJobStore({ jobsDir, log, now });
     const jobs = new JobManager({
       machine,
-      store: new FileJobStore({ jobsDir, log }),
+      store,
       bus,
       subjects,
       publish,
@@ -281,6 +282,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       listenPort: () => listenPort,
       maxBodyBytes: config.apiMaxBodyBytes,
       jobs,
+      corruptJobs: store,
       jobEvents,
       health: () => ({
         ok: supervisor.up,

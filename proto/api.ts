@@ -4,13 +4,44 @@ import { WorkerResources } from './work.js';
 export const MAX_PROMPT_CHARS = 20_000;
 export const MAX_SPEC_CHARS = 2_000_000;
 
+/**
+ * Characters refused in free text from API clients: C0 controls other than
+ * tab, newline and carriage return, DEL, C1 controls, bidirectional overrides
+ * and isolates, and lone surrogates. They drive terminals, make text read
+ * differently than it is (Trojan Source), or are not text at all and break
+ * strict JSON parsers of GET /jobs.
+ */
+const UNSAFE_TEXT =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The first unsafe character, for a message that names it and its position. */
+export function findUnsafeChar(text: string): { position: number; codePoint: string } | null {
+  const match = UNSAFE_TEXT.exec(text);
+  if (!match) return null;
+  const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return { position: match.index, codePoint: `U+${code}` };
+}
+
+/** A string refinement for free-text fields; the 400 names the field (from the path) and where the character is. */
+export function safeFreeText<S extends z.ZodType<string>>(schema: S) {
+  return schema.superRefine((text, ctx) => {
+    const bad = findUnsafeChar(text);
+    if (bad) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `character ${bad.codePoint} at position ${bad.position} is not allowed (control characters, bidirectional overrides and lone surrogates are refused); remove it`,
+      });
+    }
+  });
+}
+
 export const SubmitJobBody = z.object({
-  prompt: z.string().trim().min(1, 'must not be empty').max(MAX_PROMPT_CHARS),
-  spec: z.string().max(MAX_SPEC_CHARS).optional(),
+  prompt: safeFreeText(z.string().trim().min(1, 'must not be empty').max(MAX_PROMPT_CHARS)),
+  spec: safeFreeText(z.string().max(MAX_SPEC_CHARS)).optional(),
 });
 export type SubmitJobBody = z.infer<typeof SubmitJobBody>;
 
-export const CancelJobBody = z.object({ reason: z.string().max(500).optional() }).strict();
+export const CancelJobBody = z.object({ reason: safeFreeText(z.string().max(500)).optional() }).strict();
 export type CancelJobBody = z.infer<typeof CancelJobBody>;
 
 /** One model role as the daemon reports it; never carries a key. */

@@ -53,7 +53,8 @@ export function toJobView(job: JobRecord): JobView {
     jobId: job.id,
     status: job.status,
     repo: job.repo,
-    prompt: job.prompt,
+    // Records from before prompts were checked may hold lone surrogates, which strict JSON parsers refuse.
+    prompt: job.prompt.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
     createdAt: job.createdAt,
     error: job.error,
     tasks: job.tasks.map((t) => ({
@@ -68,3 +69,22 @@ export function toJobView(job: JobRecord): JobView {
     costUsd: job.tasks.reduce((sum, t) => sum + (t.costUsd ?? 0), 0),
   };
 }
+
+/**
+ * A job whose job.json could not be read (truncated, overwritten, from
+ * another version): the file was moved aside, the job's folder and repository
+ * are untouched, and the job is listed with this instead of vanishing.
+ */
+export const CorruptJobView = z.object({
+  jobId: JobId,
+  status: z.literal('corrupt'),
+  /** What was wrong, never the file's content. */
+  reason: z.string(),
+  /** Where the unreadable record now is. */
+  file: z.string(),
+  at: Timestamp,
+  /** What a person can do about it. */
+  recovery: z.string(),
+});
+export type CorruptJobView = z.infer<typeof CorruptJobView>;
+

@@ -114,4 +114,26 @@ describe('the control API refuses what an outside caller should not get through'
     // The grammar cache did not keep the daemon from answering a good one afterwards.
     expect((await ask({ grammar: 'root ::= "yes" | "no"' })).status).toBe(200);
   });
+
+  it('item 15: refuses control characters, bidi overrides and lone surrogates in free text, naming the field and position', async () => {
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ prompt: 'make \u001b[2J an app' }, 'prompt', 'U+001B at position 5'],
+      [{ prompt: 'make an app\u202e' }, 'prompt', 'U+202E at position 11'],
+      [{ prompt: 'lone \ud800 surrogate' }, 'prompt', 'U+D800 at position 5'],
+      [{ prompt: 'ok', spec: 'GET /x\u0000' }, 'spec', 'U+0000 at position 6'],
+    ];
+    for (const [json, field, where] of cases) {
+      const res = await daemon.api('/jobs', { method: 'POST', json });
+      expect(res.status, where).toBe(400);
+      const error = ((await res.json()) as ErrorAnswer).error;
+      expect(error.data?.field).toBe(field);
+      expect(error.message).toContain(where);
+    }
+    const cancel = await daemon.api('/jobs/jnope/cancel', { method: 'POST', json: { reason: 'bye\u0007' } });
+    expect(((await cancel.json()) as ErrorAnswer).error.data?.field).toBe('reason');
+    // Tabs, newlines, accents, emoji and right-to-left letters are text: this prompt passes, and the spec's error comes next.
+    const fine = await daemon.api('/jobs', { method: 'POST', json: { prompt: 'Build\ta café app 🚀\nשלום', spec: 'openapi: 3.0.3\ninfo: {version: "1"}\npaths: {}\n' } });
+    expect(((await fine.json()) as ErrorAnswer).error.data?.field).toBe('spec');
+    expect(readdirSync(join(daemon.home, 'jobs'))).toEqual([]);
+  });
 });

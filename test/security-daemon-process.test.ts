@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, readDaemonFile } from '../daemon/daemon-file.js';
-import { HealthResponse, JobView } from '../proto/index.js';
+import { CorruptJobView, HealthResponse, JobView } from '../proto/index.js';
+import { runCli } from './helpers/cli.js';
 import { TINY_CONFIG, TINY_MODEL, tempDir, waitUntil, writeConfig } from './helpers/env.js';
 import { spawnDaemon, startDaemonProcess, type DaemonProcess } from './helpers/daemon-process.js';
 
@@ -14,6 +15,7 @@ describe('autodevd under faults, as separate processes on one home', () => {
   const home = tempDir('faults');
   let daemon: DaemonProcess;
   const pids: number[] = [];
+  let finishedJobId = '';
 
   beforeAll(async () => {
     writeConfig(home.path, {
@@ -61,6 +63,7 @@ describe('autodevd under faults, as separate processes on one home', () => {
     const accepted = await daemon.api('/jobs', { method: 'POST', json: { prompt: 'a job after the restart' } });
     expect(accepted.status).toBe(201);
     const job = JobView.parse(await accepted.json());
+    finishedJobId = job.jobId;
     // Events still flow through the restarted server's JetStream: the job reaches an end.
     await waitUntil(async () => ['completed', 'failed'].includes(JobView.parse(await (await daemon.api(`/jobs/${job.jobId}`)).json()).status), 90_000, 'the job to end');
     // Long past the ~14 s after which the old daemon died of an unhandled CONNECTION_CLOSED.
@@ -71,6 +74,59 @@ describe('autodevd under faults, as separate processes on one home', () => {
   it('stops cleanly on SIGTERM: no daemon.json, no lock left', async () => {
     expect(await daemon.stop()).toBe(0);
     expect(existsSync(join(home.path, 'daemon.json'))).toBe(false);
+    expect(existsSync(join(home.path, 'daemon.lock'))).toBe(false);
+  });
+
+  it('items 14, 15, 17: after a restart over a truncated job.json, a hostile prompt on disk and a 0755 home', async () => {
+    const jobsDir = join(home.path, 'jobs');
+    const record = readFileSync(join(jobsDir, finishedJobId, 'job.json'), 'utf8');
+    // A record written before prompts were checked: ANSI clear-screen, colour and a right-to-left override.
+    const hostileId = `${finishedJobId.slice(0, -1)}x`;
+    mkdirSync(join(jobsDir, hostileId));
+    const hostile = { ...(JSON.parse(record) as Record<string, unknown>), id: hostileId, prompt: 'evil\u001b[2J\u001b[31mred\u202egnp.exe' };
+    writeFileSync(join(jobsDir, hostileId, 'job.json'), JSON.stringify(hostile));
+    writeFileSync(join(jobsDir, finishedJobId, 'job.json'), record.slice(0, record.length / 2));
+    chmodSync(home.path, 0o755);
+    chmodSync(jobsDir, 0o755);
+
+    daemon = await startDaemonProcess(home.path);
+    pids.push(daemon.pid);
+    expect(statSync(home.path).mode & 0o777).toBe(0o700);
+    expect(statSync(jobsDir).mode & 0o777).toBe(0o700);
+
+    const listed = (await (await daemon.api('/jobs')).json()) as { jobs: JobView[]; corrupt: CorruptJobView[] };
+    expect(listed.jobs.map((j) => j.jobId)).toEqual([hostileId]);
+    const corrupt = CorruptJobView.parse(listed.corrupt[0]);
+    expect(corrupt).toMatchObject({ jobId: finishedJobId, status: 'corrupt' });
+    expect(corrupt.reason).toContain('not valid JSON');
+    expect(corrupt.recovery).toContain('rename it back');
+    expect(readFileSync(corrupt.file, 'utf8')).toBe(record.slice(0, record.length / 2));
+    expect(existsSync(join(jobsDir, finishedJobId, 'job.json'))).toBe(false);
+    const one = await daemon.api(`/jobs/${finishedJobId}`);
+    expect(one.status).toBe(409);
+    expect(((await one.json()) as { error: { message: string } }).error.message).toContain('is corrupt');
+
+    const env = { AUTODEV_HOME: home.path };
+    const status = await runCli(['status'], env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(`${finishedJobId}  corrupt`);
+    expect(status.stdout).toContain('evil\\x1b[2J\\x1b[31mred\\u202egnp.exe');
+    expect(status.stdout).not.toMatch(/[\u001b\u202e]/);
+    const json = await runCli(['status', '--json'], env);
+    expect(() => JSON.parse(json.stdout)).not.toThrow();
+  });
+});
+
+describe('item 17: a home folder another user owns', () => {
+  const home = tempDir('foreign');
+  afterAll(() => home.cleanup());
+
+  it.skipIf(process.getuid?.() !== 0)('is refused with a message saying whose it is and what to do', async () => {
+    chownSync(home.path, 65534, 65534);
+    const started = spawnDaemon(home.path);
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toContain('belongs to uid 65534');
+    expect(started.output()).toContain('--home');
     expect(existsSync(join(home.path, 'daemon.lock'))).toBe(false);
   });
 });

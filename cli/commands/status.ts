@@ -1,12 +1,14 @@
-import { JobView, isTerminalJobStatus } from '../../proto/index.js';
+import { CorruptJobView, JobView, isTerminalJobStatus } from '../../proto/index.js';
 import { z } from 'zod';
 import { call, jsonOrThrow, requireDaemon } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { CliError, EXIT } from '../errors.js';
 import { exitCodeForJob, fetchJob } from '../follow.js';
-import { renderJobView } from '../render.js';
+import { safeText } from '../safe-text.js';
+import { renderCorruptJob, renderJobLine, renderJobView } from '../render.js';
 
-const JobList = z.object({ jobs: z.array(JobView) });
+// `corrupt` is optional: older daemons do not send it.
+const JobList = z.object({ jobs: z.array(JobView), corrupt: z.array(CorruptJobView).optional() });
 
 function formatTokens(tokens: number | undefined): string {
   if (tokens === undefined) return '-';
@@ -17,7 +19,7 @@ function formatTokens(tokens: number | undefined): string {
 function usageLine(view: JobView): string {
   const perTask = view.tasks
     .filter((t) => (t.tokensUsed ?? 0) > 0)
-    .map((t) => `${t.id} ${formatTokens(t.tokensUsed)}${t.costUsd ? ` $${t.costUsd.toFixed(4)}` : ''}`);
+    .map((t) => `${safeText(t.id)} ${formatTokens(t.tokensUsed)}${t.costUsd ? ` $${t.costUsd.toFixed(4)}` : ''}`);
   const cost = view.costUsd ? `, $${view.costUsd.toFixed(4)}` : '';
   return `usage: ${formatTokens(view.tokensUsed)}${cost}${perTask.length > 0 ? ` (${perTask.join(', ')})` : ''}`;
 }
@@ -46,10 +48,13 @@ ${COMMON_HELP}`,
       return isTerminalJobStatus(view.status) ? exitCodeForJob(view) : EXIT.ok;
     }
     const res = await call(connection, () => connection.api.jobs.$get());
-    const { jobs } = await jsonOrThrow(res, JobList);
-    if (ctx.json) ctx.out(JSON.stringify({ jobs }));
-    else if (jobs.length === 0) ctx.out('no jobs yet; submit one with: autodev submit "PROMPT"');
-    else for (const job of jobs) ctx.out(`${job.jobId}  ${job.status.padEnd(9)}  ${job.createdAt}  ${formatTokens(job.tokensUsed).padStart(8)}  ${job.prompt.slice(0, 60)}`);
+    const { jobs, corrupt = [] } = await jsonOrThrow(res, JobList);
+    if (ctx.json) ctx.out(JSON.stringify({ jobs, corrupt }));
+    else if (jobs.length === 0 && corrupt.length === 0) ctx.out('no jobs yet; submit one with: autodev submit "PROMPT"');
+    else {
+      for (const job of jobs) ctx.out(renderJobLine(job, formatTokens(job.tokensUsed)));
+      for (const job of corrupt) for (const line of renderCorruptJob(job)) ctx.out(line);
+    }
     return EXIT.ok;
   },
 };

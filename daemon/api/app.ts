@@ -10,6 +10,7 @@ import {
   isTerminalJobEvent,
   toJobView,
   toWireError,
+  type CorruptJobView,
   type HealthResponse,
   type JobEvent,
   type JobId as JobIdType,
@@ -30,12 +31,19 @@ export interface JobService {
   cancel(id: JobIdType, reason: string): Promise<JobRecord>;
 }
 
+/** Jobs whose record could not be read; listed, never silently dropped (daemon/file-job-store.ts). */
+export interface CorruptJobService {
+  listCorrupt(): Promise<CorruptJobView[]>;
+  getCorrupt(id: JobIdType): Promise<CorruptJobView | null>;
+}
+
 export interface AppDeps {
   token: string;
   /** The port the API listens on: requests must name a loopback host with it (see guards.ts). */
   listenPort: () => number;
   maxBodyBytes: number;
   jobs: JobService;
+  corruptJobs?: CorruptJobService;
   /** A job's events from its first, then live ones, until `signal` aborts. */
   jobEvents: (jobId: JobIdType, signal: AbortSignal) => AsyncIterable<JobEvent>;
   health: () => HealthResponse;
@@ -48,6 +56,13 @@ export interface AppDeps {
 }
 
 const JobParams = z.object({ id: JobId });
+
+/** A corrupt job is a 409 that says what broke and how to recover; only a job that never existed is a 404. */
+async function missingJob(deps: AppDeps, id: JobIdType): Promise<ProtocolError> {
+  const corrupt = await deps.corruptJobs?.getCorrupt(id);
+  if (!corrupt) return new ProtocolError('not_found', `no job ${id}`);
+  return new ProtocolError('conflict', `job ${id} is corrupt: ${corrupt.reason}; ${corrupt.recovery}`, { ...corrupt });
+}
 
 export function createApp(deps: AppDeps) {
   const app = new Hono()
@@ -67,11 +82,13 @@ export function createApp(deps: AppDeps) {
     })
     .get('/jobs', async (c) => {
       const jobs = await deps.jobs.list();
-      return c.json({ jobs: jobs.map(toJobView) });
+      const corrupt = (await deps.corruptJobs?.listCorrupt()) ?? [];
+      return c.json({ jobs: jobs.map(toJobView), corrupt });
     })
     .get('/jobs/:id', pathParams(JobParams), async (c) => {
-      const job = await deps.jobs.get(c.req.valid('param').id);
-      if (!job) throw new ProtocolError('not_found', `no job ${c.req.valid('param').id}`);
+      const { id } = c.req.valid('param');
+      const job = await deps.jobs.get(id);
+      if (!job) throw await missingJob(deps, id);
       return c.json(toJobView(job));
     })
     .get('/jobs/:id/events', pathParams(JobParams), async (c) => {
