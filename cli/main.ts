@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolveHome } from '../daemon/config.js';
 import { toWireError, type WireError } from '../proto/index.js';
 import type { Command, CommandContext } from './command.js';
+import { acceptCommand } from './commands/accept.js';
 import { cancelCommand } from './commands/cancel.js';
 import { daemonCommand } from './commands/daemon.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -14,7 +15,7 @@ import { resultCommand } from './commands/result.js';
 import { watchCommand } from './commands/watch.js';
 import { CliError, EXIT, exitCodeFor } from './errors.js';
 
-export const COMMANDS: readonly Command[] = [submitCommand, statusCommand, watchCommand, cancelCommand, resultCommand, daemonCommand, modelsCommand, mcpCommand, sandboxCommand, doctorCommand];
+export const COMMANDS: readonly Command[] = [submitCommand, statusCommand, watchCommand, cancelCommand, resultCommand, acceptCommand, daemonCommand, modelsCommand, mcpCommand, sandboxCommand, doctorCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

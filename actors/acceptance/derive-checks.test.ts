@@ -73,7 +73,7 @@ describe('deriving acceptance checks from a spec', () => {
       const step = check.steps.at(-1);
       const body = step?.request.body;
       expect(body?.kind).toBe('json');
-      expect(validator.errors('createNote request', body?.kind === 'json' ? body.value : null).length, check.id).toBeGreaterThan(0);
+      expect(validator.errors('NoteInput', body?.kind === 'json' ? body.value : null).length, check.id).toBeGreaterThan(0);
       expect(step?.expect.statuses).toEqual([422]);
     }
     expect(byId(suite.checks, 'createNote.malformed_json').steps[0]?.expect.statuses).toEqual([422, 400]);

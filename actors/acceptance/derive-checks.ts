@@ -3,7 +3,7 @@ import type { DeriveContext } from './check-builder.js';
 import { negativeChecks } from './derive-negative-checks.js';
 import { operationCheck, unknownIdCheck } from './derive-operation-checks.js';
 import { sequenceChecks } from './derive-sequence-checks.js';
-import { loadAcceptanceSpec, type LoadedSpec } from './load-spec.js';
+import { isObject, loadAcceptanceSpec, type LoadedSpec } from './load-spec.js';
 import { listOperations } from './operations.js';
 import { RequestBodies } from './request-bodies.js';
 import { inferResources } from './resources.js';
@@ -21,7 +21,7 @@ export async function deriveSuiteFromText(specText: string): Promise<AcceptanceS
  */
 export function deriveSuite(spec: LoadedSpec): AcceptanceSuite {
   const operations = listOperations(spec);
-  const registry = new SchemaRegistry(spec.dialect);
+  const registry = new SchemaRegistry(spec.dialect, componentNames(spec));
   const ctx: DeriveContext = { spec, operations, resources: inferResources(operations), registry, bodies: new RequestBodies(spec, registry) };
   const checks: AcceptanceCheck[] = [];
   for (const resource of ctx.resources.values()) checks.push(...sequenceChecks(ctx, resource));
@@ -32,6 +32,11 @@ export function deriveSuite(spec: LoadedSpec): AcceptanceSuite {
     checks.push(...negativeChecks(ctx, op));
   }
   return { type: 'acceptance.suite', title: spec.title, checks: uniqueIds(checks), schemas: registry.schemas, dialect: registry.jsonSchemaDialect };
+}
+
+function componentNames(spec: LoadedSpec): Map<unknown, string> {
+  const components = isObject(spec.document.components) && isObject(spec.document.components.schemas) ? spec.document.components.schemas : {};
+  return new Map(Object.entries(components).map(([name, schema]) => [schema, name]));
 }
 
 function uniqueIds(checks: AcceptanceCheck[]): AcceptanceCheck[] {

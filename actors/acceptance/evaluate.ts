@@ -1,6 +1,6 @@
 import type { AcceptanceCheck, AcceptanceCheckResult, AcceptanceReport, AcceptanceStep, AcceptanceSuite, ExpectedView, SentRequest } from '../../proto/index.js';
 import type { CheckOutcome, StepOutcome } from './http-executor.js';
-import { describeStatus, judgeStep, mediaFor, type StepVerdict } from './judge-step.js';
+import { describeStatus, judgeStep, mediaFor, statusAllowed, type StepVerdict } from './judge-step.js';
 import { SchemaValidator } from './schema-validator.js';
 
 const EXCERPT_CHARS = 300;
@@ -82,7 +82,9 @@ const DETAIL: Record<AcceptanceCheck['kind'], string> = {
 
 function expectedView(check: AcceptanceCheck, step: AcceptanceStep, status: number | null): ExpectedView {
   const expect = step.expect;
-  const media = mediaFor(expect, status ?? expect.statuses[0] ?? (expect.statusClass === '2xx' ? 200 : 400));
+  // The body documented for the status that was expected, not for the one that came instead.
+  const shown = status !== null && statusAllowed(expect, status) ? status : (expect.statuses[0] ?? (expect.statusClass === '2xx' ? 200 : 400));
+  const media = mediaFor(expect, shown);
   return { status: describeStatus(expect), contentType: media?.contentType ?? null, schema: media?.schema ?? null, detail: `${step.name}: ${DETAIL[check.kind]}` };
 }
 

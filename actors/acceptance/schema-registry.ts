@@ -13,7 +13,15 @@ export class SchemaRegistry {
   readonly validator: SchemaValidator;
   private readonly keys = new Map<Json, Map<Direction, string>>();
 
-  constructor(private readonly dialect: '3.0' | '3.1') {
+  /**
+   * `componentNames`: the spec's own names for its schemas (dereferencing
+   * puts the same objects everywhere they are used), so a report says "Book"
+   * rather than the first operation that happened to use it.
+   */
+  constructor(
+    private readonly dialect: '3.0' | '3.1',
+    private readonly componentNames: ReadonlyMap<unknown, string> = new Map(),
+  ) {
     this.validator = new SchemaValidator(this.schemas, dialect === '3.0' ? 'draft-07' : '2020-12');
   }
 
@@ -27,7 +35,8 @@ export class SchemaRegistry {
     this.keys.set(schema, byDirection);
     const known = byDirection.get(direction);
     if (known) return known;
-    let key = name;
+    const component = this.componentNames.get(schema);
+    let key = component ? (direction === 'request' && [...byDirection.values()].length > 0 ? `${component} (request)` : component) : name;
     for (let n = 2; key in this.schemas; n++) key = `${name} (${n})`;
     this.schemas[key] = toJsonSchema(schema, this.dialect, direction);
     byDirection.set(direction, key);
