@@ -45,6 +45,7 @@ import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
 import { lazySandbox, openSandbox, reclaimSandboxLeftovers } from './sandbox-runtime.js';
 import { createDevopsRuntime } from './devops-runtime.js';
+import { createAcceptanceService } from '../actors/acceptance/acceptance-service.js';
 
 export const VERSION = '0.1.0';
 
@@ -297,6 +298,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
       mcp: (name, jobId, request) => handleMcpHttp(mcp, name, jobId, request),
       results: devops.results,
+      acceptance: createAcceptanceService({ sandbox, workRoot: join(home, 'acceptance') }),
       openai: [models.master, models.worker].map((handle) => ({
         id: handle.role,
         available: () => handle.name !== null,

@@ -22,6 +22,7 @@ import { httpStatusFor, type ErrorBody } from './errors.js';
 import { jsonBody, pathParams } from './validate.js';
 import { createOpenAiRoutes, type ServedModel } from './openai-routes.js';
 import { resultRoutes, type ResultService } from './result-routes.js';
+import { acceptanceRoutes, type AcceptanceService } from './acceptance-routes.js';
 
 /** The slice of the job manager the API needs. */
 export interface JobService {
@@ -51,6 +52,8 @@ export interface AppDeps {
   openai?: readonly ServedModel[];
   /** `GET /jobs/:id/result` for `autodev result` (daemon/api/result-routes.ts). */
   results?: ResultService;
+  /** `POST /acceptance` for `autodev accept` (daemon/api/acceptance-routes.ts). */
+  acceptance?: AcceptanceService;
   /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
 }
@@ -72,6 +75,7 @@ export function createApp(deps: AppDeps) {
     .get('/health', (c) => c.json(deps.health()))
     .route('/v1', createOpenAiRoutes(deps.openai ?? []))
     .route('/', resultRoutes(deps.results))
+    .route('/', acceptanceRoutes(deps.acceptance))
     .all('/mcp/:name', (c) => {
       if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
       return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);
