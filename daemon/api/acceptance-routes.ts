@@ -3,6 +3,8 @@ import { AcceptBody, ProtocolError } from '../../proto/index.js';
 import type { AcceptanceService } from '../../actors/acceptance/acceptance-service.js';
 import { jsonBody } from './validate.js';
 
+export type { AcceptanceService };
+
 /**
  * `POST /acceptance` for `autodev accept`: the daemon owns the sandbox, so
  * the app is installed, started and checked here. The answer is the report,
