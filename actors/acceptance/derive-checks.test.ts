@@ -17,13 +17,21 @@ const SPEC = JSON.stringify({
       },
       get: {
         operationId: 'listNotes',
-        parameters: [{ name: 'pinned', in: 'query', schema: { type: 'boolean' } }],
+        parameters: [
+          { name: 'pinned', in: 'query', schema: { type: 'boolean' } },
+          { name: 'archived', in: 'query', schema: { type: 'boolean' } },
+        ],
         responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Note' } } } } } },
       },
     },
     '/notes/{noteId}': {
       parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }],
       get: { operationId: 'getNote', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Note' } } } }, '404': { description: 'no' } } },
+      patch: {
+        operationId: 'archiveNote',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { archived: { type: 'boolean' } } } } } },
+        responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Note' } } } } },
+      },
       delete: { operationId: 'deleteNote', security: [{ token: [] }], responses: { '204': { description: 'gone' } } },
     },
     '/codes': {
@@ -38,7 +46,7 @@ const SPEC = JSON.stringify({
     securitySchemes: { token: { type: 'http', scheme: 'bearer' } },
     schemas: {
       NoteInput: { type: 'object', required: ['text'], properties: { text: { type: 'string', minLength: 3 }, pinned: { type: 'boolean' }, due: { type: 'string', format: 'date', nullable: true } } },
-      Note: { allOf: [{ type: 'object', required: ['id'], properties: { id: { type: 'integer', readOnly: true } } }, { $ref: '#/components/schemas/NoteInput' }] },
+      Note: { allOf: [{ type: 'object', required: ['id'], properties: { id: { type: 'integer', readOnly: true }, archived: { type: 'boolean' } } }, { $ref: '#/components/schemas/NoteInput' }] },
     },
   },
 });
@@ -86,6 +94,20 @@ describe('deriving acceptance checks from a spec', () => {
     expect(bodies.map((b) => (b as { pinned?: boolean } | null)?.pinned)).toEqual([true, false]);
     expect(filter.steps[2]?.request.query).toEqual({ pinned: { value: 'true' } });
     expect(filter.steps[2]?.expect.assertions.map((a) => a.type)).toEqual(['list_includes', 'list_excludes', 'list_all_equal']);
+  });
+
+  it('sets a filtered field the create cannot set through the patch, on each item', async () => {
+    const suite = await deriveSuiteFromText(SPEC);
+    const filter = byId(suite.checks, 'createNote.list_filter.archived');
+    expect(filter.unverifiable).toBeNull();
+    expect(filter.steps.map((s) => `${s.operationId} ${s.request.body?.kind === 'json' ? JSON.stringify(s.request.body.value) : ''}`.trim())).toEqual([
+      'createNote {"text":"string","pinned":true,"due":"2019-08-24"}',
+      'archiveNote {"archived":true}',
+      'createNote {"text":"string","pinned":true,"due":"2019-08-24"}',
+      'archiveNote {"archived":false}',
+      'listNotes',
+    ]);
+    expect(filter.steps[4]?.request.query).toEqual({ archived: { value: 'true' } });
   });
 
   it('marks what it cannot run as unverifiable, with the reason, instead of guessing', async () => {

@@ -35,7 +35,7 @@ export function alternativesOf(schema: Json, current: unknown): unknown[] {
   if (Array.isArray(schema.enum)) out.push(...schema.enum.filter((v) => v !== current && v !== null));
   switch (singleType(schema)) {
     case 'boolean':
-      out.push(current !== true);
+      out.push(...[true, false].filter((b) => b !== current));
       break;
     case 'integer':
     case 'number': {
