@@ -132,9 +132,11 @@ describe('outside MCP clients on a real daemon', () => {
 });
 
 describe('autodev mcp serve with no daemon running', () => {
-  const home = tempDir('mcp-serve-starts');
+  // Made in beforeAll, so a run that filters this block out leaves no folder behind.
+  let home: { path: string; cleanup: () => void };
   let pid: number | null = null;
   beforeAll(async () => {
+    home = tempDir('mcp-serve-starts');
     writeConfig(home.path, { gpu: 'cpu', localWorkers: false });
     await seedJob(join(home.path, 'jobs'), 'jstart');
   });
@@ -143,7 +145,7 @@ describe('autodev mcp serve with no daemon running', () => {
       process.kill(pid, 'SIGTERM');
       await waitUntil(() => !isProcessAlive(pid as number), 20_000, 'the daemon to stop');
     }
-    home.cleanup();
+    home?.cleanup();
   });
 
   it('starts the daemon and relays to it', async () => {

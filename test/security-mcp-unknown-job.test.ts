@@ -55,8 +55,11 @@ describe('HTTP: /mcp/NAME?job=UNKNOWN', () => {
 });
 
 describe('stdio: autodev mcp serve --job UNKNOWN', () => {
-  const home = tempDir('sec-mcp-unknown');
-  afterAll(() => home.cleanup());
+  let home: { path: string; cleanup: () => void };
+  beforeAll(() => {
+    home = tempDir('sec-mcp-unknown');
+  });
+  afterAll(() => home?.cleanup());
 
   it('exits with a clear error and creates nothing', async () => {
     await Promise.all(
