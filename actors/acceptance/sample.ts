@@ -69,7 +69,8 @@ function stringAlternatives(schema: Json, current: string): string[] {
   const fit = (s: string) => (s.length < min ? s + 'x'.repeat(min - s.length) : s).slice(0, Math.max(min, Math.min(max, s.length)));
   // A pattern is easiest kept by changing one character for another of its own class.
   const shifted = [...current].map((_, i) => shiftAt(current, current.length - 1 - i)).filter((s): s is string => s !== null);
-  return [fit(`${current} changed`), fit('changed'), fit('other value'), ...shifted.slice(0, 4)];
+  // Values that neither contain nor are contained in the current one first: a filter that matches substrings must still tell them apart.
+  return [fit('other value'), fit('changed'), fit(`${current} changed`), ...shifted.slice(0, 4)];
 }
 
 function shiftAt(s: string, i: number): string | null {
