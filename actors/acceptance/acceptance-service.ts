@@ -13,9 +13,10 @@ export interface AcceptanceService {
 export function createAcceptanceService(options: { sandbox: () => Promise<Sandbox>; workRoot: string }): AcceptanceService {
   return {
     async accept(body, signal) {
+      const started = performance.now();
       const suite = await deriveSuiteFromText(body.spec);
       const sandbox = await options.sandbox();
-      return acceptApp({
+      const report = await acceptApp({
         sandbox,
         appDir: body.appDir,
         workDir: join(options.workRoot, randomUUID()),
@@ -23,6 +24,8 @@ export function createAcceptanceService(options: { sandbox: () => Promise<Sandbo
         ...(body.start !== undefined ? { start: body.start } : {}),
         ...(signal ? { signal } : {}),
       });
+      // The whole run, the spec's derivation included.
+      return { ...report, durationMs: Math.round(performance.now() - started) };
     },
   };
 }
