@@ -3,7 +3,7 @@ import { hc } from 'hono/client';
 import type { z } from 'zod';
 import { ProtocolError, WireError, type DaemonInfo } from '../proto/index.js';
 import type { AppType } from '../daemon/api/app.js';
-import { readDaemonFile } from '../daemon/daemon-file.js';
+import { readDaemonFile } from './daemon-file.js';
 import { CliError } from './errors.js';
 
 export interface Connection {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isProcessAlive, readDaemonFile } from '../daemon/daemon-file.js';
+import { isProcessAlive, readDaemonFile } from './daemon-file.js';
 import { connectToDaemon, type Connection } from './client.js';
 import { CliError } from './errors.js';
 

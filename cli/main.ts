@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { resolveHome } from '../daemon/config.js';
+import { homedir } from 'node:os';
+import { resolveHome } from '../proto/home.js';
 import { toWireError, type WireError } from '../proto/index.js';
 import type { Command, CommandContext } from './command.js';
 import { acceptCommand } from './commands/accept.js';
@@ -71,7 +72,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
   const json = values.json === true;
   const ctx: CommandContext = {
-    home: resolveHome(typeof values.home === 'string' ? values.home : undefined, io.env),
+    home: resolveHome(typeof values.home === 'string' ? values.home : undefined, io.env, homedir()),
     json,
     out: (line) => io.stdout(`${line}\n`),
     err: (line) => io.stderr(`${line}\n`),

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SUBJECT_PREFIX } from '../proto/index.js';
+import { resolveHome as resolveHomeFolder } from '../proto/home.js';
 import { McpSettings } from './mcp/settings.js';
 import { mergeModelSources, ModelsConfig, type ModelOverrides } from './model-config.js';
 
@@ -127,8 +128,9 @@ export class ConfigError extends Error {
 }
 
 /** `--home`, then AUTODEV_HOME, then ~/.autodev. */
+/** The home folder for this process: see proto/home.ts, shared with the CLI. */
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return resolve(flag || env.AUTODEV_HOME || join(homedir(), '.autodev'));
+  return resolveHomeFolder(flag, env, homedir());
 }
 
 export interface ConfigOverrides extends ModelOverrides {

@@ -1,9 +1,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonInfo } from '../proto/index.js';
+import { DAEMON_FILE_NAME } from '../proto/home.js';
 import { writeFileAtomically } from '../actors/fs/write-file-atomically.js';
 
-export const daemonFilePath = (home: string) => join(home, 'daemon.json');
+export const daemonFilePath = (home: string) => join(home, DAEMON_FILE_NAME);
 
 export async function writeDaemonFile(home: string, info: DaemonInfo): Promise<void> {
   await writeFileAtomically(daemonFilePath(home), `${JSON.stringify(DaemonInfo.parse(info), null, 2)}\n`, { mode: 0o600 });

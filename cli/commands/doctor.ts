@@ -3,7 +3,7 @@ import { chooseBackend, type BackendChoice } from '../../actors/sandbox/choose-b
 import { isRoot } from '../../actors/sandbox/bind-mount.js';
 import { SandboxError } from '../../actors/sandbox/errors.js';
 import { ConfigError, loadConfig, type DaemonConfig } from '../../daemon/config.js';
-import { isProcessAlive, readDaemonFile } from '../../daemon/daemon-file.js';
+import { isProcessAlive, readDaemonFile } from '../daemon-file.js';
 import { resolveNatsServerBin } from '../../daemon/nats-server.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { EXIT } from '../errors.js';

@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DaemonInfo } from '../proto/index.js';
+import { DAEMON_FILE_NAME } from '../proto/home.js';
+
+/**
+ * The CLI's read-only view of daemon.json. The daemon owns the writer
+ * (daemon/daemon-file.ts); the CLI only needs to find it, and a file that is
+ * missing, unreadable or not a `DaemonInfo` means "no daemon" rather than an error.
+ */
+export async function readDaemonFile(home: string): Promise<DaemonInfo | null> {
+  try {
+    const parsed = DaemonInfo.safeParse(JSON.parse(await readFile(join(home, DAEMON_FILE_NAME), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Signal 0 checks that a process exists without touching it. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
