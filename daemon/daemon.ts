@@ -25,7 +25,7 @@ import { FileJobStore } from './file-job-store.js';
 import { preparePrivateHome } from './home-folder.js';
 import { lockHome } from './home-lock.js';
 import { createModelRegistry } from './model-registry.js';
-import { startEmbeddedNats, type EmbeddedNats } from './nats-server.js';
+import { startEmbeddedNats, type EmbeddedNats } from '../actors/engines/nats-server.js';
 import { NatsSupervisor } from './nats-supervisor.js';
 import { ensureToken } from './secrets.js';
 import { splitNatsUrl } from './nats-url.js';

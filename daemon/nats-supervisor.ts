@@ -1,7 +1,7 @@
 import { Events, type NatsConnection } from 'nats';
 import { ProtocolError, type NatsHealth } from '../proto/index.js';
 import type { Logger } from '../actors/log/logger.js';
-import type { EmbeddedNats } from './nats-server.js';
+import type { EmbeddedNats } from '../actors/engines/nats-server.js';
 
 const CRASH_LOOP_WINDOW_MS = 60_000;
 const MAX_RESTARTS_PER_WINDOW = 5;

@@ -16,7 +16,7 @@ import { describeHostRoot } from '../actors/sandbox/host-root.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { SANDBOX_GID, SANDBOX_UID } from '../actors/sandbox/sandbox-user.js';
 import type { SandboxConfig } from './config.js';
-import { engineSocket, pingSocket, resolveDockerdBin, startDockerEngine, stopLeftoverEngine, type DockerEngine } from './docker-engine.js';
+import { engineSocket, pingSocket, resolveDockerdBin, startDockerEngine, stopLeftoverEngine, type DockerEngine } from '../actors/engines/docker-engine.js';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { engineSocket, pingSocket } from '../daemon/docker-engine.js';
+import { engineSocket, pingSocket } from '../actors/engines/docker-engine.js';
 import { engineDir } from '../daemon/sandbox-runtime.js';
 import { runCli } from './helpers/cli.js';
 import { dockerSkipReason } from './helpers/docker.js';

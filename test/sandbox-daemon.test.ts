@@ -10,7 +10,7 @@ import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
 import { OWNER_LABEL, SANDBOX_LABEL } from '../actors/sandbox/docker-spec.js';
 import { DaemonConfig } from '../daemon/config.js';
 import { startDaemon } from '../daemon/daemon.js';
-import { pingSocket, startDockerEngine } from '../daemon/docker-engine.js';
+import { pingSocket, startDockerEngine } from '../actors/engines/docker-engine.js';
 import { engineDir, openSandbox } from '../daemon/sandbox-runtime.js';
 import { dockerSkipReason, iptablesRules } from './helpers/docker.js';
 import { REPO_ROOT, tempDir, waitUntil } from './helpers/env.js';
@@ -82,7 +82,7 @@ describe.skipIf(skip)(`the daemon's sandbox${skip ? ` (skipped: ${skip})` : ''}`
 
   it('a daemon killed with SIGKILL does not leave its dockerd running', async () => {
     const dir = tempDir('dkr');
-    const engineModule = join(REPO_ROOT, 'dist/daemon/docker-engine.js');
+    const engineModule = join(REPO_ROOT, 'dist/actors/engines/docker-engine.js');
     const owner = spawn(process.execPath, ['-e', `import(${JSON.stringify(engineModule)}).then((m) => m.startDockerEngine({ dir: ${JSON.stringify(dir.path)} })).then((e) => console.log(e.pid))`], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -4,7 +4,7 @@ import { isRoot } from '../../actors/sandbox/bind-mount.js';
 import { SandboxError } from '../../actors/sandbox/errors.js';
 import { ConfigError, loadConfig, type DaemonConfig } from '../../daemon/config.js';
 import { isProcessAlive, readDaemonFile } from '../daemon-file.js';
-import { resolveNatsServerBin } from '../../daemon/nats-server.js';
+import { resolveNatsServerBin } from '../../actors/engines/nats-server.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { EXIT } from '../errors.js';
 
@@ -43,7 +43,7 @@ ${COMMON_HELP}`,
 
     // Loaded here, not at the top: dockerode would slow every other command's start.
     const { sandboxProbes } = await import('../../daemon/sandbox-runtime.js');
-    const { resolveDockerdBin } = await import('../../daemon/docker-engine.js');
+    const { resolveDockerdBin } = await import('../../actors/engines/docker-engine.js');
     let sandbox: (BackendChoice & { warmPool: string }) | { backend: null; reason: string } = { backend: null, reason: 'config is invalid' };
     if (config) {
       const { sandbox: sc } = config;

@@ -1,8 +1,8 @@
 import { loadConfig } from '../../daemon/config.js';
-import { MODEL_ALIASES, pullModel, type PullProgress } from '../../daemon/model-pull.js';
-import { EMBEDDING_MODEL, pullModelFolder } from '../../daemon/model-pull-folder.js';
+import { MODEL_ALIASES, pullModel, type PullProgress } from '../../actors/models/model-pull.js';
+import { EMBEDDING_MODEL, pullModelFolder } from '../../actors/models/model-pull-folder.js';
 import { DEFAULT_EMBEDDING_FOLDER } from '../../daemon/model-registry.js';
-import { listModels, removeModel } from '../../daemon/model-store.js';
+import { listModels, removeModel } from '../../actors/models/model-store.js';
 import { join } from 'node:path';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, type CommandContext } from '../command.js';
 import { CliError, EXIT } from '../errors.js';

@@ -18,7 +18,7 @@ import { WarmPool } from '../../actors/sandbox/docker-pool.js';
 import { DockerSandbox } from '../../actors/sandbox/docker-sandbox.js';
 import { DEFAULT_LIMITS } from '../../actors/sandbox/run-options.js';
 import type { Sandbox } from '../../actors/sandbox/sandbox.js';
-import { resolveDockerdBin, startDockerEngine } from '../../daemon/docker-engine.js';
+import { resolveDockerdBin, startDockerEngine } from '../../actors/engines/docker-engine.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const runs = Math.max(1, Number(values.runs) || 7);

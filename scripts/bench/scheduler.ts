@@ -31,7 +31,7 @@ import { runJob } from '../../actors/master/job-runner.js';
 import { FileJobStore } from '../../daemon/file-job-store.js';
 import { createRunTaskLogic } from '../../actors/master/run-task.js';
 import { WorkerPool } from '../../actors/worker/worker-pool.js';
-import { startEmbeddedNats } from '../../daemon/nats-server.js';
+import { startEmbeddedNats } from '../../actors/engines/nats-server.js';
 import { makespanLowerBound, percentile, randomDag, type BenchTask } from './dag.js';
 import { runWithLangGraph } from './langgraph-run.js';
 

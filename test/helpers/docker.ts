@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import Dockerode from 'dockerode';
-import { resolveDockerdBin, startDockerEngine, type DockerEngine } from '../../daemon/docker-engine.js';
+import { resolveDockerdBin, startDockerEngine, type DockerEngine } from '../../actors/engines/docker-engine.js';
 import { tempDir } from './env.js';
 
 /**

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { startEmbeddedNats, type EmbeddedNats } from '../../daemon/nats-server.js';
+import { startEmbeddedNats, type EmbeddedNats } from '../../actors/engines/nats-server.js';
 import { tempDir } from './env.js';
 
 export interface TestNats {

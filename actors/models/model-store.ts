@@ -1,6 +1,6 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { ProtocolError } from '../proto/index.js';
+import { ProtocolError } from '../../proto/index.js';
 import { parseSidecar } from './model-checksum.js';
 
 export interface StoredModel {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { ProtocolError } from '../proto/index.js';
+import { ProtocolError } from '../../proto/index.js';
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 

@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createModelDownloader } from 'node-llama-cpp';
-import { ProtocolError } from '../proto/index.js';
+import { ProtocolError } from '../../proto/index.js';
 import { fetchHfManifestSha256, fetchSidecar, SHA256_HEX, sha256File } from './model-checksum.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co/';

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createModelDownloader } from 'node-llama-cpp';
-import { ProtocolError } from '../proto/index.js';
+import { ProtocolError } from '../../proto/index.js';
 import { DEFAULT_HF_ENDPOINT, type PullProgress } from './model-pull.js';
 
 /** A transformers.js model folder on Hugging Face: the files the feature-extraction pipeline reads. */
