@@ -10,6 +10,7 @@ import {
   type JobId,
 } from '../proto/index.js';
 import { masterMachine } from '../machines/master.machine.js';
+import { masterGuardFault, type Failpoint } from './failpoints.js';
 import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
 import type { Logger } from '../actors/log/logger.js';
 import { JobManager } from '../actors/master/job-manager.js';
@@ -59,6 +60,8 @@ export interface DaemonOptions {
   now?: () => Date;
   /** --unsafe-no-sandbox: allow running generated code unconfined when no sandbox works. */
   unsafeNoSandbox?: boolean;
+  /** Faults injected on purpose, for the tests that prove a failure is handled (AUTODEV_FAILPOINTS). */
+  failpoints?: ReadonlySet<Failpoint>;
 }
 
 export interface RunningDaemon {
@@ -219,6 +222,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       : null;
 
     const machine = masterMachine.provide({
+      ...(options.failpoints?.has('master-guard') ? { guards: { allCompleted: masterGuardFault } } : {}),
       actors: {
         planJob: fromPromise(async ({ input, signal }) => {
           // API docs enter memory before planning, so the first tasks can retrieve them.

@@ -3,6 +3,7 @@ import { createLogger } from '../actors/log/logger.js';
 import { ConfigError, loadConfig, resolveHome } from './config.js';
 import { isProcessAlive, readDaemonFile } from './daemon-file.js';
 import { startDaemon, VERSION } from './daemon.js';
+import { parseFailpoints } from './failpoints.js';
 import { workerMain } from './worker-main.js';
 
 const HELP = `autodevd ${VERSION}: the autodev daemon
@@ -82,7 +83,9 @@ export async function main(argv: string[]): Promise<number> {
     if (unsafeNoSandbox) {
       process.stderr.write('autodevd: WARNING: --unsafe-no-sandbox: when no sandbox works, generated code runs with your rights on this machine.\n');
     }
-    daemon = await startDaemon({ home, config, log, natsUrl: values.nats, apiPort: port, unsafeNoSandbox });
+    const failpoints = parseFailpoints(process.env.AUTODEV_FAILPOINTS);
+    if (failpoints.size > 0) process.stderr.write(`autodevd: failpoints on (for tests): ${[...failpoints].join(', ')}\n`);
+    daemon = await startDaemon({ home, config, log, natsUrl: values.nats, apiPort: port, unsafeNoSandbox, failpoints });
   } catch (error) {
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`autodevd: ${message}\n`);
