@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileUnder } from '../fs/safe-write.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RUNNER_DIR, type RunnerPlan } from './runner-protocol.js';
@@ -36,9 +37,8 @@ export function runnerSourceDir(from: string = fileURLToPath(import.meta.url)): 
  */
 export async function writeRunner(workspace: string, plan: RunnerPlan): Promise<void> {
   const source = runnerSourceDir();
-  const dir = join(workspace, RUNNER_DIR);
-  await mkdir(dir, { recursive: true });
-  for (const name of RUNNER_MODULES) await copyFile(join(source, name), join(dir, name));
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-  await writeFile(join(workspace, PLAN_FILE), JSON.stringify(plan));
+  // The app's copy was written by a sandbox run (install, build): no write here follows a link it planted.
+  for (const name of RUNNER_MODULES) await writeFileUnder(workspace, `${RUNNER_DIR}/${name}`, await readFile(join(source, name)));
+  await writeFileUnder(workspace, `${RUNNER_DIR}/package.json`, JSON.stringify({ type: 'module', private: true }));
+  await writeFileUnder(workspace, PLAN_FILE, JSON.stringify(plan));
 }
