@@ -33,6 +33,10 @@ export const ErrorCode = z.enum([
   'bus_unavailable',
   /** A request body over the API's size limit. */
   'payload_too_large',
+  /** Refused by a safety rule (a path out of the workspace, a write in read-only mode). */
+  'forbidden',
+  /** A part the daemon needs (memory, a remote, the sandbox for a tool) cannot serve now. */
+  'unavailable',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

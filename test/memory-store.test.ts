@@ -70,7 +70,8 @@ describe('LanceMemory on real LanceDB with transformers.js embeddings', () => {
     const before = await store.count();
     const error = await store.store({ content: '', metadata: { type: 'code', source: 'x' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MemoryError);
-    expect((error as MemoryError).code).toBe('invalid_input');
+    expect((error as MemoryError).reason).toBe('invalid_input');
+    expect((error as MemoryError).code).toBe('bad_request');
     expect((error as Error).message).toMatch(/content/);
     await expect(store.store({ content: 'x', metadata: { type: 'nonsense' as 'code', source: 'x' } })).rejects.toThrow(/metadata\.type/);
     await expect(store.retrieve({ query: 'x', topK: 0 })).rejects.toThrow(/topK/);

@@ -1,20 +1,34 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
+import { AutodevError, type ErrorCode } from '../../proto/index.js';
 
 /**
  * A tool's own failure (a path outside the workspace, a write in read-only
  * mode). The SDK turns a thrown error into an `isError` result carrying the
  * message, so the message must say what was wrong and what to do instead.
  */
-export class ToolError extends Error {
+export type ToolErrorReason = 'denied' | 'invalid' | 'not_found' | 'too_large' | 'timeout' | 'unavailable' | 'failed';
+
+const TOOL_CODES: Record<ToolErrorReason, ErrorCode> = {
+  denied: 'forbidden',
+  invalid: 'bad_request',
+  not_found: 'not_found',
+  too_large: 'payload_too_large',
+  timeout: 'task_timeout',
+  unavailable: 'unavailable',
+  failed: 'internal',
+};
+
+/** The MCP layer's error: `reason` is the tool's own word, `code` the stable ErrorCode it maps to. */
+export class ToolError extends AutodevError {
   override readonly name = 'ToolError';
   constructor(
-    readonly code: 'denied' | 'invalid' | 'not_found' | 'too_large' | 'timeout' | 'unavailable' | 'failed',
+    readonly reason: ToolErrorReason,
     message: string,
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(TOOL_CODES[reason], message, options);
   }
 }
 

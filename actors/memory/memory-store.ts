@@ -6,6 +6,7 @@ import type {
   MemoryStoreInput,
   MemoryUpdateInput,
 } from '../../proto/memory.js';
+import { AutodevError, type ErrorCode } from '../../proto/errors.js';
 
 /**
  * The seed's memory operations over one table: a job's own memory, or the
@@ -33,13 +34,18 @@ export interface Memory {
   close(): Promise<void>;
 }
 
-export class MemoryError extends Error {
+export type MemoryErrorReason = 'not_found' | 'invalid_input' | 'unavailable';
+
+const MEMORY_CODES: Record<MemoryErrorReason, ErrorCode> = { not_found: 'not_found', invalid_input: 'bad_request', unavailable: 'unavailable' };
+
+/** The memory layer's error: `reason` is memory's own word, `code` the stable ErrorCode it maps to. */
+export class MemoryError extends AutodevError {
   override readonly name = 'MemoryError';
   constructor(
-    readonly code: 'not_found' | 'invalid_input' | 'unavailable',
+    readonly reason: MemoryErrorReason,
     message: string,
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(MEMORY_CODES[reason], message, options);
   }
 }

@@ -66,7 +66,7 @@ async function translate<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (error instanceof MemoryError) {
-      const code = error.code === 'not_found' ? 'not_found' : error.code === 'invalid_input' ? 'invalid' : 'unavailable';
+      const code = error.reason === 'not_found' ? 'not_found' : error.reason === 'invalid_input' ? 'invalid' : 'unavailable';
       throw new ToolError(code, error.message, { cause: error });
     }
     throw error;
