@@ -25,7 +25,6 @@ const KNOWN_EXCEPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['cli/commands/sandbox.ts', ['actors/sandbox/errors.ts', 'daemon/config.ts', 'daemon/sandbox-runtime.ts', 'actors/sandbox/unsafe-sandbox.ts']],
   ['cli/commands/mcp.ts', ['actors/log/logger.ts', 'actors/mcp/catalog.ts', 'actors/mcp/registry.ts', 'daemon/config.ts', 'daemon/mcp/host.ts', 'actors/mcp/stdio-http-bridge.ts']],
   ['cli/commands/result.ts', ['actors/fs/safe-write.ts']],
-  ['cli/commands/models.ts', ['daemon/config.ts', 'actors/models/model-pull.ts', 'actors/models/model-pull-folder.ts', 'daemon/model-registry.ts', 'actors/models/model-store.ts']],
 ]);
 
 function sourceFiles(dir: string): string[] {

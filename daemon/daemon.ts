@@ -26,6 +26,7 @@ import { FileJobStore } from './file-job-store.js';
 import { preparePrivateHome } from './home-folder.js';
 import { lockHome } from './home-lock.js';
 import { createModelRegistry } from './model-registry.js';
+import { createModelService } from './model-service.js';
 import { startEmbeddedNats, type EmbeddedNats } from '../actors/engines/nats-server.js';
 import { NatsSupervisor } from './nats-supervisor.js';
 import { ensureToken } from './secrets.js';
@@ -302,6 +303,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
       mcp: (name, jobId, request) => handleMcpHttp(mcp, name, jobId, request),
       results: devops.results,
+      modelFiles: createModelService(home, config),
       acceptance: createAcceptanceService({ sandbox, workRoot: join(home, 'acceptance') }),
       openai: [models.master, models.worker].map((handle) => ({
         id: handle.role,

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { GpuReport } from '../actors/llm/llama-runtime.js';
-import type { ModelsView } from '../proto/index.js';
+import { DEFAULT_EMBEDDING_FOLDER, type ModelsView } from '../proto/index.js';
 import type { DaemonConfig } from './config.js';
 import { createRoleHandle, sharedRuntime, type ModelHandle } from './model-loader.js';
 
-/** The folder name the memory system looks for when `models.embedding` is not set. */
-export const DEFAULT_EMBEDDING_FOLDER = 'all-MiniLM-L6-v2';
+/** Defined in proto/ so the CLI's help names it without loading the daemon. */
+export { DEFAULT_EMBEDDING_FOLDER } from '../proto/index.js';
 
 export interface ModelRegistry {
   /** Plans jobs (planJob). */

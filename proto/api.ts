@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WorkerResources } from './work.js';
+import { WireError } from './errors.js';
 
 export const MAX_PROMPT_CHARS = 20_000;
 export const MAX_SPEC_CHARS = 2_000_000;
@@ -111,3 +112,74 @@ export const DaemonInfo = z.object({
   tokenFile: z.string(),
 });
 export type DaemonInfo = z.infer<typeof DaemonInfo>;
+
+// ---- `autodev models` (daemon/api/models-routes.ts) ----
+
+/** Sensible defaults for `autodev models pull ALIAS`: instruct coder models that follow the file-section format. */
+export const MODEL_ALIASES: Readonly<Record<string, string>> = {
+  master: 'hf:Qwen/Qwen2.5-Coder-7B-Instruct-GGUF:Q4_K_M',
+  worker: 'hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF:Q4_K_M',
+};
+
+/** The transformers.js folder memory embeds with, and `autodev models pull embedding` fetches. */
+export const EMBEDDING_MODEL_REPO = 'Xenova/all-MiniLM-L6-v2';
+/** The folder name the memory system looks for when `models.embedding` is not set. */
+export const DEFAULT_EMBEDDING_FOLDER = 'all-MiniLM-L6-v2';
+
+/** One entry of the models folder (actors/models/model-store.ts). */
+export const StoredModelView = z.object({
+  name: z.string(),
+  path: z.string(),
+  kind: z.enum(['gguf', 'folder']),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().nullable(),
+  partial: z.boolean(),
+});
+export type StoredModelView = z.infer<typeof StoredModelView>;
+
+/** `GET /models`. */
+export const ModelListAnswer = z.object({ dir: z.string(), models: z.array(StoredModelView) });
+export type ModelListAnswer = z.infer<typeof ModelListAnswer>;
+
+/** `DELETE /models/:name`. */
+export const RemoveModelAnswer = z.object({ removed: StoredModelView });
+export type RemoveModelAnswer = z.infer<typeof RemoveModelAnswer>;
+
+/**
+ * `POST /models/pull`. Lengths only: the downloader checks the values
+ * themselves (a bad hash or URI is its error, with its message), as the
+ * command did before it went through the daemon.
+ */
+export const PullModelBody = z
+  .object({
+    /** An hf: URI, an https:// URL of a .gguf, an alias of MODEL_ALIASES, or `embedding`. */
+    target: z.string().min(1).max(2048),
+    sha256: z.string().min(1).max(128).optional(),
+    /** File name to save as. */
+    name: z.string().min(1).max(255).optional(),
+    /** Base of hf: URIs; else the config's models.hfEndpoint. */
+    hfEndpoint: z.string().min(1).max(2048).optional(),
+  })
+  .strict();
+export type PullModelBody = z.infer<typeof PullModelBody>;
+
+export const PulledModel = z.object({
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  verifiedBy: z.enum(['flag', 'sidecar', 'manifest']).nullable(),
+});
+export const PulledFolder = z.object({ path: z.string(), bytes: z.number().int().nonnegative(), files: z.array(z.string()) });
+
+/**
+ * The lines of `POST /models/pull`'s NDJSON answer: progress while
+ * downloading, then exactly one of `pulled`, `pulled_folder` or `error` (a
+ * failure after the answer has started cannot change its HTTP status).
+ */
+export const PullEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), downloadedBytes: z.number().nonnegative(), totalBytes: z.number().nonnegative() }),
+  z.object({ type: z.literal('pulled'), model: PulledModel }),
+  z.object({ type: z.literal('pulled_folder'), folder: PulledFolder }),
+  z.object({ type: z.literal('error'), error: WireError }),
+]);
+export type PullEvent = z.infer<typeof PullEvent>;

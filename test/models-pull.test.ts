@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { pullModel } from '../actors/models/model-pull.js';
 import { listModels, removeModel } from '../actors/models/model-store.js';
+import { stopDaemon } from '../cli/daemon-process.js';
 import { ProtocolError } from '../proto/index.js';
 import { loadTransformersEmbedder } from '../actors/memory/transformers-embedder.js';
 import { TINY_EMBEDDER, TINY_MODEL, tempDir } from './helpers/env.js';
@@ -162,6 +163,8 @@ describe('autodev models pull through node-llama-cpp\'s downloader, against a lo
       const help = await run(['models', '--help']);
       expect(help.stdout).toContain('autodev models pull URI|ALIAS');
     } finally {
+      // The commands went through the daemon they started for this home.
+      await stopDaemon(home.path);
       home.cleanup();
     }
   });
@@ -185,6 +188,7 @@ describe('autodev models pull through node-llama-cpp\'s downloader, against a lo
       const [vector] = await embedder.embed(['hello']);
       expect(vector?.length).toBe(embedder.dimension);
     } finally {
+      await stopDaemon(home.path);
       home.cleanup();
     }
   });

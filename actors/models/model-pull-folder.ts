@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createModelDownloader } from 'node-llama-cpp';
-import { ProtocolError } from '../../proto/index.js';
+import { DEFAULT_EMBEDDING_FOLDER, EMBEDDING_MODEL_REPO, ProtocolError } from '../../proto/index.js';
 import { DEFAULT_HF_ENDPOINT, type PullProgress } from './model-pull.js';
 
 /** A transformers.js model folder on Hugging Face: the files the feature-extraction pipeline reads. */
@@ -12,8 +12,8 @@ export interface FolderModel {
 }
 
 export const EMBEDDING_MODEL: FolderModel = {
-  repo: 'Xenova/all-MiniLM-L6-v2',
-  folder: 'all-MiniLM-L6-v2',
+  repo: EMBEDDING_MODEL_REPO,
+  folder: DEFAULT_EMBEDDING_FOLDER,
   files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'onnx/model_quantized.onnx'],
 };
 

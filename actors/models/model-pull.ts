@@ -6,11 +6,8 @@ import { fetchHfManifestSha256, fetchSidecar, SHA256_HEX, sha256File } from './m
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co/';
 
-/** Sensible defaults for `autodev models pull ALIAS`: instruct coder models that follow the file-section format. */
-export const MODEL_ALIASES: Readonly<Record<string, string>> = {
-  master: 'hf:Qwen/Qwen2.5-Coder-7B-Instruct-GGUF:Q4_K_M',
-  worker: 'hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF:Q4_K_M',
-};
+/** The aliases live in proto/ so the CLI's help can name them without loading the downloader. */
+export { MODEL_ALIASES } from '../../proto/index.js';
 
 export interface PullProgress {
   downloadedBytes: number;

@@ -1,11 +1,23 @@
-import { loadConfig } from '../../daemon/config.js';
-import { MODEL_ALIASES, pullModel, type PullProgress } from '../../actors/models/model-pull.js';
-import { EMBEDDING_MODEL, pullModelFolder } from '../../actors/models/model-pull-folder.js';
-import { DEFAULT_EMBEDDING_FOLDER } from '../../daemon/model-registry.js';
-import { listModels, removeModel } from '../../actors/models/model-store.js';
-import { join } from 'node:path';
+import {
+  DEFAULT_EMBEDDING_FOLDER,
+  EMBEDDING_MODEL_REPO,
+  MODEL_ALIASES,
+  ModelListAnswer,
+  ProtocolError,
+  PullEvent,
+  RemoveModelAnswer,
+  type PullModelBody,
+} from '../../proto/index.js';
+import { call, jsonOrThrow, type Connection } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, type CommandContext } from '../command.js';
+import { ensureDaemon } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
+import { readNdjson } from '../ndjson.js';
+
+interface PullProgress {
+  downloadedBytes: number;
+  totalBytes: number;
+}
 
 const BAR_WIDTH = 30;
 
@@ -44,11 +56,11 @@ export const modelsCommand: Command = {
        autodev models rm NAME [--json]
 
 Models live in "models.dir" of config.json (default: HOME/models). These
-commands work on that folder directly; no daemon is needed.
+commands ask autodevd, which owns that folder; one is started if none runs.
 
 pull takes an hf: URI (hf:USER/REPO:QUANT, e.g. hf:Qwen/Qwen2.5-Coder-7B-Instruct-GGUF:Q4_K_M),
 an https:// URL of a .gguf file, or an alias: ${Object.entries(MODEL_ALIASES).map(([k, v]) => `${k} (${v})`).join(', ')},
-or embedding (the transformers.js folder ${EMBEDDING_MODEL.repo}, saved as ${EMBEDDING_MODEL.folder}/).
+or embedding (the transformers.js folder ${EMBEDDING_MODEL_REPO}, saved as ${DEFAULT_EMBEDDING_FOLDER}/).
 An interrupted pull resumes when run again. The file's sha256 is checked against
 --sha256, else a URL's "<url>.sha256" sidecar, else the Hugging Face manifest; a
 mismatch deletes the file. Then point a role at it in config.json, e.g.
@@ -66,11 +78,13 @@ ${COMMON_HELP}`,
   async run(ctx, values, positionals) {
     const [action, target, ...extra] = positionals;
     if (extra.length > 0) throw new CliError('usage', `unexpected arguments: ${extra.join(' ')}`);
-    const config = await loadConfig(ctx.home, {}, {});
-    const dir = config.models.dir ?? join(ctx.home, 'models');
+    if (action !== 'list' && action !== 'pull' && action !== 'rm') throw new CliError('usage', `models needs list, pull or rm, got "${action ?? ''}"`);
+    if (action === 'list' && target) throw new CliError('usage', 'models list takes no argument');
+    if (action === 'pull' && !target) throw new CliError('usage', 'models pull needs a URI, URL or alias (master, worker)');
+    if (action === 'rm' && !target) throw new CliError('usage', 'models rm needs a NAME from: autodev models list');
+    const connection = await connect(ctx);
     if (action === 'list') {
-      if (target) throw new CliError('usage', 'models list takes no argument');
-      const models = await listModels(dir);
+      const { dir, models } = await jsonOrThrow(await call(connection, () => connection.api.models.$get()), ModelListAnswer);
       if (ctx.json) ctx.out(JSON.stringify({ dir, models }));
       else if (models.length === 0) ctx.out(`no models in ${dir}; download one with: autodev models pull worker`);
       else {
@@ -81,45 +95,66 @@ ${COMMON_HELP}`,
       }
       return EXIT.ok;
     }
-    if (action === 'pull') {
-      if (!target) throw new CliError('usage', 'models pull needs a URI, URL or alias (master, worker)');
-      const uri = MODEL_ALIASES[target] ?? target;
-      const progress = progressReporter(ctx);
-      const hfEndpoint = typeof values['hf-endpoint'] === 'string' ? values['hf-endpoint'] : config.models.hfEndpoint;
-      if (target === 'embedding') {
-        const folder = await pullModelFolder({ model: EMBEDDING_MODEL, dir, onProgress: progress.update, ...(hfEndpoint ? { hfEndpoint } : {}) }).finally(progress.done);
-        if (ctx.json) ctx.out(JSON.stringify(folder));
-        else ctx.out(`saved ${folder.path} (${folder.files.length} files, ${megabytes(folder.bytes)}); memory uses it when "models.embedding" is unset`);
-        return EXIT.ok;
-      }
-      try {
-        const result = await pullModel({
-          uri,
-          dir,
-          onProgress: progress.update,
-          ...(typeof values.sha256 === 'string' ? { sha256: values.sha256 } : {}),
-          ...(typeof values.name === 'string' ? { fileName: values.name } : {}),
-          ...(hfEndpoint ? { hfEndpoint } : {}),
-        });
-        progress.done();
-        if (ctx.json) ctx.out(JSON.stringify(result));
-        else {
-          ctx.out(`saved ${result.path} (${megabytes(result.bytes)})`);
-          ctx.out(result.verifiedBy ? `sha256 ${result.sha256} verified (${result.verifiedBy})` : `sha256 ${result.sha256} (not verified: no expected hash was given or published)`);
-        }
-      } catch (error) {
-        progress.done();
-        throw error;
-      }
-      return EXIT.ok;
-    }
     if (action === 'rm') {
-      if (!target) throw new CliError('usage', 'models rm needs a NAME from: autodev models list');
-      const removed = await removeModel(dir, target);
+      const res = await call(connection, () => connection.api.models[':name'].$delete({ param: { name: target ?? '' } }));
+      const { removed } = await jsonOrThrow(res, RemoveModelAnswer);
       if (ctx.json) ctx.out(JSON.stringify({ removed }));
       else ctx.out(`removed ${removed.path}`);
       return EXIT.ok;
     }
-    throw new CliError('usage', `models needs list, pull or rm, got "${action ?? ''}"`);
+    const body: PullModelBody = {
+      target: target ?? '',
+      ...(typeof values.sha256 === 'string' ? { sha256: values.sha256 } : {}),
+      ...(typeof values.name === 'string' ? { name: values.name } : {}),
+      ...(typeof values['hf-endpoint'] === 'string' ? { hfEndpoint: values['hf-endpoint'] } : {}),
+    };
+    const progress = progressReporter(ctx);
+    let final: PullEvent;
+    try {
+      final = await pull(connection, body, progress.update);
+    } finally {
+      progress.done();
+    }
+    if (final.type === 'pulled_folder') {
+      const folder = final.folder;
+      if (ctx.json) ctx.out(JSON.stringify(folder));
+      else ctx.out(`saved ${folder.path} (${folder.files.length} files, ${megabytes(folder.bytes)}); memory uses it when "models.embedding" is unset`);
+      return EXIT.ok;
+    }
+    if (final.type !== 'pulled') throw new ProtocolError('internal', `the daemon ended the download with "${final.type}"`);
+    const result = final.model;
+    if (ctx.json) ctx.out(JSON.stringify(result));
+    else {
+      ctx.out(`saved ${result.path} (${megabytes(result.bytes)})`);
+      ctx.out(result.verifiedBy ? `sha256 ${result.sha256} verified (${result.verifiedBy})` : `sha256 ${result.sha256} (not verified: no expected hash was given or published)`);
+    }
+    return EXIT.ok;
   },
 };
+
+/** The home's daemon, started in the background the way `submit` does when none answers. */
+async function connect(ctx: CommandContext): Promise<Connection> {
+  const { connection, started } = await ensureDaemon({
+    home: ctx.home,
+    onWaiting: () => {
+      if (!ctx.json) ctx.err('starting autodevd in the background…');
+    },
+  });
+  if (started && !ctx.json) ctx.err(`autodevd is running (${connection.info.apiUrl})`);
+  return connection;
+}
+
+/** Streams `POST /models/pull`: progress to `onProgress`, then the final line; an `error` line is thrown as the daemon's error. */
+async function pull(connection: Connection, body: PullModelBody, onProgress: (p: PullProgress) => void): Promise<PullEvent> {
+  const res = await call(connection, () => connection.api.models.pull.$post({ json: body }));
+  if (!res.ok || !res.body) {
+    await jsonOrThrow(res, PullEvent);
+    throw new ProtocolError('internal', `the daemon answered HTTP ${res.status} without a body`);
+  }
+  for await (const event of readNdjson(res.body, PullEvent)) {
+    if (event.type === 'progress') onProgress(event);
+    else if (event.type === 'error') throw ProtocolError.fromWire(event.error);
+    else return event;
+  }
+  throw new CliError('unreachable', 'the daemon closed the download before it finished; run the same pull again to resume it');
+}

@@ -23,6 +23,7 @@ import { jsonBody, pathParams } from './validate.js';
 import { createOpenAiRoutes, type ServedModel } from './openai-routes.js';
 import { resultRoutes, type ResultService } from './result-routes.js';
 import { acceptanceRoutes, type AcceptanceService } from './acceptance-routes.js';
+import { modelsRoutes, type ModelService } from './models-routes.js';
 
 /** The slice of the job manager the API needs. */
 export interface JobService {
@@ -54,6 +55,8 @@ export interface AppDeps {
   results?: ResultService;
   /** `POST /acceptance` for `autodev accept` (daemon/api/acceptance-routes.ts). */
   acceptance?: AcceptanceService;
+  /** `/models` for `autodev models list|pull|rm` (daemon/api/models-routes.ts). */
+  modelFiles?: ModelService;
   /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
 }
@@ -76,6 +79,7 @@ export function createApp(deps: AppDeps) {
     .route('/v1', createOpenAiRoutes(deps.openai ?? []))
     .route('/', resultRoutes(deps.results))
     .route('/', acceptanceRoutes(deps.acceptance))
+    .route('/', modelsRoutes(deps.modelFiles))
     .all('/mcp/:name', (c) => {
       if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
       return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);
