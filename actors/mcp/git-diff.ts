@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
 import { lstat, open, readlink, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import { z } from 'zod';
 import { gitFs as fs } from '../git/git-fs.js';
+import { isPathInside } from '../fs/path-inside.js';
 
 export const FileStatus = z.enum(['added', 'modified', 'deleted', 'untracked', 'unchanged']);
 export type FileStatus = z.infer<typeof FileStatus>;
@@ -83,7 +84,7 @@ async function worktreeText(dir: string, path: string): Promise<string | null> {
   const full = join(dir, path);
   const realDir = await realpath(dir);
   const parent = await realpath(dirname(full)).catch(() => null);
-  if (parent === null || !inside(realDir, parent)) return null;
+  if (parent === null || !isPathInside(realDir, parent)) return null;
   const stat = await lstat(full).catch(() => null);
   if (!stat) return null;
   if (stat.isSymbolicLink()) return readlink(full);
@@ -98,7 +99,3 @@ async function worktreeText(dir: string, path: string): Promise<string | null> {
   }
 }
 
-function inside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}

@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
 import { lstat, open, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import { gitFs as fs } from '../git/git-fs.js';
 import { ABBREVIATED_OID, FULL_OID, isReachableFullRef, parseRevision, REF_NAMESPACES, type RevisionStep } from './git-ref-name.js';
 import { ToolError } from './tool.js';
+import { isPathInside } from '../fs/path-inside.js';
 
 const MAX_REF_FILE_BYTES = 1024;
 const MAX_PACKED_REFS_BYTES = 16 * 1024 * 1024;
@@ -146,7 +147,7 @@ export class RefResolver {
     const path = join(this.gitdir, name);
     const parent = await realpath(dirname(path)).catch(() => null);
     if (parent === null) return null;
-    if (!inside(await realpath(this.gitdir), parent)) throw corrupt();
+    if (!isPathInside(await realpath(this.gitdir), parent)) throw corrupt();
     let handle;
     try {
       handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -166,10 +167,6 @@ export class RefResolver {
   }
 }
 
-function inside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
 
 export function isGitError(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;

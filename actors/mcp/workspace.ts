@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ToolError } from './tool.js';
+import { isPathInside } from '../fs/path-inside.js';
 
 /**
  * A job's workspace, the only folder the filesystem tools may touch. Every
@@ -30,10 +31,10 @@ export class Workspace {
     if (segments.some(isGitName)) throw denied(path, 'is inside .git; use the git tools to read or change the repository');
     const root = await this.realRoot();
     const target = isAbsolute(path) ? resolve(path) : resolve(root, path);
-    if (!inside(root, target) && !inside(resolve(this.root), target)) {
+    if (!isPathInside(root, target) && !isPathInside(resolve(this.root), target)) {
       throw denied(path, `is outside the workspace ${this.root}; use a path relative to it`);
     }
-    const lexical = inside(root, target) ? target : resolve(root, relative(resolve(this.root), target));
+    const lexical = isPathInside(root, target) ? target : resolve(root, relative(resolve(this.root), target));
     if (purpose === 'write') {
       if (lexical !== root) await this.assertRealFolders(dirname(lexical), path);
       return lexical;
@@ -111,7 +112,7 @@ export class Workspace {
   /** Refuses a real path outside the workspace or inside its .git. */
   private assertAllowed(real: string, original: string): void {
     const root = this.rootReal as string;
-    if (!inside(root, real)) throw denied(original, 'leads out of the workspace through a symbolic link');
+    if (!isPathInside(root, real)) throw denied(original, 'leads out of the workspace through a symbolic link');
     if (relative(root, real).split(sep).some(isGitName)) throw denied(original, 'leads into .git through a symbolic link; use the git tools');
   }
 
@@ -142,10 +143,6 @@ function isGitName(segment: string): boolean {
   return segment.toLowerCase() === '.git';
 }
 
-function inside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
 
 function denied(path: string, why: string): ToolError {
   return new ToolError('denied', `path "${path}" ${why}`);
