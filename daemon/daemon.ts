@@ -38,6 +38,7 @@ import { TriggerFile } from './trigger-file.js';
 import { warmUpModels } from './warm-up.js';
 import { openPersistentThinking } from './mcp/thinking-files.js';
 import { createMcpHost } from './mcp/host.js';
+import { listCatalog } from '../actors/mcp/catalog.js';
 import { handleMcpHttp } from './mcp/http-route.js';
 import { createWorkerTools } from './mcp/worker-tools.js';
 import { TaskMemory } from '../actors/memory/task-memory.js';
@@ -304,6 +305,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       mcp: (name, jobId, request) => handleMcpHttp(mcp, name, jobId, request),
       results: devops.results,
       modelFiles: createModelService(home, config),
+      mcpCatalog: () => listCatalog(mcp.catalogContext()),
       acceptance: createAcceptanceService({ sandbox, workRoot: join(home, 'acceptance') }),
       openai: [models.master, models.worker].map((handle) => ({
         id: handle.role,

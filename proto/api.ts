@@ -183,3 +183,16 @@ export const PullEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), error: WireError }),
 ]);
 export type PullEvent = z.infer<typeof PullEvent>;
+
+// ---- `autodev mcp` (daemon/api/mcp-catalog-routes.ts) ----
+
+/** The MCP tool servers the daemon hosts (actors/mcp/registry.ts builds them). */
+export const McpServerName = z.enum(['fetch', 'memory', 'git', 'filesystem', 'sequential_thinking', 'database', 'time']);
+export type McpServerName = z.infer<typeof McpServerName>;
+export const MCP_SERVER_NAMES = McpServerName.options;
+
+/** `GET /mcp`: every server's tools, as an MCP client sees them. */
+export const McpCatalogAnswer = z.object({
+  servers: z.array(z.object({ server: McpServerName, tools: z.array(z.object({ name: z.string(), description: z.string() })) })),
+});
+export type McpCatalogAnswer = z.infer<typeof McpCatalogAnswer>;

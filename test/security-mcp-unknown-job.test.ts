@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCP_SERVER_NAMES } from '../actors/mcp/registry.js';
+import { stopDaemon } from '../cli/daemon-process.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { REPO_ROOT, tempDir } from './helpers/env.js';
 import { seedJob } from './helpers/seed-job.js';
@@ -59,7 +60,11 @@ describe('stdio: autodev mcp serve --job UNKNOWN', () => {
   beforeAll(() => {
     home = tempDir('sec-mcp-unknown');
   });
-  afterAll(() => home?.cleanup());
+  // `mcp list` asks the daemon, which it starts for this home.
+  afterAll(async () => {
+    if (home) await stopDaemon(home.path);
+    home?.cleanup();
+  });
 
   it('exits with a clear error and creates nothing', async () => {
     await Promise.all(

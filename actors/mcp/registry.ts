@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import { McpServerName } from '../../proto/index.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
@@ -16,9 +16,8 @@ import type { ThinkingStore } from './thinking-store.js';
 import type { TriggerScheduler } from './trigger-scheduler.js';
 import { ToolError } from './tool.js';
 
-export const McpServerName = z.enum(['fetch', 'memory', 'git', 'filesystem', 'sequential_thinking', 'database', 'time']);
-export type McpServerName = z.infer<typeof McpServerName>;
-export const MCP_SERVER_NAMES = McpServerName.options;
+/** The names live in proto/ so the CLI can name and check them without loading the servers. */
+export { MCP_SERVER_NAMES, McpServerName } from '../../proto/index.js';
 
 /** Everything one job's servers need; built by the host (daemon or `autodev mcp serve`). */
 export interface McpJobContext {

@@ -1,13 +1,9 @@
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLogger } from '../../actors/log/logger.js';
-import { listCatalog } from '../../actors/mcp/catalog.js';
-import { MCP_SERVER_NAMES, McpServerName } from '../../actors/mcp/registry.js';
-import { loadConfig } from '../../daemon/config.js';
-import { createMcpHost, jobExists } from '../../daemon/mcp/host.js';
-import { bridgeStdioToHttp } from '../../actors/mcp/stdio-http-bridge.js';
-import { connectToDaemon, type Connection } from '../client.js';
+import { JobId, MCP_SERVER_NAMES, McpCatalogAnswer, McpServerName } from '../../proto/index.js';
+import { call, connectToDaemon, jsonOrThrow, type Connection } from '../client.js';
 import { ensureDaemon } from '../daemon-process.js';
-import { JobId } from '../../proto/index.js';
+import { bridgeStdioToHttp } from '../stdio-http-bridge.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { CliError, EXIT } from '../errors.js';
 
@@ -17,7 +13,7 @@ export const mcpCommand: Command = {
   usage: `Usage: autodev mcp list [--json]
        autodev mcp serve NAME --job JOB
 
-list   shows each server and its tools.
+list   shows each server and its tools (asking the daemon, starting one if none runs).
 serve  speaks MCP on stdin/stdout for Claude Desktop, editors or the MCP
        Inspector. It relays to the daemon (starting one if none runs), whose
        tools work on job JOB's outside clone (<home>/jobs/JOB/outside), never
@@ -34,10 +30,10 @@ ${COMMON_HELP}`,
     const [action, name, ...extra] = positionals;
     const jobsDir = join(ctx.home, 'jobs');
     if (action === 'list' && !name) {
-      const config = await loadConfig(ctx.home, process.env, {});
-      const log = createLogger({ level: 'error' });
-      const host = createMcpHost({ jobsDir, settings: config.mcp, log });
-      const catalog = await listCatalog(host.catalogContext());
+      const connection = await daemonFor(ctx.home, (message) => {
+        if (!ctx.json) ctx.err(`autodev mcp: ${message}`);
+      });
+      const { servers: catalog } = await jsonOrThrow(await call(connection, () => connection.api.mcp.$get()), McpCatalogAnswer);
       if (ctx.json) ctx.out(JSON.stringify({ servers: catalog }));
       else
         for (const entry of catalog) {
@@ -52,7 +48,7 @@ ${COMMON_HELP}`,
       const job = JobId.safeParse(values.job);
       if (!job.success) throw new CliError('usage', 'serve needs --job JOB (a lowercase job id, as autodev status lists them)');
       // Checked here too (the daemon answers 404 as well): a mistyped id should not start a daemon.
-      if (!(await jobExists(jobsDir, job.data))) throw new CliError('usage', `no job "${job.data}" in ${jobsDir}; name an existing job (autodev status lists them)`);
+      if (!(await jobRecordExists(jobsDir, job.data))) throw new CliError('usage', `no job "${job.data}" in ${jobsDir}; name an existing job (autodev status lists them)`);
       // stdout carries the protocol: every message for the user goes to stderr.
       const warn = (message: string) => process.stderr.write(`autodev mcp: ${message}\n`);
       const connection = await daemonFor(ctx.home, warn);
@@ -82,4 +78,14 @@ async function daemonFor(home: string, warn: (message: string) => void): Promise
     }
     throw error;
   }
+}
+
+/**
+ * Whether the home holds job JOB (its jobs/JOB/job.json, not followed if a
+ * link). Only a pre-check to spare starting a daemon for a typo: the daemon
+ * checks again and answers 404 for a job it does not have.
+ */
+async function jobRecordExists(jobsDir: string, jobId: JobId): Promise<boolean> {
+  const record = await lstat(join(jobsDir, jobId, 'job.json')).catch(() => null);
+  return record?.isFile() ?? false;
 }

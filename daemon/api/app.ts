@@ -24,6 +24,7 @@ import { createOpenAiRoutes, type ServedModel } from './openai-routes.js';
 import { resultRoutes, type ResultService } from './result-routes.js';
 import { acceptanceRoutes, type AcceptanceService } from './acceptance-routes.js';
 import { modelsRoutes, type ModelService } from './models-routes.js';
+import { mcpCatalogRoutes, type McpCatalogService } from './mcp-catalog-routes.js';
 
 /** The slice of the job manager the API needs. */
 export interface JobService {
@@ -57,6 +58,8 @@ export interface AppDeps {
   acceptance?: AcceptanceService;
   /** `/models` for `autodev models list|pull|rm` (daemon/api/models-routes.ts). */
   modelFiles?: ModelService;
+  /** `GET /mcp` for `autodev mcp list` (daemon/api/mcp-catalog-routes.ts). */
+  mcpCatalog?: McpCatalogService;
   /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
 }
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps) {
     .route('/', resultRoutes(deps.results))
     .route('/', acceptanceRoutes(deps.acceptance))
     .route('/', modelsRoutes(deps.modelFiles))
+    .route('/', mcpCatalogRoutes(deps.mcpCatalog))
     .all('/mcp/:name', (c) => {
       if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
       return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);
