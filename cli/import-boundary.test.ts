@@ -22,7 +22,6 @@ const TYPE_ONLY_ALLOWED = new Set(['daemon/api/app.ts']);
  */
 const KNOWN_EXCEPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['cli/commands/doctor.ts', ['actors/sandbox/choose-backend.ts', 'actors/sandbox/bind-mount.ts', 'actors/sandbox/errors.ts', 'daemon/config.ts', 'actors/engines/nats-server.ts', 'daemon/sandbox-runtime.ts', 'actors/engines/docker-engine.ts']],
-  ['cli/commands/sandbox.ts', ['actors/sandbox/errors.ts', 'daemon/config.ts', 'daemon/sandbox-runtime.ts', 'actors/sandbox/unsafe-sandbox.ts']],
   ['cli/commands/result.ts', ['actors/fs/safe-write.ts']],
 ]);
 

@@ -39,6 +39,7 @@ import { warmUpModels } from './warm-up.js';
 import { openPersistentThinking } from './mcp/thinking-files.js';
 import { createMcpHost } from './mcp/host.js';
 import { listCatalog } from '../actors/mcp/catalog.js';
+import { createSandboxRunService } from './sandbox-run-service.js';
 import { handleMcpHttp } from './mcp/http-route.js';
 import { createWorkerTools } from './mcp/worker-tools.js';
 import { TaskMemory } from '../actors/memory/task-memory.js';
@@ -306,6 +307,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       results: devops.results,
       modelFiles: createModelService(home, config),
       mcpCatalog: () => listCatalog(mcp.catalogContext()),
+      sandboxRuns: createSandboxRunService(home, config.sandbox, log.child({ component: 'sandbox-run' })),
       acceptance: createAcceptanceService({ sandbox, workRoot: join(home, 'acceptance') }),
       openai: [models.master, models.worker].map((handle) => ({
         id: handle.role,

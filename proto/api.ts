@@ -196,3 +196,34 @@ export const McpCatalogAnswer = z.object({
   servers: z.array(z.object({ server: McpServerName, tools: z.array(z.object({ name: z.string(), description: z.string() })) })),
 });
 export type McpCatalogAnswer = z.infer<typeof McpCatalogAnswer>;
+
+// ---- `autodev sandbox run` (daemon/api/sandbox-routes.ts) ----
+
+/** `POST /sandbox/run`: one command in the sandbox backend the daemon would choose, the way workers run. */
+export const SandboxRunBody = z
+  .object({
+    argv: z.array(z.string().max(100_000)).min(1).max(10_000),
+    /** Absolute host folder mounted read-write at /workspace; the sandbox checks it is a folder. */
+    workspace: z.string().min(1).max(4096).refine((p) => p.startsWith('/'), 'must be an absolute path'),
+    /** Working folder inside the workspace. */
+    cwd: z.string().min(1).max(4096).optional(),
+    timeoutMs: z.number().positive().optional(),
+    limits: z.object({ memoryBytes: z.number().int().positive().optional(), cpus: z.number().positive().optional(), pids: z.number().positive().optional() }).strict(),
+    network: z.enum(['none', 'registry']),
+    /** Allow running WITHOUT isolation when no sandbox works (the CLI's --unsafe-no-sandbox). */
+    unsafeNoSandbox: z.boolean(),
+  })
+  .strict();
+export type SandboxRunBody = z.infer<typeof SandboxRunBody>;
+
+export const SandboxRunAnswer = z.object({
+  backend: z.enum(['docker', 'bubblewrap', 'none']),
+  reason: z.string(),
+  exitCode: z.number().int(),
+  stdout: z.string(),
+  stderr: z.string(),
+  timedOut: z.boolean(),
+  oomKilled: z.boolean(),
+  durationMs: z.number().nonnegative(),
+});
+export type SandboxRunAnswer = z.infer<typeof SandboxRunAnswer>;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineSocket, pingSocket } from '../actors/engines/docker-engine.js';
 import { engineDir } from '../daemon/sandbox-runtime.js';
+import { stopDaemon } from '../cli/daemon-process.js';
 import { runCli } from './helpers/cli.js';
 import { dockerSkipReason } from './helpers/docker.js';
 import { tempDir, writeConfig } from './helpers/env.js';
@@ -19,8 +20,12 @@ const home = (sandbox: Record<string, unknown>) => {
 const Result = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
 
 describe('autodev sandbox run and autodev doctor', () => {
-  afterAll(() => {
-    for (const dir of dirs) dir.cleanup();
+  // `sandbox run` goes through the daemon it starts for each home.
+  afterAll(async () => {
+    for (const dir of dirs) {
+      await stopDaemon(dir.path);
+      dir.cleanup();
+    }
   });
 
   it('runs a command in bubblewrap and prints the result object with --json', async () => {

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { SandboxError } from '../../actors/sandbox/errors.js';
-import { ConfigError, loadConfig } from '../../daemon/config.js';
+import { ProtocolError, SandboxRunAnswer, type SandboxRunBody } from '../../proto/index.js';
+import { call, jsonOrThrow } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
+import { ensureDaemon } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
 
 export const sandboxCommand: Command = {
@@ -9,8 +10,8 @@ export const sandboxCommand: Command = {
   summary: 'run one command in the sandbox, the way workers do',
   usage: `Usage: autodev sandbox run --workspace DIR [options] -- CMD [ARGS...]
 
-Runs CMD in the sandbox backend autodevd would choose (see autodev doctor),
-with DIR at /workspace, network off and the configured limits. Prints the
+Asks autodevd (starting it if none runs) to run CMD in the sandbox backend it
+would choose (see autodev doctor), with DIR at /workspace, network off and the configured limits. Prints the
 command's output; with --json, one object: backend, reason, exitCode,
 stdout, stderr, timedOut, oomKilled, durationMs. Exits 0 when CMD exited 0,
 1 when it failed, timed out or was killed.
@@ -57,50 +58,42 @@ ${COMMON_HELP}`,
     };
     const network = values.network ?? 'none';
     if (network !== 'none' && network !== 'registry') throw new CliError('usage', `--network must be none or registry, got "${String(network)}"`);
-    let config;
+    const cwd = typeof values.cwd === 'string' ? values.cwd : undefined;
+    const timeoutMs = number('timeout');
+    const body: SandboxRunBody = {
+      argv: command,
+      workspace: resolve(values.workspace),
+      ...(cwd !== undefined ? { cwd } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      limits,
+      network,
+      unsafeNoSandbox: values['unsafe-no-sandbox'] === true,
+    };
+    const { connection, started } = await ensureDaemon({
+      home: ctx.home,
+      onWaiting: () => {
+        if (!ctx.json) ctx.err('starting autodevd in the background…');
+      },
+    });
+    if (started && !ctx.json) ctx.err(`autodevd is running (${connection.info.apiUrl})`);
+    let result: SandboxRunAnswer;
     try {
-      config = await loadConfig(ctx.home, process.env, {});
+      result = await jsonOrThrow(await call(connection, () => connection.api.sandbox.run.$post({ json: body })), SandboxRunAnswer);
     } catch (error) {
-      throw new CliError('usage', (error as ConfigError).message, { cause: error });
-    }
-    // Loaded here, not at the top: dockerode would slow every other command's start.
-    const { openSandbox } = await import('../../daemon/sandbox-runtime.js');
-    const { UnsafeSandbox } = await import('../../actors/sandbox/unsafe-sandbox.js');
-    try {
-      // A one-shot run gains nothing from a warm pool; it borrows the daemon's engine when one runs.
-      const runtime = await openSandbox({
-        home: ctx.home,
-        config: { ...config.sandbox, warmPoolSize: 0 },
-        unsafeNoSandbox: values['unsafe-no-sandbox'] === true,
-        createUnsafe: () => new UnsafeSandbox({ defaultTimeoutMs: config.sandbox.timeoutMs }),
-        stopAdoptedEngine: false,
-      });
-      try {
-        if (runtime.choice.backend === 'none') ctx.err('WARNING: running WITHOUT a sandbox (--unsafe-no-sandbox): the command can reach everything you can.');
-        const result = await runtime.sandbox.run(command, {
-          workspace: resolve(values.workspace),
-          cwd: typeof values.cwd === 'string' ? values.cwd : undefined,
-          timeoutMs: number('timeout'),
-          limits,
-          network,
-        });
-        if (ctx.json) {
-          ctx.out(JSON.stringify({ backend: runtime.choice.backend, reason: runtime.choice.reason, ...result }));
-        } else {
-          ctx.write(result.stdout);
-          if (result.stderr) ctx.err(result.stderr.replace(/\n$/, ''));
-          const how = result.timedOut ? 'killed at the timeout' : result.oomKilled ? 'killed: out of memory' : `exit ${result.exitCode}`;
-          ctx.err(`[sandbox: ${runtime.choice.backend}; ${how}; ${result.durationMs} ms]`);
-        }
-        return result.exitCode === 0 && !result.timedOut && !result.oomKilled ? EXIT.ok : EXIT.jobFailed;
-      } finally {
-        await runtime.close();
-      }
-    } catch (error) {
-      if (error instanceof SandboxError) {
-        throw new CliError(error.code === 'sandbox_bad_request' ? 'usage' : 'failed', error.message, { cause: error });
-      }
+      // The sandbox, not the command, failed: a bad workspace or cwd is the caller's mistake.
+      if (error instanceof ProtocolError && error.code === 'sandbox_bad_request') throw new CliError('usage', error.message, { cause: error });
+      if (error instanceof ProtocolError && error.code.startsWith('sandbox_')) throw new CliError('failed', error.message, { cause: error });
       throw error;
     }
+    if (result.backend === 'none') ctx.err('WARNING: ran WITHOUT a sandbox (--unsafe-no-sandbox): the command could reach everything you can.');
+    if (ctx.json) {
+      ctx.out(JSON.stringify(result));
+    } else {
+      ctx.write(result.stdout);
+      if (result.stderr) ctx.err(result.stderr.replace(/\n$/, ''));
+      const how = result.timedOut ? 'killed at the timeout' : result.oomKilled ? 'killed: out of memory' : `exit ${result.exitCode}`;
+      ctx.err(`[sandbox: ${result.backend}; ${how}; ${result.durationMs} ms]`);
+    }
+    return result.exitCode === 0 && !result.timedOut && !result.oomKilled ? EXIT.ok : EXIT.jobFailed;
   },
 };

@@ -25,6 +25,7 @@ import { resultRoutes, type ResultService } from './result-routes.js';
 import { acceptanceRoutes, type AcceptanceService } from './acceptance-routes.js';
 import { modelsRoutes, type ModelService } from './models-routes.js';
 import { mcpCatalogRoutes, type McpCatalogService } from './mcp-catalog-routes.js';
+import { sandboxRoutes, type SandboxRunService } from './sandbox-routes.js';
 
 /** The slice of the job manager the API needs. */
 export interface JobService {
@@ -60,6 +61,8 @@ export interface AppDeps {
   modelFiles?: ModelService;
   /** `GET /mcp` for `autodev mcp list` (daemon/api/mcp-catalog-routes.ts). */
   mcpCatalog?: McpCatalogService;
+  /** `POST /sandbox/run` for `autodev sandbox run` (daemon/api/sandbox-routes.ts). */
+  sandboxRuns?: SandboxRunService;
   /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
 }
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps) {
     .route('/', acceptanceRoutes(deps.acceptance))
     .route('/', modelsRoutes(deps.modelFiles))
     .route('/', mcpCatalogRoutes(deps.mcpCatalog))
+    .route('/', sandboxRoutes(deps.sandboxRuns))
     .all('/mcp/:name', (c) => {
       if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
       return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);
