@@ -21,7 +21,6 @@ const TYPE_ONLY_ALLOWED = new Set(['daemon/api/app.ts']);
  * test too, so whoever converts a command deletes its line.
  */
 const KNOWN_EXCEPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['cli/commands/doctor.ts', ['actors/sandbox/choose-backend.ts', 'actors/sandbox/bind-mount.ts', 'actors/sandbox/errors.ts', 'daemon/config.ts', 'actors/engines/nats-server.ts', 'daemon/sandbox-runtime.ts', 'actors/engines/docker-engine.ts']],
   ['cli/commands/result.ts', ['actors/fs/safe-write.ts']],
 ]);
 

@@ -40,6 +40,7 @@ import { openPersistentThinking } from './mcp/thinking-files.js';
 import { createMcpHost } from './mcp/host.js';
 import { listCatalog } from '../actors/mcp/catalog.js';
 import { createSandboxRunService } from './sandbox-run-service.js';
+import { createDoctorService } from './doctor-service.js';
 import { handleMcpHttp } from './mcp/http-route.js';
 import { createWorkerTools } from './mcp/worker-tools.js';
 import { TaskMemory } from '../actors/memory/task-memory.js';
@@ -307,6 +308,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       results: devops.results,
       modelFiles: createModelService(home, config),
       mcpCatalog: () => listCatalog(mcp.catalogContext()),
+      doctor: createDoctorService(home, config),
       sandboxRuns: createSandboxRunService(home, config.sandbox, log.child({ component: 'sandbox-run' })),
       acceptance: createAcceptanceService({ sandbox, workRoot: join(home, 'acceptance') }),
       openai: [models.master, models.worker].map((handle) => ({

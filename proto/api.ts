@@ -227,3 +227,32 @@ export const SandboxRunAnswer = z.object({
   durationMs: z.number().nonnegative(),
 });
 export type SandboxRunAnswer = z.infer<typeof SandboxRunAnswer>;
+
+// ---- `autodev doctor` (daemon/api/doctor-routes.ts) ----
+
+export const DoctorCheck = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  /** A failed required check makes doctor exit 1; an optional one only warns. */
+  required: z.boolean(),
+  detail: z.string(),
+});
+export type DoctorCheck = z.infer<typeof DoctorCheck>;
+
+const SandboxBackendName = z.enum(['docker', 'bubblewrap', 'none']);
+
+/** The backend the daemon would run generated code in, and why; `backend: null` when none can be chosen. */
+export const DoctorSandbox = z.union([
+  z.object({
+    backend: SandboxBackendName,
+    reason: z.string(),
+    considered: z.array(z.object({ backend: SandboxBackendName, ok: z.boolean(), detail: z.string() })),
+    warmPool: z.string(),
+  }),
+  z.object({ backend: z.null(), reason: z.string() }),
+]);
+export type DoctorSandbox = z.infer<typeof DoctorSandbox>;
+
+/** `GET /doctor`: the daemon's own view of its set-up (config, sandbox, model, nats-server, dockerd). */
+export const DoctorAnswer = z.object({ sandbox: DoctorSandbox, checks: z.array(DoctorCheck) });
+export type DoctorAnswer = z.infer<typeof DoctorAnswer>;

@@ -71,6 +71,16 @@ describe('autodev sandbox run and autodev doctor', () => {
     expect(report.checks.find((c) => c.name === 'nats-server')?.ok).toBe(true);
   });
 
+  it('doctor reports a daemon that cannot start (an invalid config) as a failed check, and exits 1', async () => {
+    const h = home({ backend: 'no-such-backend' });
+    const { code, stdout } = await runCli(['doctor', '--home', h, '--json']);
+    expect(code).toBe(1);
+    const report = Result(stdout) as { ok: boolean; sandbox: { backend: string | null }; checks: Array<{ name: string; ok: boolean; detail: string }> };
+    expect(report.ok).toBe(false);
+    expect(report.sandbox.backend).toBeNull();
+    expect(report.checks.find((c) => c.name === 'daemon')).toMatchObject({ ok: false, detail: expect.stringContaining('daemon.log') });
+  });
+
   it.skipIf(dockerSkip)(`with docker, starts a daemon-owned engine for the run and stops it afterwards${dockerSkip ? ` (skipped: ${dockerSkip})` : ''}`, async () => {
     // A socket that answers nothing, so the run cannot borrow a system engine.
     const h = home({ backend: 'docker', dockerSocket: '/nonexistent/docker.sock' });

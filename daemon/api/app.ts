@@ -26,6 +26,7 @@ import { acceptanceRoutes, type AcceptanceService } from './acceptance-routes.js
 import { modelsRoutes, type ModelService } from './models-routes.js';
 import { mcpCatalogRoutes, type McpCatalogService } from './mcp-catalog-routes.js';
 import { sandboxRoutes, type SandboxRunService } from './sandbox-routes.js';
+import { doctorRoutes, type DoctorService } from './doctor-routes.js';
 
 /** The slice of the job manager the API needs. */
 export interface JobService {
@@ -63,6 +64,8 @@ export interface AppDeps {
   mcpCatalog?: McpCatalogService;
   /** `POST /sandbox/run` for `autodev sandbox run` (daemon/api/sandbox-routes.ts). */
   sandboxRuns?: SandboxRunService;
+  /** `GET /doctor` for `autodev doctor` (daemon/api/doctor-routes.ts). */
+  doctor?: DoctorService;
   /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
 }
@@ -88,6 +91,7 @@ export function createApp(deps: AppDeps) {
     .route('/', modelsRoutes(deps.modelFiles))
     .route('/', mcpCatalogRoutes(deps.mcpCatalog))
     .route('/', sandboxRoutes(deps.sandboxRuns))
+    .route('/', doctorRoutes(deps.doctor))
     .all('/mcp/:name', (c) => {
       if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
       return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);
