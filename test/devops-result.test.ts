@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevopsReport, JOB_RECORD_VERSION, type Blueprint, type JobRecord } from '../proto/index.js';
 import { devopsArtifacts } from '../actors/devops/artifacts.js';
-import { commitFiles, initJobRepo } from '../actors/git/repo.js';
+import { initJobRepo } from '../actors/git/repo.js';
+import { createIntegrationEngine } from '../actors/integration/engine.js';
 import { checkSyntax } from '../actors/validation/syntax-check.js';
 import { scanSecrets } from '../actors/validation/secrets-scan.js';
 import { main } from '../cli/main.js';
@@ -68,8 +69,16 @@ describe('autodev result against a real daemon', () => {
       { path: 'web/main.js', content: 'document.getElementById("app").textContent = "todo";\n' },
       ...devopsArtifacts(BLUEPRINT, { appName: 'todo' }),
     ];
-    expect(base).toMatch(/^[0-9a-f]{40}$/);
-    await commitFiles(repo, files, 't1 (devops): all\n\nJob: job-result-1\nTask: t1\nAttempt: 1\nValidation: passed\n');
+    // Committed by the integration engine, as a finished task's attempt is (its branch task/t1 included).
+    await createIntegrationEngine()({
+      repo,
+      blueprint: BLUEPRINT,
+      result: { summary: 'all', files, tokens: 1 },
+      request: {
+        type: 'work.request', jobId, taskId: 't1', attempt: 1, role: 'devops', repo, jobPrompt: 'todo app', description: 'all', prompt: '',
+        validationRules: ['builds'], maxTokens: 100, previousError: null, avoidWorker: null, snapshot: { name: 'base', commit: base }, memory: null,
+      },
+    });
     const now = new Date().toISOString();
     const record: JobRecord = {
       schemaVersion: JOB_RECORD_VERSION, id: jobId, prompt: 'todo app', spec: null, blueprint: BLUEPRINT, status: 'completed', repo,
