@@ -1,8 +1,12 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonInfo } from '../proto/index.js';
 import { DAEMON_FILE_NAME } from '../proto/home.js';
 import { writeFileAtomically } from '../actors/fs/write-file-atomically.js';
+import { readDaemonFile } from '../cli/daemon-file.js';
+
+// One reader of daemon.json for both sides: the CLI's, which needs nothing but proto.
+export { isProcessAlive, readDaemonFile } from '../cli/daemon-file.js';
 
 export const daemonFilePath = (home: string) => join(home, DAEMON_FILE_NAME);
 
@@ -14,23 +18,4 @@ export async function writeDaemonFile(home: string, info: DaemonInfo): Promise<v
 export async function removeDaemonFile(home: string, pid: number): Promise<void> {
   const info = await readDaemonFile(home);
   if (info?.pid === pid) await rm(daemonFilePath(home), { force: true });
-}
-
-export async function readDaemonFile(home: string): Promise<DaemonInfo | null> {
-  try {
-    const parsed = DaemonInfo.safeParse(JSON.parse(await readFile(daemonFilePath(home), 'utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Signal 0 checks that a process exists without touching it. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

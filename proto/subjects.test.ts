@@ -101,7 +101,7 @@ describe('ids', () => {
     for (const bad of ['', 'a.b', 'a*', 'a>', 'A1', 'a b', '-a']) expect(JobId.safeParse(bad).success).toBe(false);
   });
 
-  it('builds the contracts outside subscribers and the work queue share: any-job wildcard, consumer and snapshot names, trailers', () => {
+  it('builds the contracts outside subscribers and the work queue share: every-job wildcard, consumer and snapshot names, trailers', () => {
     const subjects = createSubjects('acme.dev');
     expect(subjects.job.eventOfAnyJob('completed')).toBe('acme.dev.job.*.completed');
     expect(workConsumerName('backend')).toBe('workers-backend');

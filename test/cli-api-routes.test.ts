@@ -7,7 +7,7 @@ import { tempDir } from './helpers/env.js';
 
 /**
  * The routes the thin CLI uses (daemon/api/{models,doctor,sandbox,mcp-catalog}-routes.ts),
- * called directly as any API client could: they must refuse what a hostile
+ * called directly, as every API client can be: they must refuse what a hostile
  * client sends, not only what the CLI would.
  */
 describe('the API behind autodev models, doctor, sandbox run and mcp list', () => {

@@ -26,7 +26,7 @@ export class WorkerRegistry {
     this.#subscription = sub;
     void (async () => {
       for await (const msg of sub) {
-        // A malformed beat is ignored, not fatal: any process on the bus can publish here.
+        // A malformed beat is ignored, not fatal: every process on the bus may publish here.
         const parsed = WorkerHeartbeat.safeParse(msg.payload);
         if (parsed.success) this.record(parsed.data);
       }
