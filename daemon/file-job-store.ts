@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CorruptJobView, JobId, JobRecord, Timestamp, type JobId as JobIdType } from '../proto/index.js';
+import { CorruptJobView, JobId, JobRecord, migrateJobRecord, Timestamp, type JobId as JobIdType } from '../proto/index.js';
 import type { JobStore } from '../actors/master/job-store.js';
 import type { Logger } from '../actors/log/logger.js';
 import { writeFileAtomically } from '../actors/fs/write-file-atomically.js';
@@ -119,7 +119,7 @@ function readRecord(text: string): { record: JobRecord } | { reason: string } {
   } catch {
     return { reason: `job.json is not valid JSON (${Buffer.byteLength(text)} bytes; truncated or overwritten)` };
   }
-  const parsed = JobRecord.safeParse(raw);
+  const parsed = JobRecord.safeParse(migrateJobRecord(raw));
   if (parsed.success) return { record: parsed.data };
   const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(record)'))].slice(0, 5);
   return { reason: `job.json does not match the job record schema (version ${readVersion(raw)}); wrong fields: ${fields.join(', ')}` };

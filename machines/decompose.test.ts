@@ -66,7 +66,7 @@ describe('spec-driven backbone', () => {
   it('keeps the backbone when the model reuses its keys, and resolves model tasks onto it', () => {
     const extra: PlannedTask[] = [
       { key: 'scaffold', type: 'docs', description: 'hijack', dependsOn: [], priority: 1, estimatedMinutes: 1, validationRules: [] },
-      { key: 'seed', type: 'backend', description: 'seed data', dependsOn: ['backend-users', 'nope'], priority: 2, estimatedMinutes: 5, validationRules: ['rows exist'] },
+      { key: 'seed', type: 'backend', description: 'seed data', dependsOn: ['backend-users', 'nope'], priority: 2, estimatedMinutes: 5, validationRules: [{ kind: 'command_succeeds', command: 'node seed.js', stdoutMatches: null }] },
     ];
     const merged = mergeRefinements(backboneFromBlueprint(blueprint(null)), extra);
     expect(merged.repairs).toEqual(['dropped the model\'s task "scaffold": it reuses a backbone key']);

@@ -5,6 +5,9 @@ export type PlannedTask = ModelPlanTask & { prompt?: string };
 
 const json = (value: unknown) => JSON.stringify(value);
 
+/** Where a resource's contract tests live: the prompt names the file, the rule holds the task to it. */
+export const contractTestGlob = (resource: string) => `test/${resource.replace(/[^A-Za-z0-9_-]/g, '-')}*.test.*`;
+
 function describeOperation(op: ApiOperation): string {
   const request = op.requestSchema ? `\n  request body schema: ${json(op.requestSchema)}` : '';
   const responses = op.responses.map((r) => `\n  ${r.status} ${r.description}${r.schema ? `: ${json(r.schema)}` : ''}`).join('');
@@ -41,7 +44,11 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       dependsOn: [],
       priority: 10,
       estimatedMinutes: 5,
-      validationRules: ['the package manifest and compiler settings exist', 'the server entry point starts'],
+      validationRules: [
+        { kind: 'file_exists', path: 'package.json' },
+        { kind: 'json_valid', path: 'package.json' },
+        { kind: 'server_starts' },
+      ],
       prompt: `Create the project skeleton for ${stackLine}. Files: ${blueprint.structure.filter((p) => !p.includes('/routes/') && !p.includes('test')).join(', ')}. The server mounts one router per resource: ${[...byResource.keys()].join(', ')}.`,
     },
   ];
@@ -53,7 +60,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       dependsOn: ['scaffold'],
       priority: 8,
       estimatedMinutes: 15,
-      validationRules: ops.map((o) => `${o.method.toUpperCase()} ${o.path} behaves as the spec says`).slice(0, 3),
+      validationRules: [{ kind: 'http', operationIds: ops.map((o) => o.operationId) }],
       prompt: `Implement these operations exactly as specified, validating request bodies and returning JSON errors:\n${ops.map(describeOperation).join('\n')}`,
     });
     tasks.push({
@@ -63,8 +70,8 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       dependsOn: [`backend-${resource}`],
       priority: 6,
       estimatedMinutes: 10,
-      validationRules: [`every ${resource} operation has a passing contract test`],
-      prompt: `Write ${stack.testing} contract tests, one or more per operation:\n${ops.map(contractCase).join('\n')}`,
+      validationRules: [{ kind: 'tests_pass', glob: contractTestGlob(resource) }],
+      prompt: `Write ${stack.testing} contract tests in test/${resource}.test.js (or .ts), one or more per operation, that start the app and call it over HTTP:\n${ops.map(contractCase).join('\n')}`,
     });
   }
   const backends = [...byResource.keys()].map((r) => `backend-${r}`);
@@ -76,7 +83,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       dependsOn: backends,
       priority: 5,
       estimatedMinutes: 30,
-      validationRules: ['every resource can be listed and created from the UI'],
+      validationRules: [{ kind: 'command_succeeds', command: 'npm run build --if-present', stdoutMatches: null }],
     });
   }
   tasks.push(
@@ -87,7 +94,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       dependsOn: ['scaffold'],
       priority: 4,
       estimatedMinutes: 10,
-      validationRules: ['the image builds', 'CI runs the tests'],
+      validationRules: [{ kind: 'file_exists', path: 'Dockerfile' }],
     },
     {
       key: 'docs',
@@ -96,7 +103,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       dependsOn: backends,
       priority: 3,
       estimatedMinutes: 10,
-      validationRules: ['every endpoint is documented with an example'],
+      validationRules: [{ kind: 'file_mentions', path: 'README.md', texts: [...new Set(blueprint.spec.operations.map((o) => o.path))].slice(0, 64) }],
       prompt: `Document every endpoint with an example request and response:\n${blueprint.spec.operations.map((o) => `- ${o.method.toUpperCase()} ${o.path}: ${o.summary}`).join('\n')}`,
     },
   );

@@ -18,7 +18,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     tasks: [],
-    error: null,
+    error: null, acceptance: null,
     ...overrides,
   };
 }

@@ -13,7 +13,7 @@ function modelTask(key: string, overrides: Partial<ModelPlanTask> = {}): ModelPl
     dependsOn: [],
     priority: 5,
     estimatedMinutes: 5,
-    validationRules: ['it works'],
+    validationRules: [{ kind: 'file_exists', path: 'src/index.js' }],
     ...overrides,
   };
 }
@@ -44,7 +44,7 @@ describe('normalizePlan', () => {
       assignedWorker: null,
       prompt: 'do tests',
       tools: [...defaults.toolsByRole.testing],
-      validationRules: ['it works'],
+      validationRules: [{ kind: 'file_exists', path: 'src/index.js' }],
       output: null,
       lastError: null,
     });
@@ -116,20 +116,20 @@ describe('normalizePlan', () => {
     expect(tasks.flatMap((t) => t.dependencies)).toHaveLength(5);
   });
 
-  it('replaces empty or blank validation rules with the role defaults', () => {
+  it('replaces missing validation rules with the role defaults and keeps given ones', () => {
     const { tasks, repairs } = normalizePlan(
       {
         tasks: [
           modelTask('a', { type: 'docs', validationRules: [] }),
-          modelTask('b', { type: 'devops', validationRules: ['  ', ''] }),
-          modelTask('c', { validationRules: ['  trimmed  ', ''] }),
+          modelTask('b', { type: 'devops', validationRules: [] }),
+          modelTask('c', { validationRules: [{ kind: 'json_valid', path: 'package.json' }] }),
         ],
       },
       defaults,
     );
     expect(tasks[0]!.validationRules).toEqual([...defaults.defaultRulesByRole.docs]);
     expect(tasks[1]!.validationRules).toEqual([...defaults.defaultRulesByRole.devops]);
-    expect(tasks[2]!.validationRules).toEqual(['trimmed']);
+    expect(tasks[2]!.validationRules).toEqual([{ kind: 'json_valid', path: 'package.json' }]);
     expect(repairs).toEqual(['t1: no validation rules; using the docs defaults', 't2: no validation rules; using the devops defaults']);
   });
 

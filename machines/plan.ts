@@ -1,11 +1,11 @@
-import { taskIdForIndex, type Role, type Task, type TaskId } from '../proto/index.js';
+import { taskIdForIndex, type Role, type Task, type TaskId, type ValidationRule } from '../proto/index.js';
 import type { PlannedTask } from './decompose.js';
 
 export interface PlanDefaults {
   maxRetries: number;
   budget: Task['budget'];
   toolsByRole: Readonly<Record<Role, readonly string[]>>;
-  defaultRulesByRole: Readonly<Record<Role, readonly string[]>>;
+  defaultRulesByRole: Readonly<Record<Role, readonly ValidationRule[]>>;
 }
 
 export interface NormalizedPlan {
@@ -38,7 +38,7 @@ export function normalizePlan(plan: { tasks: readonly PlannedTask[] }, defaults:
       else if (dep === id) repairs.push(`${id}: dropped self-dependency`);
       else if (!dependencies.includes(dep)) dependencies.push(dep);
     }
-    const rules = t.validationRules.map((r) => r.trim()).filter((r) => r.length > 0);
+    const rules = t.validationRules;
     if (rules.length === 0) repairs.push(`${id}: no validation rules; using the ${t.type} defaults`);
     const description = t.description.trim() || `${t.type} task ${i + 1}`;
     return {

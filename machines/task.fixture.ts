@@ -17,7 +17,7 @@ export function makeTask(id: string, overrides: Partial<Task> = {}): Task {
     tools: [],
     context: [],
     output: null,
-    validationRules: ['works'],
+    validationRules: [{ kind: 'file_exists', path: 'README.md' }],
     lastError: null,
     failureSignatures: [],
     fixOf: null,

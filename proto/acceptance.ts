@@ -27,6 +27,10 @@ export const AcceptanceCheckKind = z.enum([
   'update',
   /** Delete, then read: 404 (or gone from the list). */
   'delete',
+  /** Without a spec: an HTTP exchange the Master wrote from the prompt at planning. */
+  'scenario',
+  /** Without a spec: a command run in the app's folder, with its exit code and output checked. */
+  'command',
 ]);
 export type AcceptanceCheckKind = z.infer<typeof AcceptanceCheckKind>;
 
@@ -123,10 +127,26 @@ export const AcceptanceCheck = z.object({
 });
 export type AcceptanceCheck = z.infer<typeof AcceptanceCheck>;
 
+/** A command check: run in the sandbox in the app's folder (network off), after setup, with the app running. */
+export const CommandCheck = z.object({
+  id: z.string().min(1),
+  title: z.string(),
+  /** Run with `sh -c`. */
+  command: z.string().min(1).max(500),
+  expectExit: z.number().int().min(0).max(255),
+  /** A regular expression the standard output must match; null for any. */
+  stdoutMatches: z.string().max(200).nullable(),
+});
+export type CommandCheck = z.infer<typeof CommandCheck>;
+
 export const AcceptanceSuite = z.object({
   type: z.literal('acceptance.suite'),
   title: z.string(),
   checks: z.array(AcceptanceCheck),
+  /** Command checks (from the prompt, without a spec); absent on suites derived from a spec. */
+  commands: z.array(CommandCheck).optional(),
+  /** Where the checks came from: derived from the OpenAPI spec, or written from the prompt at planning. */
+  source: z.enum(['openapi', 'prompt']).optional(),
   /** JSON Schemas (draft 2020-12 or draft-07, see `dialect`) that steps name by key. */
   schemas: z.record(z.string(), z.unknown()),
   dialect: z.enum(['draft-07', '2020-12']),
@@ -218,3 +238,45 @@ export const AcceptBody = z
   })
   .strict();
 export type AcceptBody = z.infer<typeof AcceptBody>;
+
+/** One failing (or unverified) check, as the job record, `status --json` and fix tasks carry it. */
+export const AcceptanceFailure = z.object({
+  id: z.string(),
+  operationId: z.string(),
+  kind: AcceptanceCheckKind,
+  title: z.string(),
+  status: z.enum(['failed', 'unverified']),
+  /** What was wrong, in one sentence. */
+  problem: z.string(),
+});
+export type AcceptanceFailure = z.infer<typeof AcceptanceFailure>;
+
+/** The last acceptance run of a job, in short; the full report is in `jobs/<id>/acceptance/round-<n>.json`. */
+export const AcceptanceSummary = z.object({
+  round: z.number().int().positive(),
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  unverified: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  /** The project's own test suite on main: null when it has none or it could not run. */
+  projectTests: z.object({ status: z.enum(['passed', 'failed', 'unverified']), summary: z.string() }).nullable(),
+  /** At most 50, failed first. */
+  failures: z.array(AcceptanceFailure).max(50),
+  /** The main commit the run judged. */
+  commit: z.string(),
+  durationMs: z.number().int().nonnegative(),
+});
+export type AcceptanceSummary = z.infer<typeof AcceptanceSummary>;
+
+/** Accepted only when every check passed, none was unverified, there was at least one, and the project's tests did not fail. */
+export function isAccepted(summary: AcceptanceSummary): boolean {
+  return summary.total > 0 && summary.passed === summary.total && summary.projectTests?.status !== 'failed' && summary.projectTests?.status !== 'unverified';
+}
+
+/** The job's integration phase: how many rounds ran, and the latest result. */
+export const AcceptanceState = z.object({
+  rounds: z.number().int().nonnegative(),
+  maxRounds: z.number().int().positive(),
+  last: AcceptanceSummary.nullable(),
+});
+export type AcceptanceState = z.infer<typeof AcceptanceState>;

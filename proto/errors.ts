@@ -22,6 +22,10 @@ export const ErrorCode = z.enum([
   'cancelled',
   'budget_exceeded',
   'loop_detected',
+  /** The integrated app failed its acceptance suite (or the project's own tests) after every integration round. */
+  'acceptance_failed',
+  /** A rule or acceptance check that decides completion could not run here (no sandbox, no suite); never a pass. */
+  'unverified',
   'daemon_unreachable',
   /** No sandbox backend can run here (and unsandboxed runs were not allowed). */
   'sandbox_unavailable',

@@ -3,6 +3,7 @@ import { JobId, TaskId, Timestamp } from './ids.js';
 import { Role, TaskOutput, TaskSummary } from './task.js';
 import { WireError } from './errors.js';
 import { StageResult } from './validation.js';
+import { AcceptanceCheckResult } from './acceptance.js';
 
 /**
  * Every job and task state change, as published on NATS under
@@ -26,6 +27,30 @@ export const JobResumed = z.object({ type: z.literal('job.resumed'), ...jobBase 
 export const JobCompleted = z.object({ type: z.literal('job.completed'), ...jobBase });
 export const JobFailed = z.object({ type: z.literal('job.failed'), ...jobBase, error: WireError });
 export const JobCancelled = z.object({ type: z.literal('job.cancelled'), ...jobBase, reason: z.string() });
+/** Every task is done: the Master builds and starts the app from main and runs the acceptance suite (round 1, 2, …). */
+export const JobIntegrating = z.object({
+  type: z.literal('job.integrating'),
+  ...jobBase,
+  round: z.number().int().positive(),
+  maxRounds: z.number().int().positive(),
+  commit: z.string(),
+});
+/** The app passed every acceptance check (and its own tests); `job.completed` follows. */
+export const JobAccepted = z.object({
+  type: z.literal('job.accepted'),
+  ...jobBase,
+  round: z.number().int().positive(),
+  passed: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  commit: z.string(),
+});
+/** One acceptance check's result in an integration round, published on `<prefix>.job.<jobId>.acceptance.check`. */
+export const AcceptanceCheckEvent = z.object({
+  type: z.literal('acceptance.check'),
+  ...jobBase,
+  round: z.number().int().positive(),
+  result: AcceptanceCheckResult,
+});
 
 export const TaskDispatched = z.object({
   type: z.literal('task.dispatched'),
@@ -53,7 +78,8 @@ export const TaskCreated = z.object({
   type: z.literal('task.created'),
   ...taskBase,
   task: TaskSummary,
-  reason: z.enum(['fix', 'merge']),
+  /** `acceptance`: an integration fix task carrying failing acceptance checks or project tests. */
+  reason: z.enum(['fix', 'merge', 'acceptance']),
   fixOf: TaskId,
 });
 export const TaskBlocked = z.object({ type: z.literal('task.blocked'), ...taskBase, blockedBy: TaskId });
@@ -74,6 +100,9 @@ export const JobEvent = z.discriminatedUnion('type', [
   JobCompleted,
   JobFailed,
   JobCancelled,
+  JobIntegrating,
+  JobAccepted,
+  AcceptanceCheckEvent,
   TaskDispatched,
   TaskProgress,
   TaskCompleted,
@@ -94,6 +123,9 @@ export type TaskProgress = z.infer<typeof TaskProgress>;
 export type TaskCompleted = z.infer<typeof TaskCompleted>;
 export type TaskFailed = z.infer<typeof TaskFailed>;
 export type ValidationStageEvent = z.infer<typeof ValidationStageEvent>;
+export type JobIntegrating = z.infer<typeof JobIntegrating>;
+export type JobAccepted = z.infer<typeof JobAccepted>;
+export type AcceptanceCheckEvent = z.infer<typeof AcceptanceCheckEvent>;
 
 export const TERMINAL_JOB_EVENTS: readonly JobEventType[] = ['job.completed', 'job.failed', 'job.cancelled'];
 

@@ -15,3 +15,5 @@ export * from './devops.js';
 export * from './trailers.js';
 export * from './acceptance.js';
 export * from './safe-path.js';
+export * from './rules.js';
+export * from './job-migrate.js';

@@ -3,8 +3,10 @@ import { JobId, Timestamp } from './ids.js';
 import { Task, TaskView } from './task.js';
 import { WireError } from './errors.js';
 import { Blueprint } from './blueprint.js';
+import { AcceptanceState, AcceptanceSummary } from './acceptance.js';
 
-export const JobStatus = z.enum(['planning', 'running', 'completed', 'failed', 'cancelled']);
+/** `integrating`: every task is done and the Master is building, starting and accepting the app from main. */
+export const JobStatus = z.enum(['planning', 'running', 'integrating', 'completed', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
 export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
@@ -14,7 +16,7 @@ export function isTerminalJobStatus(status: JobStatus): boolean {
 }
 
 /** Bumped whenever the persisted shape changes; old records are refused, not misread. */
-export const JOB_RECORD_VERSION = 2;
+export const JOB_RECORD_VERSION = 3;
 
 /** The durable state of one job: the Master's context, persisted on every transition. */
 export const JobRecord = z.object({
@@ -30,6 +32,8 @@ export const JobRecord = z.object({
   updatedAt: Timestamp,
   tasks: z.array(Task),
   error: WireError.nullable(),
+  /** The integration phase; null until every task is done for the first time. */
+  acceptance: AcceptanceState.nullable(),
 });
 export type JobRecord = z.infer<typeof JobRecord>;
 
@@ -45,6 +49,8 @@ export const JobView = z.object({
   /** Tokens and dollars over every task (optional: older daemons do not send them). */
   tokensUsed: z.number().int().nonnegative().optional(),
   costUsd: z.number().nonnegative().optional(),
+  /** The latest acceptance run; null before the integration phase (optional: older daemons do not send it). */
+  acceptance: AcceptanceSummary.nullable().optional(),
 });
 export type JobView = z.infer<typeof JobView>;
 
@@ -67,6 +73,7 @@ export function toJobView(job: JobRecord): JobView {
     })),
     tokensUsed: job.tasks.reduce((sum, t) => sum + t.tokensUsed, 0),
     costUsd: job.tasks.reduce((sum, t) => sum + (t.costUsd ?? 0), 0),
+    acceptance: job.acceptance?.last ?? null,
   };
 }
 

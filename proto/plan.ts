@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from './task.js';
+import { ValidationRule } from './rules.js';
 
 /**
  * The plan as the model writes it. Bounds keep a weak model's output finite
@@ -26,7 +27,8 @@ export const ModelPlanTask = z.strictObject({
   // Enumerated, so a grammar offers a small model only these numbers.
   priority: z.literal(PRIORITIES),
   estimatedMinutes: z.literal(ESTIMATES_MINUTES),
-  validationRules: z.array(z.string().max(PLAN_LIMITS.maxRuleChars)).max(PLAN_LIMITS.maxRules),
+  /** Executable checks (proto/rules.ts); none means the role's defaults. */
+  validationRules: z.array(ValidationRule).max(PLAN_LIMITS.maxRules),
 });
 export const ModelPlan = z.strictObject({
   tasks: z.array(ModelPlanTask).min(1).max(PLAN_LIMITS.maxTasks),

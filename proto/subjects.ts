@@ -45,12 +45,16 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
 }
 export type Subjects = ReturnType<typeof createSubjects>;
 
-/** The subject an event is published on; its tail mirrors the event's type. */
+/**
+ * The subject an event is published on; its tail mirrors the event's type:
+ * `job.completed` on `<prefix>.job.<id>.completed`, `task.failed` on
+ * `….task.<taskId>.failed`, and a job-level event of another family, such as
+ * `acceptance.check`, keeps its whole type: `<prefix>.job.<id>.acceptance.check`.
+ */
 export function subjectForEvent(subjects: Subjects, event: JobEvent): string {
-  const [, name] = event.type.split('.') as [string, string];
-  return isTaskEvent(event)
-    ? subjects.task.event(event.jobId, event.taskId, name)
-    : subjects.job.event(event.jobId, name);
+  const [family, name] = event.type.split('.') as [string, string];
+  if (isTaskEvent(event)) return subjects.task.event(event.jobId, event.taskId, name);
+  return subjects.job.event(event.jobId, family === 'job' ? name : event.type);
 }
 
 /** The JetStream stream that keeps job events for late subscribers. */

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { TaskId } from './ids.js';
 import { WireError } from './errors.js';
 import { StageStatus, ValidationFailure, ValidationStageName } from './validation.js';
+import { RuleResult, ValidationRule, Verdict } from './rules.js';
+import { Role } from './task-role.js';
 
-export const Role = z.enum(['backend', 'frontend', 'testing', 'devops', 'docs']);
-export type Role = z.infer<typeof Role>;
-export const ROLES = Role.options;
+export { Role, ROLES } from './task-role.js';
 
 /**
  * `retrying` means the task failed and waits out its backoff before it is
@@ -24,6 +24,14 @@ export const ValidationReport = z.object({
   failures: z.array(ValidationFailure).optional(),
   /** One line per pipeline stage that ran; absent when only the syntax stage ran. */
   stages: z.array(z.object({ stage: ValidationStageName, status: StageStatus, summary: z.string() })).optional(),
+  /** Each of the task's executable rules, run on the exact tree that was committed. */
+  rules: z.array(RuleResult).optional(),
+  /**
+   * `passed` only when every rule passed and no stage failed; `unverified`
+   * when nothing failed but a rule could not run. Absent on older reports,
+   * which are read as their `passed`.
+   */
+  verdict: Verdict.optional(),
 });
 export type ValidationReport = z.infer<typeof ValidationReport>;
 
@@ -60,7 +68,8 @@ export const Task = z.object({
   tools: z.array(z.string()),
   context: z.array(z.string()),
   output: TaskOutput.nullable(),
-  validationRules: z.array(z.string()).min(1),
+  /** Executable checks (proto/rules.ts); the task completes only when every one passes. */
+  validationRules: z.array(ValidationRule).min(1),
   lastError: WireError.nullable(),
   /** Attempts that ended because the platform failed (the sandbox), not the task: they do not count against maxRetries. */
   infrastructureFailures: z.number().int().nonnegative().optional(),

@@ -15,10 +15,11 @@ export type ValidationStageName = z.infer<typeof ValidationStageName>;
 export const VALIDATION_STAGES = ValidationStageName.options;
 
 /**
- * `skipped` is never a pass: it says the stage could not run here (no tests,
- * no lockfile, registry unreachable) and `reason` says why.
+ * `unverified` is never a pass: it says the stage could not run here (no
+ * tests, no lockfile, registry unreachable) and `reason` says why. Reports
+ * written before the rename say `skipped`, which is read as `unverified`.
  */
-export const StageStatus = z.enum(['passed', 'failed', 'skipped']);
+export const StageStatus = z.preprocess((v) => (v === 'skipped' ? 'unverified' : v), z.enum(['passed', 'failed', 'unverified']));
 export type StageStatus = z.infer<typeof StageStatus>;
 
 /** One problem, as precise as the tool that found it allows: what a fix task needs to act on. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { safePathProblem } from './safe-path.js';
 import { JobId, TaskId } from './ids.js';
 import { Role } from './task.js';
+import { ValidationRule } from './rules.js';
 import { WireError } from './errors.js';
 import { MemoryType } from './memory.js';
 
@@ -37,7 +38,10 @@ export const WorkRequest = z.object({
   jobPrompt: z.string(),
   description: z.string(),
   prompt: z.string(),
+  /** The task's rules in words, for the prompt. */
   validationRules: z.array(z.string()),
+  /** The task's executable rules, which the IntegrationEngine runs on the candidate tree; absent from older Masters. */
+  rules: z.array(ValidationRule).optional(),
   /** The task's token budget for this attempt; a worker may cap it lower, never higher. */
   maxTokens: z.number().int().positive(),
   /** The error of the previous attempt, so the retry prompt can carry it. */

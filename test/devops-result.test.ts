@@ -82,7 +82,7 @@ describe('autodev result against a real daemon', () => {
     const now = new Date().toISOString();
     const record: JobRecord = {
       schemaVersion: JOB_RECORD_VERSION, id: jobId, prompt: 'todo app', spec: null, blueprint: BLUEPRINT, status: 'completed', repo,
-      createdAt: now, updatedAt: now, tasks: [], error: null,
+      createdAt: now, updatedAt: now, tasks: [], error: null, acceptance: null,
     };
     mkdirSync(jobDir, { recursive: true });
     writeFileSync(join(jobDir, 'job.json'), JSON.stringify(record));

@@ -106,7 +106,7 @@ describe('the result bundle carries no repository config or hooks', () => {
       const now = new Date().toISOString();
       const job: JobRecord = {
         schemaVersion: JOB_RECORD_VERSION, id: 'job-poisoned', prompt: 'x', spec: null, blueprint: null, status: 'completed', repo,
-        createdAt: now, updatedAt: now, tasks: [], error: null,
+        createdAt: now, updatedAt: now, tasks: [], error: null, acceptance: null,
       };
       const bundle = await buildResultBundle(job, join(dir.path, 'artifacts'), null);
       const gitPaths = bundle.files.filter((f) => f.path.startsWith('.git/')).map((f) => f.path);

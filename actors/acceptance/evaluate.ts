@@ -78,6 +78,8 @@ const DETAIL: Record<AcceptanceCheck['kind'], string> = {
   list_filter: 'the filter returns what matches and nothing else',
   update: 'the change is visible on the next read',
   delete: 'after a delete, the resource is gone (404)',
+  scenario: 'the exchange the prompt describes: the expected status and body',
+  command: 'the command exits as expected and prints what was asked',
 };
 
 function expectedView(check: AcceptanceCheck, step: AcceptanceStep, status: number | null): ExpectedView {

@@ -64,7 +64,7 @@ export class JobManager {
       createdAt: at,
       updatedAt: at,
       tasks: [],
-      error: null,
+      error: null, acceptance: null,
     };
     await this.#options.store.save(job);
     await this.#options.publish({

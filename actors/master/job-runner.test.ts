@@ -33,7 +33,7 @@ describe('runJob', () => {
     const at = '2026-01-01T00:00:00.000Z';
     const job: JobRecord = {
       schemaVersion: JOB_RECORD_VERSION, id: 'j1', prompt: 'p', spec: null, blueprint: null, status: 'planning', repo: '/r',
-      createdAt: at, updatedAt: at, tasks: [], error: null,
+      createdAt: at, updatedAt: at, tasks: [], error: null, acceptance: null,
     };
     const running = runJob(
       {
@@ -64,7 +64,7 @@ describe('runJob', () => {
   const at = '2026-01-01T00:00:00.000Z';
   const newJob = (): JobRecord => ({
     schemaVersion: JOB_RECORD_VERSION, id: 'j1', prompt: 'p', spec: null, blueprint: null, status: 'planning', repo: '/r',
-    createdAt: at, updatedAt: at, tasks: [], error: null,
+    createdAt: at, updatedAt: at, tasks: [], error: null, acceptance: null,
   });
   const succeeding = fromCallback<EventObject, RunTaskInput>(({ input, sendBack }) => {
     const output = { commit: 'a'.repeat(40), files: ['x'], summary: 's', tokens: 1, validation: { passed: true, issues: [] }, conflicts: [] };

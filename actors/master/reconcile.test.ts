@@ -39,7 +39,7 @@ describe('reconcileWithRepo, on a real repository', () => {
         makeTask('t2', { status: 'running', attempts: 2 }),
         makeTask('t3', { status: 'retrying', attempts: 1 }),
       ],
-      error: null,
+      error: null, acceptance: null,
     };
     const restored = await reconcileWithRepo(job);
     const [t1, t2, t3] = restored.tasks;
@@ -64,7 +64,7 @@ describe('reconcileWithRepo, on a real repository', () => {
       schemaVersion: JOB_RECORD_VERSION, id: 'j1', prompt: 'p', spec: null, blueprint: null, status: 'running', repo,
       createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
       tasks: [makeTask('t1', { status: 'running', attempts: 1 }), makeTask('t2', { status: 'running', attempts: 1 })],
-      error: null,
+      error: null, acceptance: null,
     };
     const [t1, t2] = (await reconcileWithRepo(job)).tasks;
     expect(t1).toMatchObject({ status: 'completed', output: { commit: passed, tokens: 7, validation: { passed: true, stages } } });

@@ -1,4 +1,4 @@
-import type { Role } from '../../proto/index.js';
+import { DEFAULT_RULES_BY_ROLE, type Role } from '../../proto/index.js';
 import type { PlanDefaults } from '../../machines/plan.js';
 
 /** Tools each role may call once the MCP servers exist; the allow-list travels with the task. */
@@ -10,13 +10,7 @@ export const TOOLS_BY_ROLE: PlanDefaults['toolsByRole'] = {
   docs: ['filesystem', 'git', 'memory', 'fetch'],
 };
 
-export const DEFAULT_RULES_BY_ROLE: PlanDefaults['defaultRulesByRole'] = {
-  backend: ['writes at least one source file'],
-  frontend: ['writes at least one UI file'],
-  testing: ['writes at least one test file'],
-  devops: ['writes at least one build or deployment file'],
-  docs: ['writes at least one documentation file'],
-};
+export { DEFAULT_RULES_BY_ROLE } from '../../proto/index.js';
 
 export const DEFAULT_TASK_BUDGET: PlanDefaults['budget'] = { maxTokens: 4096, timeoutMs: 15 * 60_000 };
 

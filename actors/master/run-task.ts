@@ -1,5 +1,5 @@
 import { fromCallback, type EventObject } from 'xstate';
-import { ProtocolError, snapshotName, toWireError, WorkReply, type Subjects, type WorkRequest } from '../../proto/index.js';
+import { describeRule, ProtocolError, snapshotName, toWireError, WorkReply, type Subjects, type WorkRequest } from '../../proto/index.js';
 import type { RunTaskInput, TaskFailedEvent, TaskSucceededEvent } from '../../machines/master.machine.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import type { WorkQueue } from '../bus/work-queue.js';
@@ -35,7 +35,8 @@ export function workRequest(input: RunTaskInput, snapshot: WorkRequest['snapshot
     jobPrompt: input.jobPrompt,
     description: task.description,
     prompt: task.prompt,
-    validationRules: task.validationRules,
+    validationRules: task.validationRules.map(describeRule),
+    rules: task.validationRules,
     tools: task.tools,
     ...(task.fixOf !== null ? { allowEdits: true } : {}),
     maxTokens: task.budget.maxTokens,

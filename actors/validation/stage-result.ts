@@ -22,9 +22,9 @@ export function stageResult(
 export function skippedStage(stage: ValidationStageName, startedAt: number, reason: string): StageResult {
   return {
     stage,
-    status: 'skipped',
+    status: 'unverified',
     durationMs: Math.max(0, Math.round(Date.now() - startedAt)),
-    summary: `skipped: ${reason}`,
+    summary: `unverified: ${reason}`,
     reason,
     failures: [],
     warnings: [],

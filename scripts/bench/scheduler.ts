@@ -41,7 +41,7 @@ function toTask(t: BenchTask): Task {
   return {
     id: t.id, type: 'backend', description: t.id, dependencies: t.deps, priority: 5, estimatedTime: t.durationMs, attempts: 0,
     maxRetries: 0, status: 'pending', assignedWorker: null, prompt: t.id, tools: [], context: [], output: null,
-    validationRules: ['ran'], lastError: null, failureSignatures: [], fixOf: null, tokensUsed: 0,
+    validationRules: [{ kind: 'file_exists', path: 'README.md' }], lastError: null, failureSignatures: [], fixOf: null, tokensUsed: 0,
     budget: { maxTokens: 1000, timeoutMs: 600_000 },
   };
 }
@@ -93,7 +93,7 @@ async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[]
   const at = new Date().toISOString();
   const job: JobRecord = {
     schemaVersion: JOB_RECORD_VERSION, id: `job${run}`, prompt: 'bench', spec: null, blueprint: null, status: 'planning',
-    repo: '/nonexistent', createdAt: at, updatedAt: at, tasks: [], error: null,
+    repo: '/nonexistent', createdAt: at, updatedAt: at, tasks: [], error: null, acceptance: null,
   };
   jobStart = performance.now();
   const running = runJob(

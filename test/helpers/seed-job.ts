@@ -24,6 +24,7 @@ export async function seedJob(jobsDir: string, id: string, files: readonly Initi
     updatedAt: now,
     tasks: [],
     error: null,
+    acceptance: null,
   });
   writeFileSync(join(jobsDir, id, 'job.json'), `${JSON.stringify(record)}\n`, { mode: 0o600 });
   if (files.length > 0) await initJobRepo(repo, files, 'initial');
