@@ -1,0 +1,51 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AcceptanceSuite, type AcceptanceReport, type JobId } from '../../proto/index.js';
+import { writeFileAtomically } from '../fs/write-file-atomically.js';
+
+/**
+ * A job's acceptance suite, frozen at planning: derived from the spec, or
+ * written from the prompt by the Master. It lives beside the job's record,
+ * outside the repository, so no worker can edit what judges its work. The
+ * reports of the integration rounds are kept beside it.
+ */
+export interface SuiteStore {
+  /** The frozen suite, or null when planning has not written one. */
+  load(jobId: JobId): Promise<AcceptanceSuite | null>;
+  /** Written once, before any implementation task runs; a second save replaces it only while the job is still planning. */
+  save(jobId: JobId, suite: AcceptanceSuite): Promise<void>;
+  saveReport(jobId: JobId, round: number, report: AcceptanceReport): Promise<string>;
+}
+
+export function createFileSuiteStore(jobsDir: string): SuiteStore {
+  const folder = (jobId: JobId) => join(jobsDir, jobId, 'acceptance');
+  return {
+    async load(jobId) {
+      let text: string;
+      try {
+        text = await readFile(join(folder(jobId), 'suite.json'), 'utf8');
+      } catch {
+        return null;
+      }
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        raw = null;
+      }
+      const parsed = AcceptanceSuite.safeParse(raw);
+      if (!parsed.success) throw new Error(`the acceptance suite of job ${jobId} does not match its schema; resubmit the job`);
+      return parsed.data;
+    },
+    async save(jobId, suite) {
+      await mkdir(folder(jobId), { recursive: true, mode: 0o700 });
+      await writeFileAtomically(join(folder(jobId), 'suite.json'), `${JSON.stringify(AcceptanceSuite.parse(suite))}\n`);
+    },
+    async saveReport(jobId, round, report) {
+      await mkdir(folder(jobId), { recursive: true, mode: 0o700 });
+      const file = join(folder(jobId), `round-${round}.json`);
+      await writeFileAtomically(file, `${JSON.stringify(report, null, 2)}\n`);
+      return file;
+    },
+  };
+}
