@@ -1,0 +1,103 @@
+/**
+ * Where a job's time goes when the model costs nothing: the todo-api example
+ * on the `replay` provider (recorded answers), through a real daemon in this
+ * process (NATS, git, validation rules in the sandbox, the acceptance phase).
+ * Prints one JSON line per task and per stage, and a summary last:
+ *   {"submit_to_accepted_s","machinery_ms_per_task","acceptance_ms","stages_ms":{…},"rules_ms":{…}}
+ * machinery_ms_per_task is the median, over tasks, of dispatch-to-completion
+ * wall time: with recorded answers that is validation, sandbox, git, memory
+ * and NATS, not the model.
+ * Usage: node dist/scripts/bench/pipeline.js [--recording NAME] (default correct)
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { silentLogger } from '../../actors/log/logger.js';
+import { readJobEvents } from '../../cli/sse.js';
+import { packageRoot } from '../../cli/daemon-process.js';
+import { DaemonConfig } from '../../daemon/config.js';
+import { startDaemon } from '../../daemon/daemon.js';
+import { JobView, type JobEvent } from '../../proto/index.js';
+
+const { values } = parseArgs({ options: { recording: { type: 'string', default: 'correct' } } });
+const root = packageRoot();
+const example = join(root, 'examples', 'todo-api');
+const model = { provider: 'replay', path: join(example, 'recordings', values.recording ?? 'correct', 'recording.json') };
+const home = mkdtempSync(join(tmpdir(), 'autodev-bench-pipeline-'));
+
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length === 0 ? null : Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0);
+};
+
+const daemon = await startDaemon({
+  home,
+  config: DaemonConfig.parse({ gpu: 'cpu', retryBaseMs: 50, maxRetries: 1, models: { master: model, worker: model } }),
+  log: silentLogger,
+});
+try {
+  const token = readFileSync(daemon.tokenFile, 'utf8').trim();
+  const api = (path: string, body?: unknown) =>
+    fetch(`${daemon.apiUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const submitted = performance.now();
+  const res = await api('/jobs', {
+    prompt: readFileSync(join(example, 'prompt.md'), 'utf8').trim(),
+    spec: readFileSync(join(example, 'openapi.yaml'), 'utf8'),
+  });
+  if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
+  const { jobId } = JobView.parse(await res.json());
+  const stream = await api(`/jobs/${jobId}/events`);
+  const seenAt = new Map<JobEvent, number>();
+  const events: JobEvent[] = [];
+  for await (const event of readJobEvents(stream.body as ReadableStream<Uint8Array>)) {
+    seenAt.set(event, performance.now());
+    events.push(event);
+  }
+  const ended = performance.now();
+  const view = JobView.parse(await (await api(`/jobs/${jobId}`)).json());
+
+  const dispatchedAt = new Map<string, number>();
+  const taskMs: number[] = [];
+  const stages = new Map<string, number[]>();
+  const rules = new Map<string, number[]>();
+  let integratingAt: number | null = null;
+  let acceptanceMs: number | null = null;
+  for (const event of events) {
+    const at = Date.parse(event.at);
+    if (event.type === 'task.dispatched') dispatchedAt.set(`${event.taskId}#${event.attempt}`, at);
+    if (event.type === 'validation.stage') stages.set(event.result.stage, [...(stages.get(event.result.stage) ?? []), event.result.durationMs]);
+    if (event.type === 'task.completed') {
+      const attempts = view.tasks.find((t) => t.id === event.taskId)?.attempts ?? 1;
+      const start = dispatchedAt.get(`${event.taskId}#${attempts}`);
+      if (start !== undefined) {
+        taskMs.push(at - start);
+        console.log(JSON.stringify({ task: event.taskId, ms: at - start, files: event.output.files.length }));
+      }
+      for (const rule of event.output.validation.rules ?? []) rules.set(rule.rule.kind, [...(rules.get(rule.rule.kind) ?? []), rule.durationMs]);
+    }
+    if (event.type === 'job.integrating') integratingAt = at;
+    if ((event.type === 'job.accepted' || event.type === 'job.failed') && integratingAt !== null && acceptanceMs === null) acceptanceMs = at - integratingAt;
+  }
+  for (const [stage, times] of stages) console.log(JSON.stringify({ stage, median_ms: median(times), runs: times.length }));
+  const summary = {
+    recording: values.recording,
+    status: view.status,
+    acceptance: view.acceptance ? `${view.acceptance.passed}/${view.acceptance.total}` : null,
+    tasks: taskMs.length,
+    submit_to_accepted_s: Math.round((ended - submitted) / 100) / 10,
+    machinery_ms_per_task: median(taskMs),
+    acceptance_ms: acceptanceMs,
+    acceptance_run_ms: view.acceptance?.durationMs ?? null,
+    stages_ms: Object.fromEntries([...stages].map(([k, v]) => [k, median(v)])),
+    rules_ms: Object.fromEntries([...rules].map(([k, v]) => [k, median(v)])),
+  };
+  console.log(JSON.stringify(summary));
+} finally {
+  await daemon.stop();
+  rmSync(home, { recursive: true, force: true });
+}
