@@ -1,4 +1,4 @@
-import type { JobRecord, Task, TaskId, WireError } from '../proto/index.js';
+import { describeRule, type JobRecord, type Task, type TaskId, type ValidationReport, type WireError } from '../proto/index.js';
 import type { MasterNotice } from './master-types.js';
 import { transitiveDependents } from './scheduler.js';
 
@@ -44,7 +44,7 @@ export function failForGood(
   return {
     ...job,
     error: job.error ?? {
-      code: error.code === 'validation_failed' || error.code === 'loop_detected' ? error.code : 'task_failed',
+      code: error.code === 'validation_failed' || error.code === 'loop_detected' || error.code === 'unverified' ? error.code : 'task_failed',
       message: `task ${task.id} (${task.type}) failed after ${task.attempts} attempt(s): ${error.message}`,
       data: { taskId: task.id },
     },
@@ -87,3 +87,19 @@ export function followUpTask(task: Task, root: TaskId, n: number, kind: 'fix' | 
  * One Master per job. Its context is the job record, which the runner
  * persists after every transition, so a restarted daemon resumes from it.
  */
+
+/**
+ * A task whose checks found nothing wrong but could not all run: it is not
+ * shown to work, so it is not completed. Names the rules that did not run and
+ * what would let them run.
+ */
+export function unverifiedError(task: Task, validation: ValidationReport): WireError {
+  const rules = (validation.rules ?? []).filter((r) => r.status === 'unverified');
+  const named = rules.slice(0, 5).map((r) => `${describeRule(r.rule)} (${r.detail.slice(0, 200)})`);
+  const what = named.length > 0 ? named.join('; ') : 'no rule of the task ran';
+  return {
+    code: 'unverified',
+    message: `${task.id} is not shown to work: nothing failed, but ${rules.length || 'its'} rule(s) could not run: ${what}. Install bubblewrap or Docker so the sandbox can run them (see autodev doctor), then resubmit the job.`.slice(0, 2000),
+    data: { taskId: task.id, unverified: rules.map((r) => describeRule(r.rule)) },
+  };
+}

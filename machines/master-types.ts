@@ -1,4 +1,4 @@
-import type { Blueprint, JobEvent, JobRecord, Task, TaskId, TaskOutput, WireError } from '../proto/index.js';
+import type { AcceptanceSummary, Blueprint, JobEvent, JobRecord, Task, TaskId, TaskOutput, WireError } from '../proto/index.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -19,6 +19,8 @@ export interface MasterInput {
   budgets?: JobBudgets;
   /** Fix tasks one task may spawn before its validation failure fails the job. */
   maxFixTasks?: number;
+  /** Integration rounds (acceptance runs) before a job whose app still fails acceptance fails; default 3. */
+  maxAcceptanceRounds?: number;
 }
 
 export interface MasterContext {
@@ -29,6 +31,9 @@ export interface MasterContext {
   retryBaseMs: number;
   budgets: JobBudgets;
   maxFixTasks: number;
+  maxAcceptanceRounds: number;
+  /** The commit of the latest task integrated into main, as this Master saw it; never persisted. */
+  lastCommit: string | null;
 }
 
 export interface PlanJobInput {
@@ -47,6 +52,27 @@ export interface RunTaskInput {
   blueprint: Blueprint | null;
   task: Task;
   attempt: number;
+}
+
+/** One integration round: build, start and accept the app from main. */
+export interface AcceptJobInput {
+  jobId: string;
+  repo: string;
+  round: number;
+  tasks: Task[];
+  job: JobRecord;
+}
+
+/** Failing checks and project tests of one round, grouped by the task that owns the failing code. */
+export interface AcceptanceFix {
+  ownerTaskId: TaskId;
+  /** One entry per failing check or test: request, expected, actual, and the log that explains it. */
+  problems: string[];
+}
+
+export interface AcceptJobOutput {
+  summary: AcceptanceSummary;
+  fixes: AcceptanceFix[];
 }
 
 export type TaskSucceededEvent = {

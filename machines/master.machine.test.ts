@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, SimulatedClock, type EventObject } from 'xstate';
-import { JOB_RECORD_VERSION, type ErrorCode, type JobRecord, type Task, type TaskOutput } from '../proto/index.js';
-import { MAX_INFRASTRUCTURE_RETRIES, masterMachine, type JobBudgets, type MasterEvent, type MasterNotice, type RunTaskInput } from './master.machine.js';
+import { JOB_RECORD_VERSION, type AcceptanceSummary, type ErrorCode, type JobRecord, type Task, type TaskOutput, type ValidationReport } from '../proto/index.js';
+import { MAX_INFRASTRUCTURE_RETRIES, masterMachine, type AcceptJobInput, type AcceptJobOutput, type JobBudgets, type MasterEvent, type MasterNotice, type RunTaskInput } from './master.machine.js';
 import { makeTask } from './task.fixture.js';
 
 const task = makeTask;
@@ -32,12 +32,33 @@ const output = (n: number, issues: string[] = [], conflicts: string[] = []): Tas
   conflicts,
 });
 
-/** A harness: the plan is given, and the test decides when each dispatched attempt ends. */
-function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParallel?: number; budgets?: JobBudgets }) {
+/** A round's summary: every check passed unless told otherwise. */
+function summary(round: number, overrides: Partial<AcceptanceSummary> = {}): AcceptanceSummary {
+  return { round, passed: 10, failed: 0, unverified: 0, total: 10, projectTests: null, failures: [], commit: 'c'.repeat(40), durationMs: 5, ...overrides };
+}
+
+const accepted = (round: number): AcceptJobOutput => ({ summary: summary(round), fixes: [] });
+
+/**
+ * A harness: the plan is given, and the test decides when each dispatched
+ * attempt ends. Acceptance rounds answer from `accept` in order (a promise
+ * that never settles when `accept` has none left, so the test can cancel);
+ * with no `accept` at all every round passes.
+ */
+function harness(options: {
+  plan?: Task[] | Error;
+  start?: JobRecord;
+  maxParallel?: number;
+  budgets?: JobBudgets;
+  accept?: Array<AcceptJobOutput | Error>;
+  maxAcceptanceRounds?: number;
+}) {
   const clock = new SimulatedClock();
   const running = new Map<string, { input: RunTaskInput; sendBack: (e: MasterEvent) => void }>();
   const dispatchOrder: string[] = [];
   const stopped: string[] = [];
+  const acceptInputs: AcceptJobInput[] = [];
+  const acceptAborted: number[] = [];
   const machine = masterMachine.provide({
     actors: {
       planJob: fromPromise(async () => {
@@ -50,19 +71,36 @@ function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParalle
         dispatchOrder.push(key);
         return () => stopped.push(key);
       }),
+      acceptJob: fromPromise<AcceptJobOutput, AcceptJobInput>(async ({ input, signal }) => {
+        acceptInputs.push(input);
+        if (!options.accept) return accepted(input.round);
+        const next = options.accept.shift();
+        if (next instanceof Error) throw next;
+        if (next) return next;
+        return new Promise<AcceptJobOutput>((_, reject) => signal.addEventListener('abort', () => {
+          acceptAborted.push(input.round);
+          reject(new Error('aborted'));
+        }));
+      }),
     },
   });
   const actor = createActor(machine, {
-    input: { job: options.start ?? job(), maxParallel: options.maxParallel ?? 2, ...(options.budgets ? { budgets: options.budgets } : {}) },
+    input: {
+      job: options.start ?? job(),
+      maxParallel: options.maxParallel ?? 2,
+      ...(options.budgets ? { budgets: options.budgets } : {}),
+      ...(options.maxAcceptanceRounds ? { maxAcceptanceRounds: options.maxAcceptanceRounds } : {}),
+    },
     clock,
   });
   const notices: MasterNotice[] = [];
   actor.on('*', (n) => notices.push(n));
-  const succeed = (id: string, issues: string[] = [], conflicts: string[] = []) => {
+  const succeed = (id: string, issues: string[] = [], conflicts: string[] = [], validation?: ValidationReport) => {
     const entry = running.get(id);
     if (!entry) throw new Error(`${id} is not running`);
     running.delete(id);
-    entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: output(entry.input.attempt, issues, conflicts) });
+    const out = output(entry.input.attempt, issues, conflicts);
+    entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: validation ? { ...out, validation } : out });
   };
   const fail = (id: string, message = 'boom', data?: Record<string, unknown>, code: ErrorCode = 'task_failed', tokens = 0) => {
     const entry = running.get(id);
@@ -73,7 +111,7 @@ function harness(options: { plan?: Task[] | Error; start?: JobRecord; maxParalle
   };
   const settle = () => new Promise((r) => setTimeout(r, 0));
   const statuses = () => Object.fromEntries(actor.getSnapshot().context.job.tasks.map((t) => [t.id, t.status]));
-  return { actor, clock, running, dispatchOrder, stopped, notices, succeed, fail, settle, statuses };
+  return { actor, clock, running, dispatchOrder, stopped, notices, succeed, fail, settle, statuses, acceptInputs, acceptAborted };
 }
 
 describe('master machine', () => {
@@ -97,6 +135,7 @@ describe('master machine', () => {
     expect(h.dispatchOrder.at(-1)).toBe('t4#1');
     h.succeed('t3');
     h.succeed('t4');
+    await h.settle();
     expect(h.actor.getSnapshot().status).toBe('done');
     expect(h.actor.getSnapshot().value).toBe('completed');
     expect(h.actor.getSnapshot().context.job.status).toBe('completed');
@@ -219,6 +258,7 @@ describe('master machine', () => {
     expect(h.notices.map((n) => n.type)).not.toContain('job.planning');
     h.succeed('t2');
     h.succeed('t3');
+    await h.settle();
     expect(h.actor.getSnapshot().value).toBe('completed');
     expect(h.dispatchOrder).toEqual(['t2#2', 't3#1']);
   });
@@ -276,6 +316,7 @@ describe('master machine', () => {
     h.succeed('t1-fix1');
     expect(h.running.has('t2')).toBe(true);
     h.succeed('t2');
+    await h.settle();
     expect(h.actor.getSnapshot().value).toBe('completed');
   });
 
@@ -301,6 +342,215 @@ describe('master machine', () => {
     expect(h.running.has('t2')).toBe(false);
     h.succeed('t1-merge1');
     h.succeed('t2');
+    await h.settle();
     expect(h.actor.getSnapshot().value).toBe('completed');
+  });
+});
+
+describe('master machine: the integration and acceptance phase', () => {
+  const failing = (round: number, fixes: AcceptJobOutput['fixes']): AcceptJobOutput => ({
+    summary: summary(round, {
+      passed: 9,
+      failed: 1,
+      failures: [{ id: 'createBook.operation', operationId: 'createBook', kind: 'operation', title: 'create a book', status: 'failed', problem: 'got 200, expected 201' }],
+    }),
+    fixes,
+  });
+
+  it('integrates once every task is done and completes when round 1 is accepted', async () => {
+    const h = harness({ plan: [task('t1'), task('t2')] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1');
+    h.succeed('t2');
+    // Every task done is not the job done: acceptance runs first.
+    expect(h.actor.getSnapshot().value).toBe('integrating');
+    expect(h.actor.getSnapshot().context.job.status).toBe('integrating');
+    await h.settle();
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.value).toBe('completed');
+    expect(h.acceptInputs.map((i) => [i.jobId, i.round, i.tasks.length])).toEqual([['j1', 1, 2]]);
+    expect(snapshot.context.job.acceptance).toEqual({ rounds: 1, maxRounds: 3, last: summary(1) });
+    const types = h.notices.map((n) => n.type);
+    expect(types.slice(-3)).toEqual(['job.integrating', 'job.accepted', 'job.completed']);
+    // The commit the round starts from is the last one a task integrated.
+    expect(h.notices.find((n) => n.type === 'job.integrating')).toEqual({ type: 'job.integrating', jobId: 'j1', round: 1, maxRounds: 3, commit: output(1).commit });
+    expect(h.notices.find((n) => n.type === 'job.accepted')).toEqual({ type: 'job.accepted', jobId: 'j1', round: 1, passed: 10, total: 10, commit: 'c'.repeat(40) });
+  });
+
+  it('turns a failed round into one fix task per owner, with its role and the problems, then accepts round 2', async () => {
+    const h = harness({
+      plan: [task('t1'), task('t2', { type: 'testing', dependencies: ['t1'] })],
+      accept: [
+        failing(1, [
+          { ownerTaskId: 't1', problems: ['createBook.operation: POST /books expected 201, got 200'] },
+          { ownerTaskId: 't2', problems: ['test/books.test.js failed: expected 3 books'] },
+          { ownerTaskId: 'nobody', problems: ['dropped: no such task'] },
+        ]),
+        accepted(2),
+      ],
+    });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1');
+    await h.settle();
+    h.succeed('t2');
+    await h.settle();
+    expect(h.actor.getSnapshot().value).toBe('running');
+    expect(h.actor.getSnapshot().context.job.status).toBe('running');
+    const created = h.notices.filter((n) => n.type === 'task.created');
+    expect(created).toEqual([
+      expect.objectContaining({ taskId: 't1-accept1', reason: 'acceptance', fixOf: 't1', task: expect.objectContaining({ type: 'backend' }) }),
+      expect.objectContaining({ taskId: 't2-accept1', reason: 'acceptance', fixOf: 't2', task: expect.objectContaining({ type: 'testing' }) }),
+    ]);
+    const fix = h.running.get('t1-accept1')?.input.task;
+    expect(fix?.prompt).toContain('POST /books expected 201, got 200');
+    expect(fix?.fixOf).toBe('t1');
+    expect(h.running.get('t2-accept1')?.input.task.prompt).toContain('expected 3 books');
+    // The failed round is kept on the record, so status shows it while the fixes run.
+    expect(h.actor.getSnapshot().context.job.acceptance).toMatchObject({ rounds: 1, last: { round: 1, failed: 1 } });
+    h.succeed('t1-accept1');
+    h.succeed('t2-accept1');
+    await h.settle();
+    expect(h.actor.getSnapshot().value).toBe('completed');
+    expect(h.acceptInputs.map((i) => i.round)).toEqual([1, 2]);
+    expect(h.notices.filter((n) => n.type === 'job.integrating').map((n) => n.type === 'job.integrating' && n.round)).toEqual([1, 2]);
+    expect(h.actor.getSnapshot().context.job.acceptance).toMatchObject({ rounds: 2, maxRounds: 3, last: { round: 2, passed: 10 } });
+  });
+
+  it('fails with acceptance_failed and the summary once the rounds are used up', async () => {
+    const fixes = [{ ownerTaskId: 't1', problems: ['still 200'] }];
+    const h = harness({ plan: [task('t1')], maxAcceptanceRounds: 2, accept: [failing(1, fixes), failing(2, fixes)] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1');
+    await h.settle();
+    h.succeed('t1-accept1');
+    await h.settle();
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.value).toBe('failed');
+    // No third round and no fix task for round 2: the limit is 2.
+    expect(h.acceptInputs.map((i) => i.round)).toEqual([1, 2]);
+    expect(Object.keys(h.statuses())).toEqual(['t1', 't1-accept1']);
+    expect(snapshot.context.job.error).toEqual({
+      code: 'acceptance_failed',
+      message: '1 of 10 acceptance checks failed after 2 round(s): createBook.operation: got 200, expected 201',
+      data: failing(2, fixes).summary,
+    });
+    expect(snapshot.context.job.acceptance).toMatchObject({ rounds: 2, maxRounds: 2, last: { round: 2 } });
+    expect(h.notices.at(-1)).toMatchObject({ type: 'job.failed', error: { code: 'acceptance_failed' } });
+  });
+
+  it('fails with code unverified, saying what to install, when nothing failed but checks could not run', async () => {
+    const unverified = summary(1, {
+      passed: 0,
+      unverified: 10,
+      failures: [{ id: 'app.server_starts', operationId: '-', kind: 'server_starts', title: 'starts', status: 'unverified', problem: 'no sandbox backend works here' }],
+    });
+    const h = harness({ plan: [task('t1')], accept: [{ summary: unverified, fixes: [] }] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1');
+    await h.settle();
+    const error = h.actor.getSnapshot().context.job.error;
+    expect(h.actor.getSnapshot().value).toBe('failed');
+    expect(error?.code).toBe('unverified');
+    expect(error?.message).toContain('10 of 10 acceptance checks could not run (app.server_starts: no sandbox backend works here)');
+    expect(error?.message).toContain('Install bubblewrap or Docker');
+    expect(h.notices.map((n) => n.type)).not.toContain('task.created');
+  });
+
+  it('resumes a record left integrating in the same round, not the next', async () => {
+    const start = job({
+      status: 'integrating',
+      tasks: [task('t1', { status: 'completed', attempts: 1, output: output(1) })],
+      acceptance: { rounds: 2, maxRounds: 3, last: failing(1, []).summary },
+    });
+    const h = harness({ start, accept: [accepted(2)] });
+    h.actor.start();
+    await h.settle();
+    expect(h.dispatchOrder).toEqual([]);
+    expect(h.acceptInputs.map((i) => i.round)).toEqual([2]);
+    expect(h.notices[0]).toMatchObject({ type: 'job.integrating', round: 2, maxRounds: 3 });
+    expect(h.actor.getSnapshot().value).toBe('completed');
+    expect(h.actor.getSnapshot().context.job.acceptance).toMatchObject({ rounds: 2, last: { round: 2 } });
+  });
+
+  it('cancels a running round: the acceptance run is aborted and the job is cancelled', async () => {
+    const h = harness({ plan: [task('t1')], accept: [] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1');
+    await h.settle();
+    expect(h.actor.getSnapshot().value).toBe('integrating');
+    h.actor.send({ type: 'CANCEL', reason: 'user asked' });
+    await h.settle();
+    expect(h.actor.getSnapshot().value).toBe('cancelled');
+    expect(h.acceptAborted).toEqual([1]);
+    expect(h.actor.getSnapshot().context.job).toMatchObject({ status: 'cancelled', error: { code: 'cancelled', message: 'user asked' } });
+  });
+
+  it('fails a round that outlives the job wall-time budget', async () => {
+    const h = harness({ plan: [task('t1')], accept: [], budgets: { maxTokens: null, remainingMs: 60_000 } });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1');
+    await h.settle();
+    h.clock.increment(59_999);
+    expect(h.actor.getSnapshot().value).toBe('integrating');
+    h.clock.increment(1);
+    await h.settle();
+    expect(h.actor.getSnapshot().value).toBe('failed');
+    expect(h.actor.getSnapshot().context.job.error?.code).toBe('budget_exceeded');
+    expect(h.acceptAborted).toEqual([1]);
+  });
+
+  it('fails the job with the error when the acceptance run itself throws', async () => {
+    const h = harness({ plan: [task('t1')], accept: [new Error('the repository has no main branch')] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1');
+    await h.settle();
+    expect(h.actor.getSnapshot().value).toBe('failed');
+    expect(h.actor.getSnapshot().context.job.error).toMatchObject({ code: 'internal', message: 'the repository has no main branch' });
+  });
+});
+
+describe('master machine: a task report verdict', () => {
+  it('fails a task whose rules could not run (verdict unverified) for good, with code unverified', async () => {
+    const h = harness({ plan: [task('t1'), task('t2', { dependencies: ['t1'] })] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1', [], [], {
+      passed: true,
+      issues: [],
+      verdict: 'unverified',
+      rules: [
+        { rule: { kind: 'file_exists', path: 'package.json' }, status: 'passed', detail: 'found', durationMs: 1 },
+        { rule: { kind: 'server_starts' }, status: 'unverified', detail: 'no sandbox backend works here', durationMs: 0 },
+      ],
+    });
+    const t1 = h.actor.getSnapshot().context.job.tasks.find((t) => t.id === 't1');
+    expect(h.statuses()).toEqual({ t1: 'failed', t2: 'blocked' });
+    expect(t1?.lastError?.code).toBe('unverified');
+    expect(t1?.lastError?.message).toContain('the app installs, builds and starts with npm start, listening on PORT (no sandbox backend works here)');
+    expect(t1?.lastError?.message).toContain('Install bubblewrap or Docker');
+    expect(h.actor.getSnapshot().value).toBe('failed');
+    expect(h.actor.getSnapshot().context.job.error?.code).toBe('unverified');
+    expect(h.notices.map((n) => n.type)).not.toContain('task.created');
+  });
+
+  it('treats verdict failed as a validation failure even when the stages passed: a fix task names the failed rule', async () => {
+    const h = harness({ plan: [task('t1')] });
+    h.actor.start();
+    await h.settle();
+    h.succeed('t1', [], [], {
+      passed: true,
+      issues: [],
+      verdict: 'failed',
+      rules: [{ rule: { kind: 'json_valid', path: 'package.json' }, status: 'failed', detail: 'Unexpected token } at 12', durationMs: 1 }],
+    });
+    expect(h.notices.find((n) => n.type === 'task.created')).toMatchObject({ taskId: 't1-fix1', reason: 'fix' });
+    expect(h.running.get('t1-fix1')?.input.task.prompt).toContain('package.json is valid JSON: Unexpected token } at 12');
   });
 });

@@ -1,7 +1,8 @@
 import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
-import { INFRASTRUCTURE_CODES, toWireError, type JobRecord, type Task, type WireError } from '../proto/index.js';
-import { failForGood, failureSignature, findTask, followUpTask, jobTokens, patchTask, tokensOf } from './job-updates.js';
-import type { MasterContext, MasterEvent, MasterInput, MasterNotice, PlanJobInput, RunTaskInput } from './master-types.js';
+import { INFRASTRUCTURE_CODES, describeRule, isAccepted, toWireError, type JobRecord, type Task, type WireError } from '../proto/index.js';
+import { acceptanceError, acceptanceFixTasks, isAcceptanceFix, startRound, withSummary } from './acceptance-updates.js';
+import { failForGood, failureSignature, findTask, followUpTask, jobTokens, patchTask, tokensOf, unverifiedError } from './job-updates.js';
+import type { AcceptJobInput, AcceptJobOutput, MasterContext, MasterEvent, MasterInput, MasterNotice, PlanJobInput, RunTaskInput } from './master-types.js';
 import { chainHeights, countRunning, jobOutcome, retryDelayMs } from './scheduler.js';
 import { TaskQueue } from './task-queue.js';
 
@@ -30,10 +31,12 @@ export const masterMachine = setup({
   actors: {
     planJob: fromPromise<Task[], PlanJobInput>(notProvided('planJob')),
     runTask: fromCallback<EventObject, RunTaskInput>(notProvided('runTask')),
+    acceptJob: fromPromise<AcceptJobOutput, AcceptJobInput>(notProvided('acceptJob')),
   },
   guards: {
     wasPlanning: ({ context }) => context.job.status === 'planning',
     wasRunning: ({ context }) => context.job.status === 'running',
+    wasIntegrating: ({ context }) => context.job.status === 'integrating',
     allCompleted: ({ context }) => jobOutcome(context.job.tasks) === 'completed',
     settledWithFailures: ({ context }) => jobOutcome(context.job.tasks) === 'failed',
     overTokenBudget: ({ context }) =>
@@ -72,14 +75,28 @@ export const masterMachine = setup({
         ...(event.output.costUsd !== undefined ? { costUsd: (task.costUsd ?? 0) + event.output.costUsd } : {}),
       };
       const { validation, conflicts } = event.output;
-      if (validation.passed && conflicts.length === 0) {
+      enqueue.assign({ lastCommit: event.output.commit });
+      // Reports from before executable rules carry no verdict and are read as their `passed`.
+      const verdict = validation.verdict ?? (validation.passed ? 'passed' : 'failed');
+      if (verdict === 'unverified' && conflicts.length === 0) {
+        // Retrying cannot make a missing sandbox appear, and a fix task has nothing to fix: it fails for good.
+        const job = failForGood(patchTask(context.job, task.id, tracked), task, unverifiedError(task, validation), enqueue.emit, event.attempt);
+        enqueue.assign({ job });
+        return;
+      }
+      if (verdict === 'passed' && conflicts.length === 0) {
         enqueue.assign({ job: patchTask(context.job, task.id, { ...tracked, status: 'completed', lastError: null }) });
         enqueue.emit({ type: 'task.completed', jobId, taskId: task.id, output: event.output });
         return;
       }
       const root = task.fixOf ?? task.id;
-      const followUps = context.job.tasks.filter((t) => t.fixOf === root).length;
-      const problems = [...conflicts.map((p) => `${p}: merge conflict with another task's change`), ...validation.issues];
+      // Integration fix tasks are bounded by the rounds, so they do not use up the task's fix tasks.
+      const followUps = context.job.tasks.filter((t) => t.fixOf === root && !isAcceptanceFix(t)).length;
+      const failedRules = (validation.rules ?? [])
+        .filter((r) => r.status === 'failed')
+        .map((r) => `rule failed: ${describeRule(r.rule)}: ${r.detail}`)
+        .filter((line) => !validation.issues.includes(line));
+      const problems = [...conflicts.map((p) => `${p}: merge conflict with another task's change`), ...validation.issues, ...failedRules];
       const error: WireError = {
         code: 'validation_failed',
         message: `${task.id} failed validation: ${problems.slice(0, 5).join('; ')}`,
@@ -162,6 +179,8 @@ export const masterMachine = setup({
     maxParallel: Math.max(1, input.maxParallel),
     retryBaseMs: input.retryBaseMs ?? 1000,
     maxFixTasks: input.maxFixTasks ?? 2,
+    maxAcceptanceRounds: Math.max(1, input.maxAcceptanceRounds ?? 3),
+    lastCommit: null,
     budgets: input.budgets ?? { maxTokens: null, remainingMs: null },
   }),
   entry: enqueueActions(({ context, enqueue }) => {
@@ -185,6 +204,12 @@ export const masterMachine = setup({
       always: [
         { guard: 'wasPlanning', target: 'planning' },
         { guard: 'wasRunning', target: 'running' },
+        // A round cut short by a crash runs again under the same number: it never completed.
+        {
+          guard: 'wasIntegrating',
+          target: 'integrating',
+          actions: assign(({ context }) => ({ job: startRound(context.job, context.maxAcceptanceRounds, true).job })),
+        },
         { target: 'failed' },
       ],
     },
@@ -244,7 +269,12 @@ export const masterMachine = setup({
             },
           })),
         },
-        { guard: 'allCompleted', target: 'completed' },
+        // Every task done is not the job done: the integrated app must pass acceptance first.
+        {
+          guard: 'allCompleted',
+          target: 'integrating',
+          actions: assign(({ context }) => ({ job: startRound(context.job, context.maxAcceptanceRounds, false).job })),
+        },
         { guard: 'settledWithFailures', target: 'failed' },
       ],
       on: {
@@ -253,6 +283,77 @@ export const masterMachine = setup({
         RETRY_DUE: { actions: ['releaseRetry', 'dispatchReady'] },
         CANCEL: 'cancelled',
       },
+    },
+    integrating: {
+      entry: enqueueActions(({ context, enqueue }) => {
+        const state = context.job.acceptance;
+        enqueue.emit({
+          type: 'job.integrating',
+          jobId: context.job.id,
+          round: state?.rounds ?? 1,
+          maxRounds: state?.maxRounds ?? context.maxAcceptanceRounds,
+          // What main held as this Master last saw it; the summary names the commit the round judged.
+          commit: context.lastCommit ?? state?.last?.commit ?? latestTaskCommit(context.job.tasks),
+        });
+      }),
+      invoke: {
+        src: 'acceptJob',
+        input: ({ context }) => ({
+          jobId: context.job.id,
+          repo: context.job.repo,
+          round: context.job.acceptance?.rounds ?? 1,
+          tasks: context.job.tasks,
+          job: context.job,
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => isAccepted(event.output.summary),
+            target: 'completed',
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              const { summary } = event.output;
+              enqueue.assign({ job: withSummary(context.job, summary) });
+              enqueue.emit({ type: 'job.accepted', jobId: context.job.id, round: summary.round, passed: summary.passed, total: summary.total, commit: summary.commit });
+            }),
+          },
+          {
+            guard: ({ context, event }) => {
+              const round = context.job.acceptance?.rounds ?? 1;
+              const maxRounds = context.job.acceptance?.maxRounds ?? context.maxAcceptanceRounds;
+              return round < maxRounds && acceptanceFixTasks(context.job, round, event.output.fixes).length > 0;
+            },
+            target: 'running',
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              const round = context.job.acceptance?.rounds ?? 1;
+              const fixes = acceptanceFixTasks(context.job, round, event.output.fixes);
+              const tasks = [...context.job.tasks, ...fixes];
+              enqueue.assign({ job: { ...withSummary(context.job, event.output.summary), status: 'running', tasks }, heights: heightsOf(tasks) });
+              for (const fix of fixes) {
+                enqueue.emit({
+                  type: 'task.created',
+                  jobId: context.job.id,
+                  taskId: fix.id,
+                  reason: 'acceptance',
+                  fixOf: fix.fixOf ?? fix.id,
+                  task: { id: fix.id, type: fix.type, description: fix.description, dependencies: fix.dependencies, priority: fix.priority },
+                });
+              }
+            }),
+          },
+          {
+            target: 'failed',
+            actions: assign(({ context, event }) => {
+              const { summary } = event.output;
+              const job = withSummary(context.job, summary);
+              return { job: { ...job, error: acceptanceError(summary, job.acceptance?.rounds ?? summary.round) } };
+            }),
+          },
+        ],
+        onError: {
+          target: 'failed',
+          actions: assign(({ context, event }) => ({ job: { ...context.job, error: toWireError(event.error, 'internal') } })),
+        },
+      },
+      on: { CANCEL: 'cancelled' },
     },
     completed: {
       type: 'final',
@@ -289,4 +390,9 @@ export const masterMachine = setup({
 });
 
 export type MasterMachine = typeof masterMachine;
+
+/** A resumed round's best guess at main: the commit of the task added last that has one. */
+function latestTaskCommit(tasks: readonly Task[]): string {
+  return tasks.findLast((t) => t.output !== null)?.output?.commit ?? 'unknown';
+}
 

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import { JOB_RECORD_VERSION, type JobEvent, type JobRecord } from '../../proto/index.js';
-import { masterMachine, type RunTaskInput } from '../../machines/master.machine.js';
+import { masterMachine, type AcceptJobInput, type AcceptJobOutput, type RunTaskInput } from '../../machines/master.machine.js';
 import { makeTask } from '../../machines/task.fixture.js';
 import { silentLogger } from '../log/logger.js';
 import { runJob } from './job-runner.js';
 import type { JobStore } from './job-store.js';
+
+/** Every integration round passes: these tests are about saving and publishing, not acceptance. */
+const accepting = fromPromise<AcceptJobOutput, AcceptJobInput>(async ({ input }) => ({
+  summary: { round: input.round, passed: 1, failed: 0, unverified: 0, total: 1, projectTests: null, failures: [], commit: 'a'.repeat(40), durationMs: 1 },
+  fixes: [],
+}));
 
 describe('runJob', () => {
   it('saves before it publishes, coalescing the saves of transitions that pile up during a slow write', async () => {
@@ -27,6 +33,7 @@ describe('runJob', () => {
           const output = { commit: 'a'.repeat(40), files: ['x'], summary: 's', tokens: 1, validation: { passed: true, issues: [] }, conflicts: [] };
           setTimeout(() => sendBack({ type: 'TASK_SUCCEEDED', taskId: input.task.id, attempt: input.attempt, worker: 'w', output }), 1);
         }),
+        acceptJob: accepting,
       },
     });
     const published: JobEvent[] = [];
@@ -87,7 +94,7 @@ describe('runJob', () => {
 
   it('a Master action that throws ends the job failed with internal, saved and published, and done resolves', async () => {
     const machine = masterMachine.provide({
-      actors: { planJob: fromPromise(async () => [makeTask('t1')]), runTask: succeeding },
+      actors: { planJob: fromPromise(async () => [makeTask('t1')]), runTask: succeeding, acceptJob: accepting },
       // A bug in the Master's own logic, as a guard that throws while the job runs.
       guards: { allCompleted: () => { throw new Error('guard exploded'); } },
     });
@@ -104,7 +111,7 @@ describe('runJob', () => {
   });
 
   it('a save that fails once loses no event: they arrive after a save that holds them, in order', async () => {
-    const machine = masterMachine.provide({ actors: { planJob: fromPromise(async () => [makeTask('t1'), makeTask('t2')]), runTask: succeeding } });
+    const machine = masterMachine.provide({ actors: { planJob: fromPromise(async () => [makeTask('t1'), makeTask('t2')]), runTask: succeeding, acceptJob: accepting } });
     const saved: JobRecord[] = [];
     const published: JobEvent[] = [];
     const reference: JobEvent[] = [];
@@ -119,7 +126,7 @@ describe('runJob', () => {
   });
 
   it('a publish that fails is retried in order, after the record is saved', async () => {
-    const machine = masterMachine.provide({ actors: { planJob: fromPromise(async () => [makeTask('t1')]), runTask: succeeding } });
+    const machine = masterMachine.provide({ actors: { planJob: fromPromise(async () => [makeTask('t1')]), runTask: succeeding, acceptJob: accepting } });
     const published: JobEvent[] = [];
     let fail = 2;
     const final = await runJob({

@@ -87,6 +87,11 @@ async function runOurs(nc: Awaited<ReturnType<typeof connect>>, dag: BenchTask[]
           validation: { passed: true, issues: [] }, conflicts: [],
         }),
       }),
+      // The scheduler is measured, not acceptance: every round passes at once.
+      acceptJob: fromPromise(async ({ input }) => ({
+        summary: { round: input.round, passed: 1, failed: 0, unverified: 0, total: 1, projectTests: null, failures: [], commit: '0'.repeat(40), durationMs: 0 },
+        fixes: [],
+      })),
     },
   });
   const store = new FileJobStore({ jobsDir, log: silentLogger });
