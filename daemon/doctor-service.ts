@@ -42,8 +42,8 @@ export function createDoctorService(home: string, config: DaemonConfig): DoctorS
 function modelCheck(config: DaemonConfig): DoctorCheck {
   const roles = (['master', 'worker'] as const).map((role) => {
     const rc = config.models[role];
-    if (rc.provider !== 'local') return { role, ok: Boolean(rc.model), what: `${rc.provider} ${rc.model ?? '(no model name)'}` };
-    const path = rc.path ?? config.model;
+    if (rc.provider !== 'local' && rc.provider !== 'replay') return { role, ok: Boolean(rc.model), what: `${rc.provider} ${rc.model ?? '(no model name)'}` };
+    const path = rc.provider === 'replay' ? rc.path : (rc.path ?? config.model);
     return { role, ok: Boolean(path && existsSync(path)), what: path ? (existsSync(path) ? path : `${path} (missing)`) : '(none)' };
   });
   const ok = roles.every((r) => r.ok);

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-export const ModelProvider = z.enum(['local', 'openai', 'anthropic']);
+/** `replay` answers from a recording (proto/recording.ts) named by `path`: recorded answers for tests and the demo, not a model. */
+export const ModelProvider = z.enum(['local', 'openai', 'anthropic', 'replay']);
 export type ModelProvider = z.infer<typeof ModelProvider>;
 
 /** US dollars per million tokens; what `autodev status` multiplies token counts by. */
@@ -14,7 +15,7 @@ export type ModelPricing = z.infer<typeof ModelPricing>;
 export const ModelRoleConfig = z
   .object({
     provider: ModelProvider.default('local'),
-    path: z.string().min(1).optional().describe('local GGUF file; falls back to the top-level "model"'),
+    path: z.string().min(1).optional().describe('local GGUF file (falls back to the top-level "model"), or the replay recording\'s JSON'),
     contextSize: z.number().int().min(512).optional().describe('this role\'s context window; falls back to "contextSize"'),
     baseUrl: z.url().optional().describe('API base, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1'),
     model: z.string().min(1).optional().describe('the API\'s model name'),
@@ -53,6 +54,7 @@ const DEFAULT_KEY_ENV: Record<ModelProvider, string | null> = {
   local: null,
   openai: 'OPENAI_API_KEY',
   anthropic: 'ANTHROPIC_API_KEY',
+  replay: null,
 };
 
 function objectAt(record: Record<string, unknown>, key: string): Record<string, unknown> {

@@ -6,6 +6,7 @@ import type { LanguageModel } from '../actors/llm/language-model.js';
 import { LlamaLanguageModel } from '../actors/llm/llama-model.js';
 import { LlamaRuntime, type GpuSetting } from '../actors/llm/llama-runtime.js';
 import { OpenAiTransport } from '../actors/llm/openai-transport.js';
+import { ReplayLanguageModel } from '../actors/llm/replay-model.js';
 import { MODEL_HOWTO, type DaemonConfig } from './config.js';
 import type { ModelProvider } from './model-config.js';
 
@@ -14,9 +15,9 @@ export type ModelRole = 'master' | 'worker';
 export interface ModelHandle {
   readonly role: ModelRole;
   readonly provider: ModelProvider;
-  /** The local model's path, or null (API models, or nothing configured). */
+  /** The local model's or the replay recording's path, or null (API models, or nothing configured). */
   readonly path: string | null;
-  /** What /v1/models and `autodev models list` show: the file or the API model's name. */
+  /** What /v1/models and `autodev models list` show: the file (GGUF or recording) or the API model's name. */
   readonly name: string | null;
   assertConfigured(): void;
   /** Loads on first use and shares the one instance afterwards. */
@@ -24,7 +25,7 @@ export interface ModelHandle {
   close(): Promise<void>;
 }
 
-const DEFAULT_BASE_URL: Record<Exclude<ModelProvider, 'local'>, string> = {
+const DEFAULT_BASE_URL: Record<Exclude<ModelProvider, 'local' | 'replay'>, string> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',
 };
@@ -47,14 +48,16 @@ export function createRoleHandle(
 ): ModelHandle {
   const settings = config.models[role];
   const provider = settings.provider;
-  const path = provider === 'local' ? (settings.path ?? config.model ?? null) : null;
+  // A replay role never falls back to the top-level "model": that is a GGUF, not a recording.
+  const path = provider === 'local' ? (settings.path ?? config.model ?? null) : provider === 'replay' ? (settings.path ?? null) : null;
   if (path && !existsSync(path)) {
     throw new ProtocolError('model_unavailable', `the ${role} model file ${path} does not exist; fix the path or run: autodev models pull URI`);
   }
-  const name = provider === 'local' ? path : (settings.model ?? null);
+  const name = provider === 'local' || provider === 'replay' ? path : (settings.model ?? null);
   const assertConfigured = () => {
     if (provider === 'local' && !path) throw new ProtocolError('model_not_configured', MODEL_HOWTO);
-    if (provider !== 'local' && !settings.model) {
+    if (provider === 'replay' && !path) throw new ProtocolError('model_not_configured', `models.${role}.path must name the replay recording (a recording.json)`);
+    if (provider !== 'local' && provider !== 'replay' && !settings.model) {
       throw new ProtocolError('model_not_configured', `models.${role}.model must name the ${provider} model to use (e.g. in config.json)`);
     }
   };
@@ -68,6 +71,7 @@ export function createRoleHandle(
         ...(config.threads !== undefined ? { threads: config.threads } : {}),
       });
     }
+    if (provider === 'replay') return ReplayLanguageModel.load(path as string);
     const endpoint = {
       baseUrl: settings.baseUrl ?? DEFAULT_BASE_URL[provider],
       model: settings.model as string,

@@ -47,7 +47,7 @@ export type CancelJobBody = z.infer<typeof CancelJobBody>;
 
 /** One model role as the daemon reports it; never carries a key. */
 export const ModelRoleView = z.object({
-  provider: z.enum(['local', 'openai', 'anthropic']),
+  provider: z.enum(['local', 'openai', 'anthropic', 'replay']),
   name: z.string().nullable(),
   contextSize: z.number().int().positive().nullable(),
 });
