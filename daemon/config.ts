@@ -51,6 +51,8 @@ export const DaemonConfig = z
     taskTimeoutMs: z.number().int().min(1000).default(15 * 60_000),
     jobTimeoutMs: z.number().int().min(1000).default(4 * 3_600_000),
     jobMaxTokens: z.number().int().min(1).nullable().default(2_000_000),
+    /** Integration rounds (build, start, accept the app from main; fix what failed) before a job fails acceptance. */
+    acceptanceRounds: z.number().int().min(1).max(10).default(3),
     planMaxTokens: z.number().int().min(64).default(2048),
     planAttempts: z.number().int().min(1).max(5).default(2),
     taskMaxTokens: z.number().int().min(64).default(4096),

@@ -51,6 +51,8 @@ import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
 import { lazySandbox, openSandbox, reclaimSandboxLeftovers } from './sandbox-runtime.js';
 import { createDevopsRuntime } from './devops-runtime.js';
 import { createAcceptanceService } from '../actors/acceptance/acceptance-service.js';
+import { createFileSuiteStore } from '../actors/acceptance/suite-store.js';
+import { acceptJob } from '../actors/master/accept-job.js';
 
 export const VERSION = '0.1.0';
 
@@ -88,6 +90,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   if (tightened.length > 0) log.warn('made folders readable by their owner only (they were open to other users)', { folders: tightened });
   const lock = await lockHome(home);
   const jobsDir = join(home, 'jobs');
+  // One store of frozen acceptance suites: planning writes them, the integration phase reads them.
+  const suiteStore = createFileSuiteStore(jobsDir);
   await mkdir(jobsDir, { recursive: true, mode: 0o700 });
   const tokenFile = join(home, 'token');
   const token = await ensureToken(tokenFile);
@@ -251,6 +255,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           );
         }),
         runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory, integrate: devops.integrate }),
+        acceptJob: fromPromise(({ input, signal }) =>
+          acceptJob({ jobsDir, suiteStore, sandbox, publish, now, log: log.child({ component: 'acceptance' }) }, input, signal),
+        ),
       },
     });
     const store = new FileJobStore({ jobsDir, log, now });
@@ -265,6 +272,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       retryBaseMs: config.retryBaseMs,
       jobTimeoutMs: config.jobTimeoutMs,
       jobMaxTokens: config.jobMaxTokens,
+      maxAcceptanceRounds: config.acceptanceRounds,
       assertReady: () => {
         supervisor.assertUp();
         models.master.assertConfigured();

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, AcceptanceSummary, JobEvent, TaskId } from '../../proto/index.js';
 import type { AcceptJobInput, AcceptJobOutput, AcceptanceFix } from '../../machines/master-types.js';
@@ -68,6 +68,8 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
 
   let report: AcceptanceReport;
   let tests: ProjectTestOutcome | null = null;
+  // A round cut short by a crash left its private copy behind; the copy must be exactly main.
+  await rm(join(folder, 'run'), { recursive: true, force: true });
   if (!sandbox) {
     report = buildReport(unverifiedAll(suite, `no sandbox can run the app: ${noSandbox}`), performance.now() - started, null);
   } else {

@@ -141,4 +141,33 @@ describe('runJob', () => {
     expect(types.filter((t) => t === 'task.completed')).toHaveLength(1);
     expect(types.indexOf('task.completed')).toBeLessThan(types.indexOf('job.completed'));
   });
+
+  it('resumes a record saved integrating in the same round, and saves the acceptance state it ends with', async () => {
+    const rounds: number[] = [];
+    const machine = masterMachine.provide({
+      actors: {
+        planJob: fromPromise(async () => []),
+        runTask: succeeding,
+        acceptJob: fromPromise<AcceptJobOutput, AcceptJobInput>(async ({ input }) => {
+          rounds.push(input.round);
+          return {
+            summary: { round: input.round, passed: 3, failed: 1, unverified: 0, total: 4, projectTests: null, failures: [], commit: 'a'.repeat(40), durationMs: 1 },
+            fixes: [{ ownerTaskId: 't1', problems: ['createTodo: expected 201, got 500'] }],
+          };
+        }),
+      },
+    });
+    const saved: JobRecord[] = [];
+    const published: JobEvent[] = [];
+    const job: JobRecord = {
+      ...newJob(), status: 'integrating', tasks: [makeTask('t1', { status: 'completed', attempts: 1 })], acceptance: { rounds: 2, maxRounds: 2, last: null },
+    };
+    // Configured for 2 rounds: round 2, resumed, is the last, so its failures end the job instead of spawning fixes.
+    const final = await runJob({ machine, store: memoryStore(saved), maxParallel: 1, maxAcceptanceRounds: 2, now: () => new Date(at), log: silentLogger, publish: async (e) => void published.push(e) }, job).done;
+    expect(rounds).toEqual([2]);
+    expect(final).toMatchObject({ status: 'failed', error: { code: 'acceptance_failed' }, acceptance: { rounds: 2, maxRounds: 2, last: { round: 2, failed: 1 } } });
+    expect(saved.at(-1)).toEqual(final);
+    expect(published.map((e) => e.type)).toEqual(['job.integrating', 'job.failed']);
+  });
 });
+

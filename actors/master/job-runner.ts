@@ -13,6 +13,8 @@ export interface JobRunnerDeps {
   retryBaseMs?: number;
   jobTimeoutMs?: number | null;
   jobMaxTokens?: number | null;
+  /** Integration rounds before a job whose app fails acceptance fails; the machine's default when absent. */
+  maxAcceptanceRounds?: number;
   clock?: ActorOptions<AnyActorLogic>['clock'];
   /** Retry timing of failed saves and publishes; tests shorten it. */
   writerRetry?: Pick<TransitionWriterDeps, 'sleep' | 'retryDelayMs' | 'maxRetryDelayMs'>;
@@ -44,6 +46,7 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
       maxParallel: deps.maxParallel,
       retryBaseMs: deps.retryBaseMs,
       budgets: { maxTokens: deps.jobMaxTokens ?? null, remainingMs },
+      ...(deps.maxAcceptanceRounds !== undefined ? { maxAcceptanceRounds: deps.maxAcceptanceRounds } : {}),
     },
     ...(deps.clock ? { clock: deps.clock } : {}),
   });

@@ -70,4 +70,34 @@ describe('reconcileWithRepo, on a real repository', () => {
     expect(t1).toMatchObject({ status: 'completed', output: { commit: passed, tokens: 7, validation: { passed: true, stages } } });
     expect(t2?.status).toBe('pending');
   });
+
+  it('leaves a job found integrating as it was, so its round resumes under the same number; one with unfinished tasks runs them first', async () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const integrating: JobRecord = {
+      schemaVersion: JOB_RECORD_VERSION, id: 'j1', prompt: 'p', spec: null, blueprint: null, status: 'integrating', repo: '/nonexistent',
+      createdAt: at, updatedAt: at, tasks: [makeTask('t1', { status: 'completed', attempts: 1 })], error: null,
+      acceptance: { rounds: 2, maxRounds: 3, last: null },
+    };
+    expect(await reconcileWithRepo(integrating)).toEqual(integrating);
+    const broken = { ...integrating, tasks: [...integrating.tasks, makeTask('t2', { status: 'retrying', attempts: 1 })] };
+    const restored = await reconcileWithRepo(broken);
+    expect(restored).toMatchObject({ status: 'running', acceptance: { rounds: 2 } });
+    expect(restored.tasks.map((t) => t.status)).toEqual(['completed', 'pending']);
+  });
+
+  it('does not recover an attempt whose recorded verdict is unverified, even though its stages passed', async () => {
+    const jobDir = mkdtempSync(join(tmpdir(), 'autodev-reconcile-'));
+    dirs.push(jobDir);
+    const repo = join(jobDir, 'repo');
+    await initJobRepo(repo, [{ path: 'AUTODEV.md', content: 'x' }], 'chore: start');
+    const commit = await commitFiles(repo, [{ path: 'a.ts', content: 'a' }], 't1 (backend): a\n\nwrote a\n\nJob: j1\nTask: t1\nAttempt: 1\nValidation: passed\n');
+    await attemptRecordsIn(join(jobDir, 'integration')).write('t1', 1, { commit, files: ['a.ts'], summary: 'wrote a', tokens: 1, validation: { passed: true, issues: [], verdict: 'unverified' }, conflicts: [] });
+    const job: JobRecord = {
+      schemaVersion: JOB_RECORD_VERSION, id: 'j1', prompt: 'p', spec: null, blueprint: null, status: 'running', repo,
+      createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+      tasks: [makeTask('t1', { status: 'running', attempts: 1 })], error: null, acceptance: null,
+    };
+    expect((await reconcileWithRepo(job)).tasks[0]?.status).toBe('pending');
+  });
 });
+

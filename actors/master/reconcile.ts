@@ -13,6 +13,7 @@ import { attemptRecordsIn } from '../integration/attempt-records.js';
  * that output is what the task gets, not a reading of the commit's trailer.
  */
 export async function reconcileWithRepo(job: JobRecord): Promise<JobRecord> {
+  if (job.status === 'integrating') return reconcileIntegrating(job);
   const inFlight = job.tasks.filter((t) => t.status === 'running');
   if (inFlight.length === 0) return { ...job, tasks: resetInFlight(job.tasks) };
   const commits = await commitMessages(job.repo).catch(() => []);
@@ -33,8 +34,22 @@ export async function reconcileWithRepo(job: JobRecord): Promise<JobRecord> {
             { commit: found.oid, files: await changedFiles(job.repo, found.oid), summary: found.message.split('\n\n')[1]?.trim() ?? '', tokens: 0, validation: { passed: true, issues: [] }, conflicts: [] }
           : null;
     // Only a passed attempt is recovered: a failed one goes back to the queue and its fix is planned again.
-    if (!output || !output.validation.passed || output.conflicts.length > 0) continue;
+    // A report with a verdict is read by it: `passed` alone does not say the rules ran.
+    const verdict = output?.validation.verdict ?? (output?.validation.passed ? 'passed' : 'failed');
+    if (!output || verdict !== 'passed' || output.conflicts.length > 0) continue;
     recovered.set(task.id, { ...task, status: 'completed', lastError: null, output });
   }
   return { ...job, tasks: resetInFlight(job.tasks.map((t) => recovered.get(t.id) ?? t)) };
 }
+
+/**
+ * A job found integrating has nothing in flight: the Master resumes its round
+ * under the same number, exporting main afresh. Should a task not be done (a
+ * record from a daemon with a bug), the job goes back to running, so the
+ * round starts only once every task is.
+ */
+function reconcileIntegrating(job: JobRecord): JobRecord {
+  if (job.tasks.every((t) => t.status === 'completed')) return job;
+  return { ...job, status: 'running', tasks: resetInFlight(job.tasks) };
+}
+
