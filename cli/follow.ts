@@ -18,7 +18,13 @@ function describeEvent(event: JobEvent): string {
       ? `: ${event.error.message}`
       : event.type === 'task.progress'
         ? `: ${event.phase}, ${event.tokens} tokens`
-        : '';
+        : event.type === 'job.integrating'
+          ? `: round ${event.round} of ${event.maxRounds}`
+          : event.type === 'acceptance.check'
+            ? `: ${event.result.status} ${event.result.id}${event.result.actual.problem && event.result.status !== 'passed' ? `: ${event.result.actual.problem.slice(0, 120)}` : ''}`
+            : event.type === 'job.accepted'
+              ? `: ${event.passed} of ${event.total} checks passed in round ${event.round}`
+              : '';
   return printable(`${event.at} ${subject}${event.type}${detail}`);
 }
 

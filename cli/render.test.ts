@@ -70,7 +70,7 @@ describe('applyEvent', () => {
   const states = foldAll();
 
   it('starts in planning with no tasks', () => {
-    expect(initialWatchState(jobId)).toEqual({ jobId, status: 'planning', tasks: new Map(), error: null });
+    expect(initialWatchState(jobId)).toEqual({ jobId, status: 'planning', tasks: new Map(), error: null, acceptance: null });
   });
 
   it('stays in planning until the plan arrives, then lists every task as pending', () => {

@@ -1,4 +1,5 @@
 import type { CorruptJobView, JobView } from '../proto/index.js';
+import { renderAcceptance } from './render-acceptance.js';
 import { safeText } from './safe-text.js';
 import type { TaskLine, WatchState } from './watch-store.js';
 
@@ -21,6 +22,11 @@ export { applyEvent, initialWatchState, type TaskLine, type WatchState } from '.
 /** Tasks under the tasks they depend on, so the tree reads top-down like the DAG. */
 export function renderTree(state: WatchState): string[] {
   const lines = [`job ${safeText(state.jobId)}: ${safeText(state.status)}`];
+  const round = state.acceptance;
+  if (round) {
+    const verdict = round.accepted ? ' · accepted' : '';
+    lines.push(`acceptance round ${round.round}/${round.maxRounds}: ${round.passed} passed, ${round.failed} failed, ${round.unverified} unverified${verdict}`);
+  }
   const children = new Map<string, TaskLine[]>();
   const roots: TaskLine[] = [];
   for (const task of state.tasks.values()) {
@@ -46,6 +52,7 @@ export function renderJobView(view: JobView): string[] {
   for (const task of view.tasks) {
     lines.push(`  ${ICON[task.status] ?? '?'} ${safeText(task.id)} [${safeText(task.type)}] ${safeText(task.status)} (attempts: ${task.attempts})`);
   }
+  lines.push(...renderAcceptance(view.acceptance));
   if (view.error) lines.push(`error: ${safeText(view.error.code)}: ${safeText(view.error.message)}`);
   return lines;
 }

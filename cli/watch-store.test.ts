@@ -127,4 +127,39 @@ describe('watch store', () => {
     store.send(JobEvent.parse({ type: 'task.dispatched', jobId, taskId: 't99', at: at(3), role: 'docs', attempt: 1 }));
     expect(store.getSnapshot().context).toBe(states[2]);
   });
+
+  it('shows the integration round and counts its checks, then the accepted round after a fix', () => {
+    const check = (round: number, id: string, status: 'passed' | 'failed' | 'unverified', s: number) =>
+      JobEvent.parse({
+        type: 'acceptance.check',
+        jobId,
+        at: at(s),
+        round,
+        result: {
+          id, operationId: 'createTodo', kind: 'operation', title: id, status, request: null,
+          expected: { status: '201', contentType: null, schema: null, detail: '' },
+          actual: { step: 'create', status: 201, contentType: null, bodyExcerpt: '', schemaErrors: [], problem: null },
+        },
+      });
+    const store = createWatchStore(states[9]!);
+    store.send(JobEvent.parse({ type: 'job.integrating', jobId, at: at(20), round: 1, maxRounds: 3, commit }));
+    expect(store.getSnapshot().context).toMatchObject({ status: 'integrating', acceptance: { round: 1, maxRounds: 3, passed: 0, failed: 0 } });
+    for (const [i, status] of (['passed', 'failed', 'passed', 'unverified'] as const).entries()) store.send(check(1, `c${i}`, status, 21));
+    // A check of another round is not counted in this one.
+    store.send(check(2, 'late', 'failed', 22));
+    expect(store.getSnapshot().context.acceptance).toEqual({ round: 1, maxRounds: 3, passed: 2, failed: 1, unverified: 1, accepted: false });
+    store.send(JobEvent.parse({
+      type: 'task.created', jobId, taskId: 't1-accept1', at: at(23), reason: 'acceptance', fixOf: 't1',
+      task: { id: 't1-accept1', type: 'backend', description: 'Fix the acceptance failures of t1', dependencies: ['t1'], priority: 10 },
+    }));
+    expect(store.getSnapshot().context.tasks.get('t1-accept1')).toMatchObject({ status: 'pending', note: 'acceptance for t1' });
+    store.send(JobEvent.parse({ type: 'job.integrating', jobId, at: at(30), round: 2, maxRounds: 3, commit }));
+    store.send(check(2, 'c0', 'passed', 31));
+    store.send(JobEvent.parse({ type: 'job.accepted', jobId, at: at(32), round: 2, passed: 1, total: 1, commit }));
+    store.send(JobEvent.parse({ type: 'job.completed', jobId, at: at(33) }));
+    const final = store.getSnapshot().context;
+    expect(final.status).toBe('completed');
+    expect(renderTree(final).slice(0, 2)).toEqual([`job ${jobId}: completed`, 'acceptance round 2/3: 1 passed, 0 failed, 0 unverified · accepted']);
+  });
 });
+

@@ -13,19 +13,30 @@ export interface TaskLine {
   note: string;
 }
 
+/** The integration round in progress or last run, counted from its `acceptance.check` events. */
+export interface AcceptanceLine {
+  round: number;
+  maxRounds: number;
+  passed: number;
+  failed: number;
+  unverified: number;
+  accepted: boolean;
+}
+
 /** The live picture a watcher keeps: a projection of the job's events. */
 export interface WatchState {
   jobId: string;
   status: JobStatus;
   tasks: ReadonlyMap<string, TaskLine>;
   error: string | null;
+  acceptance: AcceptanceLine | null;
 }
 
 /** Notes are one screen line: errors and summaries come from model output and can be long. */
 const NOTE_LIMIT = 100;
 
 export function initialWatchState(jobId: string): WatchState {
-  return { jobId, status: 'planning', tasks: new Map(), error: null };
+  return { jobId, status: 'planning', tasks: new Map(), error: null, acceptance: null };
 }
 
 function pendingLine(task: TaskSummary, note: string): TaskLine {
@@ -56,9 +67,19 @@ const transitions: Transitions = {
     status: 'running',
     tasks: new Map(event.tasks.map((task) => [task.id, pendingLine(task, '')])),
   }),
-  'job.integrating': (state) => ({ ...state, status: 'integrating' }),
-  'job.accepted': (state) => state,
-  'acceptance.check': (state) => state,
+  'job.integrating': (state, event) => ({
+    ...state,
+    status: 'integrating',
+    acceptance: { round: event.round, maxRounds: event.maxRounds, passed: 0, failed: 0, unverified: 0, accepted: false },
+  }),
+  'job.accepted': (state, event) =>
+    state.acceptance?.round === event.round ? { ...state, acceptance: { ...state.acceptance, accepted: true } } : state,
+  'acceptance.check': (state, event) => {
+    // A check of another round (a replay joined mid-way, a round resumed after a crash) is not this round's.
+    if (state.acceptance?.round !== event.round) return state;
+    const { status } = event.result;
+    return { ...state, acceptance: { ...state.acceptance, [status]: state.acceptance[status] + 1 } };
+  },
   'job.completed': (state) => ({ ...state, status: 'completed' }),
   'job.failed': (state, event) => ({ ...state, status: 'failed', error: event.error.message }),
   'job.cancelled': (state, event) => ({ ...state, status: 'cancelled', error: event.reason }),
