@@ -1,5 +1,6 @@
 import type { CorruptJobView, JobView } from '../proto/index.js';
 import { renderAcceptance } from './render-acceptance.js';
+import { renderRules } from './render-rules.js';
 import { safeText } from './safe-text.js';
 import type { TaskLine, WatchState } from './watch-store.js';
 
@@ -51,6 +52,7 @@ export function renderJobView(view: JobView): string[] {
   const lines = [`job ${safeText(view.jobId)}: ${safeText(view.status)}`, `repo: ${safeText(view.repo)}`];
   for (const task of view.tasks) {
     lines.push(`  ${ICON[task.status] ?? '?'} ${safeText(task.id)} [${safeText(task.type)}] ${safeText(task.status)} (attempts: ${task.attempts})`);
+    lines.push(...renderRules(task));
   }
   lines.push(...renderAcceptance(view.acceptance));
   if (view.error) lines.push(`error: ${safeText(view.error.code)}: ${safeText(view.error.message)}`);

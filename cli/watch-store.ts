@@ -1,4 +1,5 @@
 import { createStore } from '@xstate/store';
+import { verdictNote } from './render-rules.js';
 import type { JobEvent, JobStatus, StageResult, TaskStatus, TaskSummary } from '../proto/index.js';
 
 export interface TaskLine {
@@ -90,7 +91,7 @@ const transitions: Transitions = {
   'task.completed': (state, event) =>
     patchTask(state, event.taskId, () => ({
       status: 'completed',
-      note: `${event.output.files.length} file(s), ${event.output.commit.slice(0, 8)}`,
+      note: `${event.output.files.length} file(s), ${event.output.commit.slice(0, 8)}${verdictNote(event.output.validation)}`.slice(0, NOTE_LIMIT),
     })),
   'task.failed': (state, event) =>
     patchTask(state, event.taskId, () => ({

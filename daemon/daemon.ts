@@ -193,6 +193,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       sandbox,
       dockerSocket: () => sandboxes.get().then((rt) => (rt.choice.backend === 'docker' ? (rt.engine?.socketPath ?? config.sandbox.dockerSocket) : null)),
       memory,
+      suiteStore,
       getJob: async (id) => (jobsRef ? jobsRef.get(id) : null),
       now,
       log: log.child({ component: 'devops' }),

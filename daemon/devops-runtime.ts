@@ -16,6 +16,7 @@ import type { Logger } from '../actors/log/logger.js';
 import { createIntegrationEngine, type Integrate } from '../actors/integration/engine.js';
 import type { Memory } from '../actors/memory/memory-store.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
+import type { SuiteStore } from '../actors/acceptance/suite-store.js';
 import { createTaskValidator } from '../actors/validation/task-validator.js';
 import type { ResultService } from './api/result-routes.js';
 import type { DaemonConfig } from './config.js';
@@ -26,11 +27,13 @@ export interface DevopsRuntimeOptions {
   bus: Bus;
   subjects: Subjects;
   publish: (event: JobEvent) => Promise<void>;
-  /** The daemon's sandbox; it throws when no backend may run, and then the stages that run code are skipped. */
+  /** The daemon's sandbox; it throws when no backend may run, and then the stages and rules that run code are unverified. */
   sandbox: () => Promise<Sandbox>;
   /** The Docker engine's socket when the sandbox runs on Docker, else null: images are built there. */
   dockerSocket?: () => Promise<string | null>;
   memory: Memory | null;
+  /** Each job's frozen acceptance suite: http rules take their checks from it. */
+  suiteStore?: SuiteStore;
   /** Late-bound: the job manager is built after the Master machine; used by the finalizer and results only. */
   getJob: (id: string) => Promise<JobRecord | null>;
   now: () => Date;
@@ -50,12 +53,12 @@ export interface DevopsRuntime {
  * completed job is tagged and built.
  */
 export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntime {
-  const { config, log } = options;
+  const { config, log, suiteStore } = options;
   const sandbox = async (): Promise<Sandbox | null> => {
     try {
       return await options.sandbox();
     } catch (error) {
-      log.warn('no sandbox: stages and builds that run generated code are skipped', { error: (error as Error).message });
+      log.warn('no sandbox: stages and rules that run generated code are unverified, and builds are skipped', { error: (error as Error).message });
       return null;
     }
   };
@@ -69,6 +72,7 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
           minCoverage: config.validation.minCoverage,
           installDependencies: config.validation.installDependencies,
           installTimeoutMs: config.devops.installTimeoutMs,
+          ...(suiteStore ? { suiteFor: (jobId: string) => suiteStore.load(jobId) } : {}),
           onStage: (request, result) =>
             options
               .publish({ type: 'validation.stage', jobId: request.jobId, taskId: request.taskId, attempt: request.attempt, at: options.now().toISOString(), result })

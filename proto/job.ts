@@ -70,6 +70,8 @@ export function toJobView(job: JobRecord): JobView {
       attempts: t.attempts,
       tokensUsed: t.tokensUsed,
       ...(t.costUsd !== undefined ? { costUsd: t.costUsd } : {}),
+      ...(t.output?.validation.verdict ? { verdict: t.output.validation.verdict } : {}),
+      ...(t.output?.validation.rules ? { rules: t.output.validation.rules.map((r) => ({ rule: r.rule, status: r.status, detail: r.detail })) } : {}),
     })),
     tokensUsed: job.tasks.reduce((sum, t) => sum + t.tokensUsed, 0),
     costUsd: job.tasks.reduce((sum, t) => sum + (t.costUsd ?? 0), 0),

@@ -95,6 +95,9 @@ export const TaskView = z.object({
   /** Optional so a newer CLI still reads an older daemon's views. */
   tokensUsed: z.number().int().nonnegative().optional(),
   costUsd: z.number().nonnegative().optional(),
+  /** The last committed attempt's verdict and rule results (logs left out); absent before any attempt was validated. */
+  verdict: Verdict.optional(),
+  rules: z.array(RuleResult.pick({ rule: true, status: true, detail: true })).optional(),
 });
 export type TaskView = z.infer<typeof TaskView>;
 

@@ -1,3 +1,5 @@
+import type { RuleStatus, Verdict } from './rules.js';
+
 /**
  * The trailers at the end of a task's commit message. Tools, tests and crash
  * recovery map commits back to tasks through them, so they are written and
@@ -29,6 +31,22 @@ export function parseTrailers(message: string): Record<string, string> {
   return trailers;
 }
 
-export function validationTrailer(report: { passed: boolean; issues: readonly unknown[] }): string {
-  return report.passed ? 'passed' : `${report.issues.length} issue(s)`;
+/** `rules 2/3 passed, 1 unverified`: every rule counted, so an unverified one is never hidden inside a pass. */
+export function ruleTally(rules: readonly { status: RuleStatus }[]): string {
+  if (rules.length === 0) return 'no executable rules';
+  const passed = rules.filter((r) => r.status === 'passed').length;
+  const failed = rules.filter((r) => r.status === 'failed').length;
+  const unverified = rules.filter((r) => r.status === 'unverified').length;
+  return `rules ${passed}/${rules.length} passed${failed ? `, ${failed} failed` : ''}${unverified ? `, ${unverified} unverified` : ''}`;
+}
+
+/**
+ * `passed; rules 3/3 passed`, `unverified; rules 1/2 passed, 1 unverified`,
+ * `failed, 2 issue(s); rules 0/1 passed, 1 failed`. Reports from before
+ * executable rules (no verdict) keep the old `passed` / `<n> issue(s)`.
+ */
+export function validationTrailer(report: { passed: boolean; issues: readonly unknown[]; verdict?: Verdict | undefined; rules?: readonly { status: RuleStatus }[] | undefined }): string {
+  if (!report.verdict) return report.passed ? 'passed' : `${report.issues.length} issue(s)`;
+  const head = report.verdict === 'failed' ? `failed, ${report.issues.length} issue(s)` : report.verdict;
+  return `${head}; ${ruleTally(report.rules ?? [])}`;
 }

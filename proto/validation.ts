@@ -24,7 +24,8 @@ export type StageStatus = z.infer<typeof StageStatus>;
 
 /** One problem, as precise as the tool that found it allows: what a fix task needs to act on. */
 export const ValidationFailure = z.object({
-  stage: ValidationStageName,
+  /** `rule`: one of the task's executable rules (proto/rules.ts) failed, not a pipeline stage. */
+  stage: z.union([ValidationStageName, z.literal('rule')]),
   file: z.string().nullable(),
   line: z.number().int().positive().nullable(),
   message: z.string(),

@@ -17,7 +17,7 @@ const gitCli = (cwd: string, ...args: string[]) => execFileSync('git', args, { c
 function request(jobId: string, taskId: string, base: string, attempt = 1): WorkRequest {
   return {
     type: 'work.request', jobId, taskId, attempt, role: 'backend', repo: '', jobPrompt: 'build it', description: `task ${taskId}`, prompt: '',
-    validationRules: ['it works'], maxTokens: 100, previousError: null, avoidWorker: null, snapshot: { name: `snap-${base}`, commit: base }, memory: null,
+    validationRules: ['it works'], rules: [{ kind: 'tests_pass', glob: 'test/*.test.mjs' }], maxTokens: 100, previousError: null, avoidWorker: null, snapshot: { name: `snap-${base}`, commit: base }, memory: null,
   };
 }
 

@@ -30,6 +30,7 @@ function request(taskId: string, base: string, attempt = 1): WorkRequest {
     description: `task ${taskId}`,
     prompt: '',
     validationRules: ['it works'],
+    rules: [{ kind: 'tests_pass', glob: 'test/*.test.mjs' }],
     maxTokens: 100,
     previousError: null,
     avoidWorker: null,
@@ -66,14 +67,18 @@ describe('integration step with the validation pipeline and task branches', () =
     const output = await integrate({ repo, request: request('t1', base), result: { summary: 'math module', files, tokens: 5 }, blueprint: null });
 
     expect(output.validation.passed).toBe(false);
-    expect(output.validation.failures).toEqual([expect.objectContaining({ stage: 'unit_tests', file: 'test/math.test.mjs', line: 6 })]);
+    expect(output.validation.failures).toEqual([
+      expect.objectContaining({ stage: 'unit_tests', file: 'test/math.test.mjs', line: 6 }),
+      expect.objectContaining({ stage: 'rule', message: expect.stringContaining('rule failed: tests matching test/*.test.mjs exist and pass') }),
+    ]);
+    expect(output.validation).toMatchObject({ verdict: 'failed', rules: [expect.objectContaining({ status: 'failed', logExcerpt: expect.stringContaining('-1 !== 5') })] });
     expect(output.validation.issues[0]).toContain('-1 !== 5');
     expect(stages.filter((s) => s.taskId === 't1').map((s) => s.result.stage)).toHaveLength(8);
 
     const message = gitCli(repo, 'log', '-1', '--format=%B', 'task/t1');
     expect(message).toMatch(/^t1 \(backend\): task t1/);
-    expect(message).toContain('Checks: syntax passed, lint passed, typecheck skipped, unit_tests failed, integration_tests skipped, coverage passed, security passed, quality passed');
-    expect(message).toMatch(/Task: t1\nRole: backend\nAttempt: 1\nValidation: 1 issue\(s\)$/);
+    expect(message).toContain('Checks: syntax passed, lint passed, typecheck unverified, unit_tests failed, integration_tests unverified, coverage passed, security passed, quality passed; rules 0/1 passed, 1 failed; verdict failed');
+    expect(message).toMatch(/Task: t1\nRole: backend\nAttempt: 1\nValidation: failed, 2 issue\(s\); rules 0\/1 passed, 1 failed$/);
     expect(gitCli(repo, 'rev-parse', 'main')).toBe(output.commit);
     expect(gitCli(repo, 'status', '--porcelain')).toBe('');
 

@@ -14,6 +14,7 @@ import { withDevopsArtifacts } from '../devops/artifacts.js';
 import { changedFiles, findCommitWithTrailers, headCommit, readFileAt, withRepoLock } from '../git/repo.js';
 import { taskBranchName } from '../git/task-branch.js';
 import type { Logger } from '../log/logger.js';
+import { pipelineSummary } from '../validation/pipeline.js';
 import { checkSyntax } from '../validation/syntax-check.js';
 import type { TaskValidator } from '../validation/task-validator.js';
 import { assertSafeRelativePath } from '../worker/safe-path.js';
@@ -50,7 +51,7 @@ export interface IntegrationEngineOptions {
 /** The trailers let tools, tests and crash recovery map commits back to tasks. */
 export function taskCommitMessage(request: WorkRequest, summary: string, validation: ValidationReport): string {
   const title = `${request.taskId} (${request.role}): ${request.description}`.replace(/\s+/g, ' ').slice(0, 72);
-  const stages = validation.stages?.length ? `\n\nChecks: ${validation.stages.map((s) => `${s.stage} ${s.status}`).join(', ')}` : '';
+  const stages = validation.stages?.length || validation.verdict ? `\n\nChecks: ${pipelineSummary(validation)}` : '';
   const trailers = formatTrailers({
     Job: request.jobId,
     Task: request.taskId,

@@ -6,7 +6,7 @@ import type {
   ValidationReport,
   ValidationStageName,
 } from '../../proto/index.js';
-import { VALIDATION_STAGES } from '../../proto/index.js';
+import { ruleTally, VALIDATION_STAGES } from '../../proto/index.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
@@ -20,7 +20,7 @@ import { runTypecheck } from './typecheck.js';
 import { readWorkspaceFiles } from './workspace-files.js';
 
 export interface PipelineOptions {
-  /** Null runs only the stages that read code; those that run it are skipped with that reason, never run unsandboxed. */
+  /** Null runs only the stages that read code; those that run it are unverified with that reason, never run unsandboxed. */
   sandbox: Sandbox | null;
   /** The project, checked out; test runs mount it read-write in the sandbox. */
   workspace: string;
@@ -182,10 +182,14 @@ export function toValidationReport(report: PipelineReport): ValidationReport {
   };
 }
 
-/** `lint passed, unit_tests failed (2), coverage skipped`: the commit trailer's form. */
-export function pipelineSummary(report: Pick<ValidationReport, 'stages' | 'passed' | 'issues'>): string {
-  if (!report.stages) return report.passed ? 'passed' : `${report.issues.length} issue(s)`;
-  return report.stages
-    .map((s) => `${s.stage} ${s.status}`)
-    .join(', ');
+/**
+ * `syntax passed, unit_tests failed, coverage unverified; rules 2/3 passed,
+ * 1 unverified; verdict unverified`: the commit message's Checks line.
+ */
+export function pipelineSummary(report: Pick<ValidationReport, 'stages' | 'passed' | 'issues' | 'rules' | 'verdict'>): string {
+  const parts: string[] = [];
+  if (report.stages?.length) parts.push(report.stages.map((s) => `${s.stage} ${s.status}`).join(', '));
+  if (report.verdict) parts.push(ruleTally(report.rules ?? []), `verdict ${report.verdict}`);
+  if (parts.length === 0) return report.passed ? 'passed' : `${report.issues.length} issue(s)`;
+  return parts.join('; ');
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { readFileNoFollow, writeFileUnder } from '../fs/safe-write.js';
 import { join } from 'node:path';
-import type { Role, StageResult, ValidationReport, ValidationStageName, WorkRequest } from '../../proto/index.js';
+import type { AcceptanceSuite, JobId, Role, StageResult, ValidationReport, ValidationStageName, WorkRequest } from '../../proto/index.js';
 import { exportTree } from '../git/export-tree.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoryStore } from '../memory/memory-store.js';
@@ -10,6 +10,9 @@ import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
 import { z } from 'zod';
 import { runValidationPipeline, scopeToFiles, toValidationReport } from './pipeline.js';
 import { runRegistryNpm } from './registry-npm.js';
+import { evaluateRules } from './rules/evaluate-rules.js';
+import { foldRules } from './rules/fold-report.js';
+import { DEFAULT_RULE_TIMEOUTS, type RuleTimeouts } from './rules/rule-context.js';
 
 /** What one attempt would make main look like: a commit whose tree is exactly the tree main would hold. */
 export interface ValidationCandidate {
@@ -24,7 +27,7 @@ export interface ValidationCandidate {
 export type TaskValidator = (candidate: ValidationCandidate) => Promise<ValidationReport>;
 
 export interface TaskValidatorOptions {
-  /** Opened on first use (an engine may need starting); null when no backend can run, so those stages are skipped. */
+  /** Opened on first use (an engine may need starting); null when no backend can run, so those stages and rules are unverified. */
   sandbox: () => Promise<Sandbox | null>;
   /** A folder per job that survives between attempts, so an installed node_modules is reused. */
   workspaceFor: (jobId: string) => string;
@@ -39,6 +42,9 @@ export interface TaskValidatorOptions {
   /** Install the project's dependencies (registry-only, scripts off) when its package.json changed, so its test runner exists. */
   installDependencies?: boolean;
   installTimeoutMs?: number;
+  /** The job's frozen acceptance suite (SuiteStore.load), which http rules take their checks from; without it they are unverified. */
+  suiteFor?: (jobId: JobId) => Promise<AcceptanceSuite | null>;
+  ruleTimeouts?: Partial<RuleTimeouts>;
   log?: Logger;
 }
 
@@ -125,5 +131,31 @@ async function validateIn(workspace: string, candidate: ValidationCandidate, opt
     memoryContext: { taskId: request.taskId, version: candidate.commit },
     ...(options.log ? { log: options.log } : {}),
   });
-  return toValidationReport(scopeToFiles(report, new Set(candidate.changed)));
+  const stagesReport = toValidationReport(scopeToFiles(report, new Set(candidate.changed)));
+  if (!request.rules) return foldRules(stagesReport, null);
+  const rules = await evaluateRules(request.rules, {
+    workspace,
+    sandbox,
+    suite: await loadSuite(options, request.jobId),
+    scratchDir: `${workspace}.app`,
+    timeouts: { ...DEFAULT_RULE_TIMEOUTS, ...options.ruleTimeouts },
+    ...(options.limits ? { limits: options.limits } : {}),
+    // The install and the test stages ran generated code in the workspace; rules judge the candidate as committed.
+    workspaceDirty: sandbox !== null,
+    restoreWorkspace: async () => {
+      await exportTree(candidate.repo, candidate.commit, workspace, KEPT);
+    },
+  });
+  return foldRules(stagesReport, rules);
+}
+
+/** A suite that cannot be read leaves http rules unverified (they say so) rather than failing the task's validation. */
+async function loadSuite(options: TaskValidatorOptions, jobId: JobId): Promise<AcceptanceSuite | null> {
+  if (!options.suiteFor) return null;
+  try {
+    return await options.suiteFor(jobId);
+  } catch (error) {
+    options.log?.warn('could not read the acceptance suite for validation rules', { jobId, error: String(error) });
+    return null;
+  }
 }

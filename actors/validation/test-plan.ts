@@ -19,7 +19,7 @@ const PackageJson = z.object({ scripts: z.record(z.string(), z.string()).optiona
 const NPM_PLACEHOLDER = /no test specified/;
 const JS_TEST = /\.(m|c)?js$/i;
 
-function scriptsOf(files: readonly WorkspaceFile[]): Record<string, string> {
+export function scriptsOf(files: readonly WorkspaceFile[]): Record<string, string> {
   const manifest = files.find((f) => f.path === 'package.json');
   if (!manifest) return {};
   try {
@@ -31,7 +31,7 @@ function scriptsOf(files: readonly WorkspaceFile[]): Record<string, string> {
 }
 
 /** An npm script runs only when its tool is there: plain node, or a binary in the project's node_modules. */
-function npmScript(root: string, scripts: Record<string, string>, name: string): TestCommand | null {
+export function npmScript(root: string, scripts: Record<string, string>, name: string): TestCommand | null {
   const script = scripts[name];
   if (!script || NPM_PLACEHOLDER.test(script)) return null;
   const tool = script.trim().split(/\s+/)[0] ?? '';
@@ -41,7 +41,7 @@ function npmScript(root: string, scripts: Record<string, string>, name: string):
   return { kind: 'run', argv: ['npm', 'run', '--silent', name], tap: /\bnode\b.*--test\b/.test(script), coverage: /--experimental-test-coverage/.test(script) };
 }
 
-function nodeTest(files: readonly string[], coverage: boolean): TestCommand {
+export function nodeTest(files: readonly string[], coverage: boolean): TestCommand {
   return { kind: 'run', argv: ['node', '--test', ...(coverage ? ['--experimental-test-coverage'] : []), ...files], tap: true, coverage };
 }
 

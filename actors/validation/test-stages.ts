@@ -17,12 +17,14 @@ export interface TestRunOptions {
 export interface TestRunOutcome {
   result: StageResult;
   coverage: Record<string, number> | null;
+  /** The run's stdout and stderr; empty when it did not run. */
+  output: string;
 }
 
 /** Runs one test stage's command inside the sandbox, network off, and structures what failed. */
 export async function runTestStage(stage: ValidationStageName, command: TestCommand, options: TestRunOptions): Promise<TestRunOutcome> {
   const started = Date.now();
-  if (command.kind === 'skip') return { result: skippedStage(stage, started, command.reason), coverage: null };
+  if (command.kind === 'skip') return { result: skippedStage(stage, started, command.reason), coverage: null, output: '' };
   const run = await options.sandbox.run(command.argv, {
     workspace: options.root,
     network: 'none',
@@ -40,10 +42,10 @@ export async function runTestStage(stage: ValidationStageName, command: TestComm
   if (run.timedOut || run.oomKilled) {
     const why = run.timedOut ? `timed out after ${options.timeoutMs} ms` : 'was killed for exceeding the memory limit';
     const failure = { stage, file: null, line: null, message: `${commandLine} ${why}`, logExcerpt: excerpt(output) };
-    return { result: stageResult(stage, started, { summary: `${commandLine} ${why}`, failures: [failure] }), coverage };
+    return { result: stageResult(stage, started, { summary: `${commandLine} ${why}`, failures: [failure] }), coverage, output };
   }
   if (run.exitCode === 0) {
-    return { result: stageResult(stage, started, { summary: `${commandLine}: ${counts || 'exit 0'}`, metrics: metricsOf(passedCount, failedCount, run.durationMs) }), coverage };
+    return { result: stageResult(stage, started, { summary: `${commandLine}: ${counts || 'exit 0'}`, metrics: metricsOf(passedCount, failedCount, run.durationMs) }), coverage, output };
   }
   let failures = command.tap ? parseTapFailures(stage, output, options.root, known) : [];
   if (failures.length === 0) failures = [genericFailure(stage, output, options.root, known, `${commandLine} exited with ${run.exitCode}`)];
@@ -54,6 +56,7 @@ export async function runTestStage(stage: ValidationStageName, command: TestComm
       metrics: metricsOf(passedCount, failedCount, run.durationMs),
     }),
     coverage,
+    output,
   };
 }
 

@@ -1,0 +1,103 @@
+import type { AcceptanceCheckKind, AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, RuleResult } from '../../../proto/index.js';
+import { acceptApp } from '../../acceptance/app-runner.js';
+import type { RuleContext, RuleOf } from './rule-context.js';
+import { NO_SANDBOX, ruleResult } from './rule-result.js';
+
+export type AppRule = RuleOf<'server_starts'> | RuleOf<'http'>;
+
+/**
+ * The checks an http rule runs: an operation's own call and its negative
+ * cases. Sequences (create then read, list, update, delete) span several
+ * operations, often of several tasks, so only the job's acceptance phase
+ * judges them.
+ */
+export const HTTP_RULE_KINDS: ReadonlySet<AcceptanceCheckKind> = new Set(['operation', 'missing_required', 'wrong_type', 'constraint', 'malformed_json', 'unknown_id']);
+
+const NO_CHECKS_SUITE: AcceptanceSuite = { type: 'acceptance.suite', title: 'the app starts', checks: [], commands: [], schemas: {}, dialect: '2020-12' };
+
+/** Why an http rule cannot run before the app is started, or null when it can. */
+function httpBlocker(rule: RuleOf<'http'>, suite: AcceptanceSuite | null): string | null {
+  if (!suite) return 'the job has no acceptance suite to take the checks of these operations from';
+  const known = new Set(suite.checks.map((c) => c.operationId));
+  const unknown = rule.operationIds.filter((id) => !known.has(id));
+  if (unknown.length > 0) return `the acceptance suite has no operation ${unknown.join(', ')}`;
+  const bare = rule.operationIds.filter((id) => !suite.checks.some((c) => c.operationId === id && HTTP_RULE_KINDS.has(c.kind)));
+  if (bare.length > 0) return `the acceptance suite has no operation-level checks for ${bare.join(', ')}`;
+  return null;
+}
+
+function checkLine(c: AcceptanceCheckResult): string {
+  const request = c.request ? `${c.request.method} ${c.request.path}` : '-';
+  const schema = c.actual.schemaErrors.length > 0 ? `\n  schema: ${c.actual.schemaErrors.slice(0, 5).join('; ')}` : '';
+  const body = c.actual.bodyExcerpt ? `\n  body: ${c.actual.bodyExcerpt}` : '';
+  return `${c.id} (${c.kind}): ${request} expected ${c.expected.status}, got ${c.actual.status ?? 'no answer'}: ${c.actual.problem ?? ''}${schema}${body}`;
+}
+
+function judgeHttp(rule: RuleOf<'http'>, report: AcceptanceReport, started: number): RuleResult {
+  const ops = new Set(rule.operationIds);
+  const starts = report.checks.find((c) => c.kind === 'server_starts');
+  if (starts?.status !== 'passed') {
+    return ruleResult(rule, 'failed', `the app did not start, so no check of ${rule.operationIds.join(', ')} could run: ${starts?.actual.problem ?? 'no result'}`, started, report.app?.logExcerpt);
+  }
+  const mine = report.checks.filter((c) => ops.has(c.operationId) && HTTP_RULE_KINDS.has(c.kind));
+  const failed = mine.filter((c) => c.status === 'failed');
+  if (failed.length > 0) {
+    const named = failed.slice(0, 6).map((c) => `${c.id}: ${c.actual.problem ?? 'failed'}`).join('; ');
+    return ruleResult(rule, 'failed', `${failed.length} of ${mine.length} check(s) failed: ${named}${failed.length > 6 ? '; …' : ''}`, started, failed.slice(0, 10).map(checkLine).join('\n'));
+  }
+  const unverified = mine.filter((c) => c.status === 'unverified');
+  if (unverified.length > 0) {
+    return ruleResult(rule, 'unverified', `${unverified.length} of ${mine.length} check(s) could not run: ${unverified.slice(0, 6).map((c) => `${c.id} (${c.actual.problem ?? 'unverified'})`).join('; ')}`, started);
+  }
+  return ruleResult(rule, 'passed', `${mine.length} check(s) of ${rule.operationIds.join(', ')} passed`, started);
+}
+
+/**
+ * server_starts and http rules share one start of the app: one acceptApp run
+ * (install, build, start, then every selected check from inside the
+ * sandbox), whose server_starts result and check results decide each rule.
+ */
+export async function evaluateAppRules(rules: readonly AppRule[], ctx: RuleContext): Promise<RuleResult[]> {
+  const started = performance.now();
+  if (rules.length === 0) return [];
+  if (!ctx.sandbox) return rules.map((rule) => ruleResult(rule, 'unverified', NO_SANDBOX, started));
+  const blocked = new Map<AppRule, string>();
+  const operations = new Set<string>();
+  for (const rule of rules) {
+    if (rule.kind !== 'http') continue;
+    const why = httpBlocker(rule, ctx.suite);
+    if (why) blocked.set(rule, why);
+    else for (const id of rule.operationIds) operations.add(id);
+  }
+  const runnable = rules.filter((r) => !blocked.has(r));
+  let report: AcceptanceReport | null = null;
+  if (runnable.length > 0) {
+    const base = ctx.suite && operations.size > 0 ? ctx.suite : NO_CHECKS_SUITE;
+    // Command checks belong to the acceptance phase; a rule names operations only.
+    const suite: AcceptanceSuite = { ...base, checks: base.checks.filter((c) => operations.has(c.operationId) && HTTP_RULE_KINDS.has(c.kind)), commands: [] };
+    report = await acceptApp({
+      sandbox: ctx.sandbox,
+      appDir: ctx.workspace,
+      workDir: ctx.scratchDir,
+      suite,
+      installTimeoutMs: ctx.timeouts.installMs,
+      buildTimeoutMs: ctx.timeouts.buildMs,
+      startTimeoutMs: ctx.timeouts.startMs,
+      checksTimeoutMs: ctx.timeouts.checksMs,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    ctx.signal?.throwIfAborted();
+  }
+  return rules.map((rule) => {
+    const why = blocked.get(rule);
+    if (why !== undefined || !report) return ruleResult(rule, 'unverified', why ?? 'the app was not run', started);
+    if (rule.kind === 'http') return judgeHttp(rule, report, started);
+    const starts = report.checks.find((c) => c.kind === 'server_starts');
+    const log = report.app?.logExcerpt;
+    if (starts?.status === 'passed') {
+      const steps = report.app?.steps.map((s) => `${s.name} ${s.status}`).join(', ') ?? '';
+      return ruleResult(rule, 'passed', `the app started and listened on PORT (${steps})`, started);
+    }
+    return ruleResult(rule, 'failed', `the app did not start: ${starts?.actual.problem ?? 'no result'}`, started, log);
+  });
+}
