@@ -82,7 +82,9 @@ describe('autodev result against a real daemon', () => {
     const now = new Date().toISOString();
     const record: JobRecord = {
       schemaVersion: JOB_RECORD_VERSION, id: jobId, prompt: 'todo app', spec: null, blueprint: BLUEPRINT, status: 'completed', repo,
-      createdAt: now, updatedAt: now, tasks: [], error: null, acceptance: null,
+      createdAt: now, updatedAt: now, tasks: [], error: null,
+      // Finalized only once accepted: the integration phase's last round is what RESULT.md reports.
+      acceptance: { rounds: 2, maxRounds: 3, last: { round: 2, passed: 41, failed: 0, unverified: 0, total: 41, projectTests: { status: 'passed', summary: 'unit_tests: 4 passed, 0 failed' }, failures: [], commit: 'f'.repeat(40), durationMs: 5000 } },
     };
     mkdirSync(jobDir, { recursive: true });
     writeFileSync(join(jobDir, 'job.json'), JSON.stringify(record));
@@ -126,6 +128,7 @@ describe('autodev result against a real daemon', () => {
     expect(readFileSync(join(target, 'k8s', 'deployment.yaml'), 'utf8')).toContain('kind: Deployment');
     expect(report.sandbox).toBe('bubblewrap');
     expect(readFileSync(join(target, 'artifacts', 'RESULT.md'), 'utf8')).toContain('iOS and Android builds were NOT run');
+    expect(readFileSync(join(target, 'artifacts', 'RESULT.md'), 'utf8')).toContain(`## Acceptance\n\nRound 2 of at most 3, on commit \`${'f'.repeat(40)}\`: **41 of 41 checks passed**, 0 failed, 0 unverified. Project tests: passed (unit_tests: 4 passed, 0 failed).`);
 
     // Asking again returns the stored report instead of building twice; a non-empty folder is refused.
     const again = await daemon.api(`/jobs/${jobId}/result`);

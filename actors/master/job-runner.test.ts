@@ -146,7 +146,7 @@ describe('runJob', () => {
     const rounds: number[] = [];
     const machine = masterMachine.provide({
       actors: {
-        planJob: fromPromise(async () => []),
+        planJob: fromPromise(async () => [makeTask('unused')]),
         runTask: succeeding,
         acceptJob: fromPromise<AcceptJobOutput, AcceptJobInput>(async ({ input }) => {
           rounds.push(input.round);
