@@ -1,9 +1,11 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppStep } from '../../proto/index.js';
+import { findNodeHeaders, type NodeHeadersLookup } from '../sandbox/node-headers.js';
 import type { Sandbox, SandboxResult } from '../sandbox/sandbox.js';
 import { runRegistryNpm } from '../validation/registry-npm.js';
-import { excerpt } from '../validation/stage-result.js';
+import { excerpt, excerptAround } from '../validation/stage-result.js';
+import { cleanRebuildLog, diagnoseRebuild } from './rebuild-diagnosis.js';
 
 export interface SetupOptions {
   sandbox: Sandbox;
@@ -11,7 +13,18 @@ export interface SetupOptions {
   installTimeoutMs: number;
   buildTimeoutMs: number;
   signal?: AbortSignal;
+  /** Where node-gyp finds Node's headers in the sandbox; found on the host by default (tests pass a missing one). */
+  nodeHeaders?: NodeHeadersLookup;
+  /** For `npm rebuild`; default the longer of buildTimeoutMs and NATIVE_REBUILD_TIMEOUT_MS. */
+  rebuildTimeoutMs?: number;
 }
+
+/**
+ * A native module compiles C or C++ on one sandbox core: better-sqlite3's
+ * SQLite alone took 6 minutes here (2 shared cores, see
+ * test/acceptance-native.test.ts), far past an ordinary build's timeout.
+ */
+export const NATIVE_REBUILD_TIMEOUT_MS = 600_000;
 
 export interface Manifest {
   hasDependencies: boolean;
@@ -62,8 +75,7 @@ export async function setUpApp(manifest: Manifest, options: SetupOptions): Promi
     const install = await runRegistryNpm(args, { sandbox, workspace, timeoutMs: options.installTimeoutMs, ...(signal ? { signal } : {}) });
     steps.push(stepOf('install', `npm ${args.join(' ')}`, install, options.installTimeoutMs));
     if (steps.at(-1)?.status === 'failed') return steps;
-    const rebuild = await sandbox.run(['npm', 'rebuild'], { workspace, network: 'none', timeoutMs: options.buildTimeoutMs, ...(signal ? { signal } : {}) });
-    steps.push(stepOf('rebuild', 'npm rebuild', rebuild, options.buildTimeoutMs));
+    steps.push(await rebuildNative(options));
     if (steps.at(-1)?.status === 'failed') return steps;
   }
   if (!manifest.scripts.build) steps.push(skip('build', 'package.json has no build script'));
@@ -72,6 +84,39 @@ export async function setUpApp(manifest: Manifest, options: SetupOptions): Promi
     steps.push(stepOf('build', 'npm run build', build, options.buildTimeoutMs));
   }
   return steps;
+}
+
+/**
+ * `npm rebuild`, network off: dependencies' install scripts run here, in the
+ * sandbox, so a native module compiles with the host's compiler (the sandbox
+ * sees the host's /usr read-only). node-gyp would otherwise download Node's
+ * headers, which cannot work offline, so it is pointed at the headers beside
+ * the sandbox's node (npm_config_nodedir; the host's own npm config, which
+ * may say the same, is not visible in the sandbox). A failed build names its
+ * cause (the compiler error, the missing compiler or headers) in the step's
+ * reason and centres the log excerpt on it: node-gyp's last lines are a
+ * stack trace that tells a fix task nothing.
+ */
+async function rebuildNative(options: SetupOptions): Promise<AppStep> {
+  const { sandbox, workspace, signal } = options;
+  const headers = options.nodeHeaders ?? findNodeHeaders();
+  const env: Record<string, string> = headers.ok ? { npm_config_nodedir: headers.headers.nodedir } : {};
+  const timeoutMs = options.rebuildTimeoutMs ?? Math.max(options.buildTimeoutMs, NATIVE_REBUILD_TIMEOUT_MS);
+  // Foreground: the compile's output streams as it goes, so a run that times out still shows how far it got.
+  const run = await sandbox.run(['npm', 'rebuild', '--foreground-scripts'], { workspace, network: 'none', timeoutMs, env, ...(signal ? { signal } : {}) });
+  const step = stepOf('rebuild', 'npm rebuild', run, timeoutMs);
+  if (step.status !== 'failed') return step;
+  const lines = cleanRebuildLog(`${run.stdout}\n${run.stderr}`);
+  const log = lines.join('\n');
+  const diagnosis = diagnoseRebuild(lines, { backend: sandbox.backend, headersProblem: headers.ok ? null : headers.problem });
+  if (!diagnosis) {
+    const last = lines.at(-1)?.trim();
+    const progress = run.timedOut && last ? ` (its last output: ${last.slice(0, 200)})` : '';
+    return { ...step, reason: `${step.reason ?? 'npm rebuild failed'}${progress}`, logExcerpt: excerpt(log, 20) };
+  }
+  const what = diagnosis.packageName ? `${diagnosis.packageName} did not build` : 'a dependency did not build';
+  // The cause sits near the excerpt's end: the report keeps the excerpt's last 1000 characters.
+  return { ...step, reason: `${step.reason ?? 'npm rebuild failed'}: ${what}: ${diagnosis.cause}`, logExcerpt: excerptAround(log, diagnosis.line, 12, 4) };
 }
 
 export function stepOf(name: AppStep['name'], command: string, run: SandboxResult, timeoutMs: number): AppStep {
