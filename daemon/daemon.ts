@@ -249,6 +249,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
               maxRetries: config.maxRetries,
               taskBudget: { maxTokens: config.taskMaxTokens, timeoutMs: config.taskTimeoutMs },
               maxPlanAttempts: config.planAttempts,
+              suites: suiteStore,
               log,
             },
             input,

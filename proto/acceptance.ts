@@ -84,6 +84,8 @@ export const BodyAssertion = z.discriminatedUnion('type', [
   z.object({ type: z.literal('list_includes'), vars: z.array(VarName).min(1) }),
   z.object({ type: z.literal('list_excludes'), vars: z.array(VarName).min(1) }),
   z.object({ type: z.literal('list_all_equal'), field: z.string(), value: z.unknown() }),
+  /** The raw body contains each text verbatim (a check written from the prompt); the body need not be JSON. */
+  z.object({ type: z.literal('body_includes'), texts: z.array(z.string().min(1)).min(1) }),
 ]);
 export type BodyAssertion = z.infer<typeof BodyAssertion>;
 

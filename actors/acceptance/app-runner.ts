@@ -6,6 +6,7 @@ import { excerpt } from '../validation/stage-result.js';
 import { copyApp } from './app-copy.js';
 import { readManifest, setUpApp, stepOf } from './app-setup.js';
 import { buildReport, emptyActual, evaluateChecks } from './evaluate.js';
+import { commandNotRun, evaluateCommands } from './evaluate-commands.js';
 import { PLAN_FILE, RUNNER_ENTRY, writeRunner } from './runner-files.js';
 import type { RunnerPlan } from './runner-protocol.js';
 import { parseRunnerOutput } from './runner-result.js';
@@ -24,26 +25,33 @@ export interface AcceptAppOptions {
   startTimeoutMs?: number;
   checksTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Each command check's own limit. */
+  commandTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
 /**
  * Checks an app in the sandbox: copy it, install and build it there, then
- * one sandbox run that starts it and sends the checks from inside (network
- * off; loopback only), and judge the answers here. Whatever stops the app
- * from listening fails the `server_starts` check with the reason and the
- * app's log, and every other check is unverified.
+ * one sandbox run that starts it, sends the checks and runs the command
+ * checks from inside (network off; loopback only), and judge the answers
+ * here. Whatever stops the app from listening fails the `server_starts`
+ * check with the reason and the app's log, and every other check is
+ * unverified. A suite with no checks at all is not run: its report has a
+ * total of 0, which never reads as passed.
  */
 export async function acceptApp(options: AcceptAppOptions): Promise<AcceptanceReport> {
   const started = performance.now();
   const { sandbox, suite } = options;
+  const commands = suite.commands ?? [];
+  // Starting the app would pass server_starts, and one passed check of one would read as accepted.
+  if (suite.checks.length === 0 && commands.length === 0) return buildReport([], performance.now() - started, null);
   const workspace = join(options.workDir, 'app');
   await mkdir(options.workDir, { recursive: true, mode: 0o700 });
   try {
     await copyApp(options.appDir, workspace);
     const finish = (steps: AppStep[], problem: string | null, log: string, results: AcceptanceCheckResult[] = []) => {
       const starts = serverStarts(problem, log, steps.find((s) => s.status === 'failed')?.name ?? 'start');
-      const checks = problem === null ? results : suite.checks.map((c) => unverified(c, `not run: ${problem}`));
+      const checks = problem === null ? results : [...suite.checks.map((c) => unverified(c, `not run: ${problem}`)), ...commands.map((c) => commandNotRun(c, `not run: ${problem}`))];
       return buildReport([starts, ...checks], performance.now() - started, { sandbox: sandbox.backend, steps, logExcerpt: log });
     };
     const manifest = await readManifest(workspace);
@@ -63,9 +71,11 @@ export async function acceptApp(options: AcceptAppOptions): Promise<AcceptanceRe
       startTimeoutMs: options.startTimeoutMs ?? 30_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       checksTimeoutMs: options.checksTimeoutMs ?? 120_000,
+      commands,
+      commandTimeoutMs: options.commandTimeoutMs ?? 30_000,
     };
     await writeRunner(workspace, plan);
-    const timeoutMs = plan.startTimeoutMs + plan.checksTimeoutMs + 15_000;
+    const timeoutMs = plan.startTimeoutMs + plan.checksTimeoutMs + commands.length * plan.commandTimeoutMs + 15_000;
     const run = await sandbox.run(['node', RUNNER_ENTRY, PLAN_FILE], { workspace, network: 'none', timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
     const result = parseRunnerOutput(run.stdout);
     if (typeof result === 'string') {
@@ -75,7 +85,7 @@ export async function acceptApp(options: AcceptAppOptions): Promise<AcceptanceRe
     const log = excerpt(result.log, 40, 4000);
     const startStep: AppStep = { name: 'start', status: result.started ? 'passed' : 'failed', reason: result.problem, durationMs: Math.round(result.startMs), logExcerpt: log };
     if (!result.started) return finish([...steps, startStep], result.problem ?? 'the app did not start', log);
-    return finish([...steps, startStep], null, log, evaluateChecks(suite, result.outcomes));
+    return finish([...steps, startStep], null, log, [...evaluateChecks(suite, result.outcomes), ...evaluateCommands(commands, result.commandOutcomes)]);
   } finally {
     await rm(options.workDir, { recursive: true, force: true });
   }

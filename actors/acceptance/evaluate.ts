@@ -87,7 +87,9 @@ function expectedView(check: AcceptanceCheck, step: AcceptanceStep, status: numb
   // The body documented for the status that was expected, not for the one that came instead.
   const shown = status !== null && statusAllowed(expect, status) ? status : (expect.statuses[0] ?? (expect.statusClass === '2xx' ? 200 : 400));
   const media = mediaFor(expect, shown);
-  return { status: describeStatus(expect), contentType: media?.contentType ?? null, schema: media?.schema ?? null, detail: `${step.name}: ${DETAIL[check.kind]}` };
+  const texts = expect.assertions.flatMap((a) => (a.type === 'body_includes' ? a.texts : []));
+  const includes = texts.length > 0 ? `; the body contains ${texts.map((t) => JSON.stringify(t)).join(', ')}` : '';
+  return { status: describeStatus(expect), contentType: media?.contentType ?? null, schema: media?.schema ?? null, detail: `${step.name}: ${DETAIL[check.kind]}${includes}` };
 }
 
 function excerpt(body: string): string {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCommandChecks } from './command-executor.js';
 import { executeChecks } from './http-executor.js';
 import { RESULT_MARKER, type RunnerPlan, type RunnerResult } from './runner-protocol.js';
 
@@ -13,8 +14,9 @@ const LOG_BYTES = 16 * 1024;
 /**
  * Starts the app as a child with PORT and HOST set, waits until it accepts
  * connections on loopback (the sandbox's own network namespace: network
- * "none" still has loopback), sends the checks, stops the app, and prints one
- * result line. The app's output is kept for the report, never passed through.
+ * "none" still has loopback), sends the checks, runs the command checks in
+ * the app's folder while it still runs, stops the app, and prints one result
+ * line. The app's output is kept for the report, never passed through.
  */
 async function main(planFile: string): Promise<RunnerResult> {
   const plan = readPlan(planFile);
@@ -25,13 +27,14 @@ async function main(planFile: string): Promise<RunnerResult> {
     log = (log + chunk.toString('utf8')).slice(-LOG_BYTES);
   };
   const [command, ...args] = plan.start === null ? ['npm', 'start'] : ['sh', '-c', plan.start];
-  const child = spawn(command ?? 'npm', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' } });
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', APP_URL: `http://127.0.0.1:${port}` };
+  const child = spawn(command ?? 'npm', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let exit: string | null = null;
   child.once('exit', (code, signal) => (exit = signal ? `was killed by ${signal}` : `exited with code ${code}`));
   child.once('error', (error) => (exit = `could not be started: ${error.message}`));
-  const result = (fields: Pick<RunnerResult, 'started' | 'problem' | 'outcomes'>): RunnerResult => ({ ...fields, port, startMs: Date.now() - started, log });
+  const result = (fields: Pick<RunnerResult, 'started' | 'problem' | 'outcomes'>): RunnerResult => ({ ...fields, port, startMs: Date.now() - started, log, commandOutcomes: [] });
 
   const deadline = started + plan.startTimeoutMs;
   while (!(await accepts(port))) {
@@ -44,8 +47,14 @@ async function main(planFile: string): Promise<RunnerResult> {
   }
   const startMs = Date.now() - started;
   const outcomes = await executeChecks(plan.checks, `http://127.0.0.1:${port}`, { requestTimeoutMs: plan.requestTimeoutMs, deadline: Date.now() + plan.checksTimeoutMs });
+  const commandOutcomes = await runCommandChecks(plan.commands, {
+    cwd: process.cwd(),
+    env,
+    timeoutMs: plan.commandTimeoutMs,
+    deadline: Date.now() + plan.commands.length * plan.commandTimeoutMs,
+  });
   await stop(child);
-  return { started: true, problem: null, port, startMs, log, outcomes };
+  return { started: true, problem: null, port, startMs, log, outcomes, commandOutcomes };
 }
 
 function readPlan(file: string): RunnerPlan {
@@ -57,7 +66,15 @@ function readPlan(file: string): RunnerPlan {
 function isPlan(value: unknown): value is RunnerPlan {
   if (typeof value !== 'object' || value === null) return false;
   const v: { [key: string]: unknown } = { ...value };
-  return Array.isArray(v.checks) && (v.start === null || typeof v.start === 'string') && typeof v.startTimeoutMs === 'number' && typeof v.requestTimeoutMs === 'number' && typeof v.checksTimeoutMs === 'number';
+  return (
+    Array.isArray(v.checks) &&
+    Array.isArray(v.commands) &&
+    (v.start === null || typeof v.start === 'string') &&
+    typeof v.startTimeoutMs === 'number' &&
+    typeof v.requestTimeoutMs === 'number' &&
+    typeof v.checksTimeoutMs === 'number' &&
+    typeof v.commandTimeoutMs === 'number'
+  );
 }
 
 function freePort(): Promise<number> {

@@ -34,9 +34,17 @@ export function judgeStep(step: AcceptanceStep, outcome: StepOutcome | undefined
   if (media?.contentType && !sameMediaType(media.contentType, response.contentType)) {
     return fail(`content type is ${response.contentType ?? 'missing'}, documented ${media.contentType}`);
   }
+  // Texts are looked for in the body as sent, before (and without) any JSON parse.
+  const jsonAssertions = expect.assertions.filter((a) => a.type !== 'body_includes');
   const needsBody = Boolean(media?.schema) || step.capture.length > 0 || expect.assertions.length > 0;
   if (!needsBody) return pass;
   if (response.truncated) return unverified('the response body is larger than the checker keeps, so it was not judged');
+  for (const assertion of expect.assertions) {
+    if (assertion.type !== 'body_includes') continue;
+    const missing = assertion.texts.filter((text) => !response.body.includes(text));
+    if (missing.length > 0) return fail(`the body does not contain ${missing.map((t) => JSON.stringify(t)).join(', ')}`);
+  }
+  if (!media?.schema && step.capture.length === 0 && jsonAssertions.length === 0) return pass;
   let body: unknown;
   try {
     body = JSON.parse(response.body);
@@ -52,7 +60,7 @@ export function judgeStep(step: AcceptanceStep, outcome: StepOutcome | undefined
   for (const capture of step.capture) {
     if (!(capture.var in outcome.captured)) return fail(`the body has no string or number at ${capture.pointer} to use as the new id`);
   }
-  for (const assertion of expect.assertions) {
+  for (const assertion of jsonAssertions) {
     const problem = checkAssertion(assertion, body, expect, vars);
     if (problem) return fail(problem);
   }
@@ -120,6 +128,9 @@ function checkAssertion(assertion: BodyAssertion, body: unknown, expect: StepExp
       }
       return null;
     }
+    case 'body_includes':
+      // Judged on the raw body in judgeStep, before any JSON parse.
+      return null;
   }
 }
 

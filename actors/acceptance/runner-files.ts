@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { RUNNER_DIR, type RunnerPlan } from './runner-protocol.js';
 
 /** The compiled modules the runner needs inside the sandbox: itself and what it imports. */
-const RUNNER_MODULES = ['in-sandbox-runner.js', 'http-executor.js', 'runner-protocol.js'] as const;
+const RUNNER_MODULES = ['in-sandbox-runner.js', 'http-executor.js', 'command-executor.js', 'runner-protocol.js'] as const;
 export const RUNNER_ENTRY = `${RUNNER_DIR}/in-sandbox-runner.js`;
 export const PLAN_FILE = `${RUNNER_DIR}/plan.json`;
 

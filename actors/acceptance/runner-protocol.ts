@@ -1,6 +1,7 @@
 // Shared by the daemon and the in-sandbox runner: types and constants only,
 // so the runner (which may import only node: builtins) can use it too.
-import type { AcceptanceCheck } from '../../proto/index.js';
+import type { AcceptanceCheck, CommandCheck } from '../../proto/index.js';
+import type { CommandOutcome } from './command-executor.js';
 import type { CheckOutcome } from './http-executor.js';
 
 /** Starts the line that carries the runner's result on stdout; the app's own output never reaches that stream. */
@@ -16,6 +17,10 @@ export interface RunnerPlan {
   requestTimeoutMs: number;
   /** How long the checks may take in all, once the app listens. */
   checksTimeoutMs: number;
+  /** Run after the HTTP checks, while the app still runs. */
+  commands: CommandCheck[];
+  /** Each command's own limit; the group it started is killed at it. */
+  commandTimeoutMs: number;
 }
 
 export interface RunnerResult {
@@ -27,4 +32,5 @@ export interface RunnerResult {
   /** The end of the app's stdout and stderr, interleaved. */
   log: string;
   outcomes: CheckOutcome[];
+  commandOutcomes: CommandOutcome[];
 }

@@ -24,6 +24,19 @@ const RunnerResultSchema = z.object({
       ),
     }),
   ),
+  commandOutcomes: z.array(
+    z.object({
+      id: z.string(),
+      notRun: z.string().nullable(),
+      exitCode: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      timedOut: z.boolean(),
+      output: z.string(),
+      stdoutMatched: z.boolean().nullable(),
+      matchProblem: z.string().nullable(),
+      durationMs: z.number().nonnegative(),
+    }),
+  ),
 }) satisfies z.ZodType<RunnerResult>;
 
 /** The last marked line of the runner's stdout, parsed; a string says why there is none. */

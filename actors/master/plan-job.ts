@@ -9,11 +9,15 @@ import {
 } from '../../proto/index.js';
 import { backboneFromBlueprint, mergeRefinements, type PlannedTask } from '../../machines/decompose.js';
 import { normalizePlan } from '../../machines/plan.js';
+import { repairPlanAnswer } from '../../machines/plan-repair.js';
 import type { PlanJobInput } from '../../machines/master.machine.js';
 import type { LanguageModel } from '../llm/language-model.js';
 import type { Logger } from '../log/logger.js';
 import { initJobRepo } from '../git/repo.js';
 import { toGbnfSchema } from '../mcp/gbnf-schema.js';
+import type { SuiteStore } from '../acceptance/suite-store.js';
+import { askUntilValid, issuesLine, type Judged } from './ask-until-valid.js';
+import { freezeAcceptanceSuite } from './freeze-suite.js';
 import { planDefaults } from './roles.js';
 
 /** Above every limit in PLAN_LIMITS, so the schema's own bounds are the ones the grammar keeps. */
@@ -31,6 +35,8 @@ export interface PlanJobDeps {
   taskBudget: Task['budget'];
   /** How many times a plan that fails validation is asked for again. */
   maxPlanAttempts: number;
+  /** Where the job's acceptance suite is frozen, outside the repository. */
+  suites: SuiteStore;
   log: Logger;
 }
 
@@ -39,7 +45,9 @@ const PLAN_SYSTEM = [
   TEAM,
   'Split the project into small tasks, each for one engineer. Give every task a short unique key,',
   'list the keys of the tasks it depends on, a priority from 1 (low) to 10 (high), an estimate in minutes,',
-  'and one to three checks that tell when it is done. Answer with JSON only.',
+  'and one to three checks that tell when it is done: a file that must exist, a JSON file that must parse,',
+  'a file that must mention some texts, a shell command that must succeed, tests matching a glob that must pass,',
+  'or the server that must start. Paths are relative to the repository root. Answer with JSON only.',
 ].join(' ');
 const REFINE_SYSTEM = [
   TEAM,
@@ -66,11 +74,13 @@ function planPrompt(input: PlanJobInput, backbone: readonly PlannedTask[]): stri
 }
 
 /**
- * The TaskDecomposer's side effects: creates the job's repository, then builds
- * the DAG. With an OpenAPI spec the backbone comes from the spec and the model
- * only adds to it; without one the model plans alone. Either way the result
- * is validated and repaired (ids, dependencies, cycles, rules) before it runs,
- * and an answer that fails validation is asked for again.
+ * The TaskDecomposer's side effects: creates the job's repository, freezes
+ * the job's acceptance suite (actors/master/freeze-suite.ts), then builds the
+ * DAG. With an OpenAPI spec the backbone comes from the spec and the model
+ * only adds to it; without one the model plans alone. Either way the answer
+ * is repaired where it can be (bad rules dropped, over-long text clipped),
+ * validated, and asked for again when it fails; then ids, dependencies,
+ * cycles and missing rules are repaired before it runs.
  */
 export async function planJob(deps: PlanJobDeps, input: PlanJobInput, signal: AbortSignal): Promise<Task[]> {
   await initJobRepo(
@@ -82,31 +92,34 @@ export async function planJob(deps: PlanJobDeps, input: PlanJobInput, signal: Ab
     ],
     `chore: start job ${input.jobId}\n\nJob: ${input.jobId}\n`,
   );
+  await freezeAcceptanceSuite(
+    { suites: deps.suites, model: deps.model, maxTokens: deps.maxTokens, maxAttempts: deps.maxPlanAttempts, log: deps.log },
+    input,
+    signal,
+  );
   const backbone = input.blueprint ? backboneFromBlueprint(input.blueprint) : [];
   const refining = backbone.length > 0;
-  const model = await deps.model();
-  let lastProblem = '';
-  for (let attempt = 1; attempt <= deps.maxPlanAttempts; attempt++) {
-    signal.throwIfAborted();
-    const answer = await model.generateJson({
+  const result = await askUntilValid({
+    model: await deps.model(),
+    request: {
       system: refining ? REFINE_SYSTEM : PLAN_SYSTEM,
       prompt: planPrompt(input, backbone),
       schema: refining ? REFINEMENT_GRAMMAR_SCHEMA : PLAN_GRAMMAR_SCHEMA,
       maxTokens: deps.maxTokens,
-      signal,
-      ...(attempt > 1 ? { temperature: 0.7, seed: attempt } : {}),
-    });
-    const parsed = (refining ? ModelRefinement : ModelPlan).safeParse(answer.value);
-    if (!parsed.success) {
-      lastProblem = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      deps.log.warn('plan failed validation; asking again', { jobId: input.jobId, attempt, problem: lastProblem });
-      continue;
-    }
-    const merged = mergeRefinements(backbone, parsed.data.tasks);
-    const { tasks, repairs } = normalizePlan(merged, planDefaults(deps.maxRetries, deps.taskBudget));
-    const notes = [...merged.repairs, ...repairs];
-    if (notes.length > 0) deps.log.info('repaired the plan', { jobId: input.jobId, repairs: notes });
-    return tasks;
-  }
-  throw new ProtocolError('plan_invalid', `no valid plan after ${deps.maxPlanAttempts} attempts: ${lastProblem}`);
+    },
+    attempts: deps.maxPlanAttempts,
+    signal,
+    judge: (answer): Judged<{ tasks: PlannedTask[]; repairs: string[] }> => {
+      const { answer: repaired, repairs } = repairPlanAnswer(answer);
+      const parsed = (refining ? ModelRefinement : ModelPlan).safeParse(repaired);
+      return parsed.success ? { ok: true, value: { tasks: parsed.data.tasks, repairs } } : { ok: false, problem: issuesLine(parsed.error.issues) };
+    },
+    onRefused: (attempt, problem) => deps.log.warn('plan failed validation; asking again', { jobId: input.jobId, attempt, problem }),
+  });
+  if (!result.ok) throw new ProtocolError('plan_invalid', `no valid plan after ${deps.maxPlanAttempts} attempts: ${result.problem}`);
+  const merged = mergeRefinements(backbone, result.value.tasks);
+  const { tasks, repairs } = normalizePlan(merged, planDefaults(deps.maxRetries, deps.taskBudget));
+  const notes = [...result.value.repairs, ...merged.repairs, ...repairs];
+  if (notes.length > 0) deps.log.info('repaired the plan', { jobId: input.jobId, repairs: notes });
+  return tasks;
 }
