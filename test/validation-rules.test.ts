@@ -185,6 +185,13 @@ describe('executable validation rules on a candidate tree, with the bubblewrap s
     expect(sandbox.appRuns - before).toBe(1);
   });
 
+  it('server_starts alone starts the app (with no request sent) and passes on the books app', async () => {
+    const before = sandbox.appRuns;
+    const [starts] = time('books start only', await evaluateRules([{ kind: 'server_starts' }], ctx(tree(booksFiles()))));
+    expect(starts).toMatchObject({ status: 'passed', detail: expect.stringContaining('start passed') });
+    expect(sandbox.appRuns - before).toBe(1);
+  });
+
   it('an http rule fails on a planted bug that a negative check catches, naming the check and its problem', async () => {
     const results = time('books crash_on_bad_input', await evaluateRules([{ kind: 'http', operationIds: ['createBook'] }, { kind: 'http', operationIds: ['getHealth'] }], ctx(tree(booksFiles('crash_on_bad_input')))));
     expect(results[0]?.status).toBe('failed');
@@ -269,6 +276,14 @@ describe('executable validation rules on a candidate tree, with the bubblewrap s
       expect(none).toMatchObject({ verdict: 'unverified', passed: false, rules: [] });
       // A stage that could not run is `unverified`, never `skipped`.
       expect(none.stages?.find((s) => s.stage === 'unit_tests')?.status).toBe('unverified');
+    });
+
+    it("says so when the job's frozen suite cannot be read, leaving its http rule unverified", async () => {
+      const input = await candidate('job-corrupt', booksFiles(), [{ kind: 'http', operationIds: ['getBook'] }]);
+      writeFileSync(join(jobsDir, 'job-corrupt', 'acceptance', 'suite.json'), '{"type": "not a suite"}');
+      const report = await validate(input);
+      expect(report).toMatchObject({ verdict: 'unverified', passed: false });
+      expect(report.rules?.[0]?.detail).toMatch(/^the job's acceptance suite could not be read: .*does not match its schema/);
     });
 
     it('judges the committed tree even when the project\'s own tests rewrite it during validation', async () => {

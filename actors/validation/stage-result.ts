@@ -19,7 +19,8 @@ export function stageResult(
   };
 }
 
-export function skippedStage(stage: ValidationStageName, startedAt: number, reason: string): StageResult {
+/** A stage that could not run here: never a pass, and `reason` says what would let it run. */
+export function unverifiedStage(stage: ValidationStageName, startedAt: number, reason: string): StageResult {
   return {
     stage,
     status: 'unverified',

@@ -136,7 +136,7 @@ async function validateIn(workspace: string, candidate: ValidationCandidate, opt
   const rules = await evaluateRules(request.rules, {
     workspace,
     sandbox,
-    suite: await loadSuite(options, request.jobId),
+    ...(await loadSuite(options, request.jobId)),
     scratchDir: `${workspace}.app`,
     timeouts: { ...DEFAULT_RULE_TIMEOUTS, ...options.ruleTimeouts },
     ...(options.limits ? { limits: options.limits } : {}),
@@ -149,13 +149,13 @@ async function validateIn(workspace: string, candidate: ValidationCandidate, opt
   return foldRules(stagesReport, rules);
 }
 
-/** A suite that cannot be read leaves http rules unverified (they say so) rather than failing the task's validation. */
-async function loadSuite(options: TaskValidatorOptions, jobId: JobId): Promise<AcceptanceSuite | null> {
-  if (!options.suiteFor) return null;
+/** A suite that cannot be read leaves http rules unverified, saying why, rather than failing the task's validation. */
+async function loadSuite(options: TaskValidatorOptions, jobId: JobId): Promise<{ suite: AcceptanceSuite | null; suiteProblem?: string }> {
+  if (!options.suiteFor) return { suite: null };
   try {
-    return await options.suiteFor(jobId);
+    return { suite: await options.suiteFor(jobId) };
   } catch (error) {
     options.log?.warn('could not read the acceptance suite for validation rules', { jobId, error: String(error) });
-    return null;
+    return { suite: null, suiteProblem: `the job's acceptance suite could not be read: ${error instanceof Error ? error.message : String(error)}` };
   }
 }

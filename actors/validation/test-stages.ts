@@ -1,6 +1,6 @@
 import type { StageResult, ValidationStageName } from '../../proto/index.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
-import { excerpt, skippedStage, stageResult } from './stage-result.js';
+import { excerpt, unverifiedStage, stageResult } from './stage-result.js';
 import { genericFailure, parseCoverage, parseTapFailures } from './test-output.js';
 import type { TestCommand } from './test-plan.js';
 import type { WorkspaceFile } from './workspace-files.js';
@@ -24,7 +24,7 @@ export interface TestRunOutcome {
 /** Runs one test stage's command inside the sandbox, network off, and structures what failed. */
 export async function runTestStage(stage: ValidationStageName, command: TestCommand, options: TestRunOptions): Promise<TestRunOutcome> {
   const started = Date.now();
-  if (command.kind === 'skip') return { result: skippedStage(stage, started, command.reason), coverage: null, output: '' };
+  if (command.kind === 'skip') return { result: unverifiedStage(stage, started, command.reason), coverage: null, output: '' };
   const run = await options.sandbox.run(command.argv, {
     workspace: options.root,
     network: 'none',
@@ -66,7 +66,7 @@ function metricsOf(passed: number, failed: number, durationMs: number): Record<s
 
 /** Coverage is judged against a minimum line percentage; 0 reports without failing. */
 export function coverageStage(started: number, coverage: Record<string, number> | null, minLines: number, skipReason: string | null): StageResult {
-  if (!coverage) return skippedStage('coverage', started, skipReason ?? 'the test run printed no coverage report');
+  if (!coverage) return unverifiedStage('coverage', started, skipReason ?? 'the test run printed no coverage report');
   const lines = coverage.lines ?? 0;
   const summary = Object.entries(coverage).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ');
   const failures =

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import type { StageResult, ValidationFailure } from '../../proto/index.js';
-import { skippedStage, stageResult } from './stage-result.js';
+import { unverifiedStage, stageResult } from './stage-result.js';
 import type { WorkspaceFile } from './workspace-files.js';
 
 const require = createRequire(import.meta.url);
@@ -87,7 +87,7 @@ function confinedHost(options: ts.CompilerOptions, allowed: readonly string[]): 
 export function runTypecheck(root: string, files: readonly WorkspaceFile[]): StageResult {
   const started = Date.now();
   const tsFiles = files.filter((f) => isTsFile(f.path));
-  if (tsFiles.length === 0) return skippedStage('typecheck', started, 'no TypeScript files');
+  if (tsFiles.length === 0) return unverifiedStage('typecheck', started, 'no TypeScript files');
   const absRoot = resolve(root);
   const hasNodeModules = existsSync(join(absRoot, 'node_modules'));
   const { options, errors } = compilerOptions(absRoot, hasNodeModules);

@@ -1,4 +1,4 @@
-import type { AcceptanceCheckKind, AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, RuleResult } from '../../../proto/index.js';
+import type { AcceptanceCheck, AcceptanceCheckKind, AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, RuleResult } from '../../../proto/index.js';
 import { acceptApp } from '../../acceptance/app-runner.js';
 import type { RuleContext, RuleOf } from './rule-context.js';
 import { NO_SANDBOX, ruleResult } from './rule-result.js';
@@ -13,11 +13,28 @@ export type AppRule = RuleOf<'server_starts'> | RuleOf<'http'>;
  */
 export const HTTP_RULE_KINDS: ReadonlySet<AcceptanceCheckKind> = new Set(['operation', 'missing_required', 'wrong_type', 'constraint', 'malformed_json', 'unknown_id']);
 
-const NO_CHECKS_SUITE: AcceptanceSuite = { type: 'acceptance.suite', title: 'the app starts', checks: [], commands: [], schemas: {}, dialect: '2020-12' };
+/**
+ * acceptApp does not start an app it has nothing to check against, so that
+ * a lone start never reads as an accepted app. A task whose rules only ask
+ * whether the app starts sends this check along: declared unverifiable, it
+ * sends no request, and the report keeps it unverified (it decides no rule).
+ */
+const START_ONLY: AcceptanceCheck = {
+  id: 'rule.start_only',
+  operationId: '-',
+  kind: 'operation',
+  title: 'no request: the rule asks only whether the app starts',
+  steps: [],
+  unverifiable: 'no request is sent: the rule asks only whether the app starts',
+};
+
+const START_ONLY_SUITE: AcceptanceSuite = { type: 'acceptance.suite', title: 'the app starts', checks: [START_ONLY], commands: [], schemas: {}, dialect: '2020-12' };
+
+const startsResult = (report: AcceptanceReport) => report.checks.find((c) => c.kind === 'server_starts' && c.id !== START_ONLY.id);
 
 /** Why an http rule cannot run before the app is started, or null when it can. */
-function httpBlocker(rule: RuleOf<'http'>, suite: AcceptanceSuite | null): string | null {
-  if (!suite) return 'the job has no acceptance suite to take the checks of these operations from';
+function httpBlocker(rule: RuleOf<'http'>, suite: AcceptanceSuite | null, suiteProblem: string | undefined): string | null {
+  if (!suite) return suiteProblem ?? 'the job has no acceptance suite to take the checks of these operations from';
   const known = new Set(suite.checks.map((c) => c.operationId));
   const unknown = rule.operationIds.filter((id) => !known.has(id));
   if (unknown.length > 0) return `the acceptance suite has no operation ${unknown.join(', ')}`;
@@ -35,7 +52,7 @@ function checkLine(c: AcceptanceCheckResult): string {
 
 function judgeHttp(rule: RuleOf<'http'>, report: AcceptanceReport, started: number): RuleResult {
   const ops = new Set(rule.operationIds);
-  const starts = report.checks.find((c) => c.kind === 'server_starts');
+  const starts = startsResult(report);
   if (starts?.status !== 'passed') {
     return ruleResult(rule, 'failed', `the app did not start, so no check of ${rule.operationIds.join(', ')} could run: ${starts?.actual.problem ?? 'no result'}`, started, report.app?.logExcerpt);
   }
@@ -58,6 +75,7 @@ function judgeHttp(rule: RuleOf<'http'>, report: AcceptanceReport, started: numb
  * sandbox), whose server_starts result and check results decide each rule.
  */
 export async function evaluateAppRules(rules: readonly AppRule[], ctx: RuleContext): Promise<RuleResult[]> {
+  // One shared run: each rule reports the whole run's time, since none of them could have had it cheaper.
   const started = performance.now();
   if (rules.length === 0) return [];
   if (!ctx.sandbox) return rules.map((rule) => ruleResult(rule, 'unverified', NO_SANDBOX, started));
@@ -65,16 +83,18 @@ export async function evaluateAppRules(rules: readonly AppRule[], ctx: RuleConte
   const operations = new Set<string>();
   for (const rule of rules) {
     if (rule.kind !== 'http') continue;
-    const why = httpBlocker(rule, ctx.suite);
+    const why = httpBlocker(rule, ctx.suite, ctx.suiteProblem);
     if (why) blocked.set(rule, why);
     else for (const id of rule.operationIds) operations.add(id);
   }
   const runnable = rules.filter((r) => !blocked.has(r));
   let report: AcceptanceReport | null = null;
   if (runnable.length > 0) {
-    const base = ctx.suite && operations.size > 0 ? ctx.suite : NO_CHECKS_SUITE;
     // Command checks belong to the acceptance phase; a rule names operations only.
-    const suite: AcceptanceSuite = { ...base, checks: base.checks.filter((c) => operations.has(c.operationId) && HTTP_RULE_KINDS.has(c.kind)), commands: [] };
+    const suite: AcceptanceSuite =
+      ctx.suite && operations.size > 0
+        ? { ...ctx.suite, checks: ctx.suite.checks.filter((c) => operations.has(c.operationId) && HTTP_RULE_KINDS.has(c.kind)), commands: [] }
+        : START_ONLY_SUITE;
     report = await acceptApp({
       sandbox: ctx.sandbox,
       appDir: ctx.workspace,
@@ -92,7 +112,7 @@ export async function evaluateAppRules(rules: readonly AppRule[], ctx: RuleConte
     const why = blocked.get(rule);
     if (why !== undefined || !report) return ruleResult(rule, 'unverified', why ?? 'the app was not run', started);
     if (rule.kind === 'http') return judgeHttp(rule, report, started);
-    const starts = report.checks.find((c) => c.kind === 'server_starts');
+    const starts = startsResult(report);
     const log = report.app?.logExcerpt;
     if (starts?.status === 'passed') {
       const steps = report.app?.steps.map((s) => `${s.name} ${s.status}`).join(', ') ?? '';

@@ -32,6 +32,8 @@ export interface RuleContext {
   sandbox: Sandbox | null;
   /** The job's frozen acceptance suite; null when it has none (http rules are then unverified). */
   suite: AcceptanceSuite | null;
+  /** Why `suite` is null when the job should have one (its file could not be read): http rules say so. */
+  suiteProblem?: string;
   /** A private folder the app is copied into for server_starts and http rules; removed afterwards. */
   scratchDir: string;
   timeouts: RuleTimeouts;
