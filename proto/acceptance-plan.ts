@@ -20,6 +20,9 @@ export const ACCEPTANCE_PLAN_LIMITS = {
 
 const L = ACCEPTANCE_PLAN_LIMITS;
 
+/** Exit codes a command check may expect; enumerated so a grammar offers only these (and cannot write a 40-digit number). */
+export const EXPECTABLE_EXIT_CODES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
+
 /** Statuses a check may expect; enumerated so a grammar offers only these. 5xx is never right. */
 export const EXPECTABLE_STATUSES = [200, 201, 202, 204, 301, 302, 303, 307, 308, 400, 401, 403, 404, 405, 409, 415, 422] as const;
 
@@ -81,7 +84,7 @@ export const CommandCheckPlan = z.strictObject({
   title: z.string().min(1).max(L.maxTitleChars),
   /** Run with sh -c in the app's folder, in the sandbox with the network off, while the app runs (PORT and APP_URL set). */
   command: z.string().min(1).max(L.maxCommandChars),
-  expectExit: z.number().int().min(0).max(255),
+  expectExit: z.literal(EXPECTABLE_EXIT_CODES),
   stdoutMatches: Pattern.nullable(),
 });
 export type CommandCheckPlan = z.infer<typeof CommandCheckPlan>;
