@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiOperation, Blueprint } from '../proto/index.js';
+import { Task, type ApiOperation, type Blueprint } from '../proto/index.js';
 import { planDefaults } from '../actors/master/roles.js';
-import { backboneFromBlueprint, mergeRefinements, type PlannedTask } from './decompose.js';
+import { globToRegExp } from '../actors/validation/rules/glob.js';
+import { backboneFromBlueprint, contractTestFile, contractTestGlob, mergeRefinements, type PlannedTask } from './decompose.js';
 import { findBackEdges, normalizePlan } from './plan.js';
 
 const op = (operationId: string, method: ApiOperation['method'], path: string, resource: string): ApiOperation => ({
@@ -78,5 +79,66 @@ describe('spec-driven backbone', () => {
     expect(seed?.dependencies).toEqual([tasks.find((t) => t.description.startsWith('Implement the users'))?.id]);
     expect(findBackEdges(tasks)).toEqual([]);
     expect(tasks.find((t) => t.type === 'testing')?.prompt).toContain('contract tests');
+  });
+});
+
+describe('the rules each backbone task is held to, and what its prompt tells the worker about them', () => {
+  const tasks = backboneFromBlueprint(blueprint('React'));
+  const task = (key: string): PlannedTask => {
+    const found = tasks.find((t) => t.key === key);
+    if (!found) throw new Error(`no task ${key}`);
+    return found;
+  };
+
+  it('scaffold: package.json exists and parses, and the server starts on PORT', () => {
+    const scaffold = task('scaffold');
+    expect(scaffold.validationRules).toEqual([
+      { kind: 'file_exists', path: 'package.json' },
+      { kind: 'json_valid', path: 'package.json' },
+      { kind: 'server_starts' },
+    ]);
+    expect(scaffold.prompt).toContain('package.json at the repository root is valid JSON');
+    expect(scaffold.prompt).toContain('"start" script');
+    expect(scaffold.prompt).toContain('process.env.PORT');
+  });
+
+  it('backend: the acceptance checks of exactly its operations, and the prompt names them and what they check', () => {
+    expect(task('backend-users').validationRules).toEqual([{ kind: 'http', operationIds: ['listUsers', 'createUser'] }]);
+    expect(task('backend-orders').validationRules).toEqual([{ kind: 'http', operationIds: ['getOrder'] }]);
+    const prompt = task('backend-users').prompt ?? '';
+    expect(prompt).toContain('acceptance checks of listUsers, createUser');
+    expect(prompt).toMatch(/missing a required field.*4xx, never a 5xx/);
+    expect(prompt).toContain('an unknown id gets 404');
+  });
+
+  it('contract tests: the glob holds the task to the very file its prompt names', () => {
+    const contract = task('contract-users');
+    expect(contract.validationRules).toEqual([{ kind: 'tests_pass', glob: 'test/users*.test.*' }]);
+    expect(contract.prompt).toContain('Write contract tests in test/users.test.js');
+    expect(contract.prompt).toContain('files matching test/users*.test.* exist and pass');
+    expect(contract.prompt).toContain('node --test');
+    // A resource name that is no file name is made one the same way in both places.
+    for (const resource of ['users', 'user profiles', 'a/b']) expect(globToRegExp(contractTestGlob(resource)).test(contractTestFile(resource)), resource).toBe(true);
+    expect(contractTestFile('user profiles')).toBe('test/user-profiles.test.js');
+  });
+
+  it('frontend: the build passes; devops: the Dockerfile exists where the prompt says', () => {
+    expect(task('frontend').validationRules).toEqual([{ kind: 'command_succeeds', command: 'npm run build --if-present', stdoutMatches: null }]);
+    expect(task('frontend').prompt).toContain('`npm run build --if-present` exits 0');
+    expect(task('devops').validationRules).toEqual([{ kind: 'file_exists', path: 'Dockerfile' }]);
+    expect(task('devops').prompt).toContain('Dockerfile at the repository root');
+  });
+
+  it('docs: README.md names every path of the spec, each listed verbatim in the prompt', () => {
+    const docs = task('docs');
+    expect(docs.validationRules).toEqual([{ kind: 'file_mentions', path: 'README.md', texts: ['/users', '/orders/{id}'] }]);
+    expect(docs.prompt).toContain('Write README.md at the repository root');
+    expect(docs.prompt).toContain('names each of these paths exactly as written here: /users, /orders/{id}.');
+  });
+
+  it('gives every task rules that the task schema accepts', () => {
+    for (const t of tasks) expect(t.validationRules.length, t.key).toBeGreaterThan(0);
+    const { tasks: normalized } = normalizePlan({ tasks }, planDefaults(3));
+    for (const t of normalized) expect(Task.safeParse(t).success, t.description).toBe(true);
   });
 });

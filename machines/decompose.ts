@@ -5,8 +5,11 @@ export type PlannedTask = ModelPlanTask & { prompt?: string };
 
 const json = (value: unknown) => JSON.stringify(value);
 
+const fileSafe = (resource: string) => resource.replace(/[^A-Za-z0-9_-]/g, '-');
 /** Where a resource's contract tests live: the prompt names the file, the rule holds the task to it. */
-export const contractTestGlob = (resource: string) => `test/${resource.replace(/[^A-Za-z0-9_-]/g, '-')}*.test.*`;
+export const contractTestGlob = (resource: string) => `test/${fileSafe(resource)}*.test.*`;
+/** The one file the prompt asks for; contractTestGlob matches it. */
+export const contractTestFile = (resource: string) => `test/${fileSafe(resource)}.test.js`;
 
 function describeOperation(op: ApiOperation): string {
   const request = op.requestSchema ? `\n  request body schema: ${json(op.requestSchema)}` : '';
@@ -49,7 +52,11 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
         { kind: 'json_valid', path: 'package.json' },
         { kind: 'server_starts' },
       ],
-      prompt: `Create the project skeleton for ${stackLine}. Files: ${blueprint.structure.filter((p) => !p.includes('/routes/') && !p.includes('test')).join(', ')}. The server mounts one router per resource: ${[...byResource.keys()].join(', ')}.`,
+      prompt: [
+        `Create the project skeleton for ${stackLine}. Files: ${blueprint.structure.filter((p) => !p.includes('/routes/') && !p.includes('test')).join(', ')}. The server mounts one router per resource: ${[...byResource.keys()].join(', ')}.`,
+        'It is checked by: package.json at the repository root is valid JSON, lists every dependency the code imports, and has a "start" script;',
+        'npm install, npm run build (when there is a build script) and npm start succeed, and the started server listens on the port in process.env.PORT (on process.env.HOST when set) and keeps running.',
+      ].join(' '),
     },
   ];
   for (const [resource, ops] of byResource) {
@@ -61,7 +68,14 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       priority: 8,
       estimatedMinutes: 15,
       validationRules: [{ kind: 'http', operationIds: ops.map((o) => o.operationId) }],
-      prompt: `Implement these operations exactly as specified, validating request bodies and returning JSON errors:\n${ops.map(describeOperation).join('\n')}`,
+      prompt: [
+        `Implement these operations exactly as specified, validating request bodies and returning JSON errors:\n${ops.map(describeOperation).join('\n')}`,
+        `\nIt is checked against the app started with npm start (PORT from the environment) by the acceptance checks of ${ops.map((o) => o.operationId).join(', ')}:`,
+        'each answers its documented success status with the documented content type and a body matching the response schema;',
+        'a body missing a required field, with a field of the wrong type, breaking a constraint, or that is not JSON gets a 4xx, never a 5xx;',
+        'an unknown id gets 404, never a 5xx.',
+        'The job is accepted only when, across all tasks, what is created reads back with the fields sent, appears in lists (and their filters), shows its updates, and is gone (404) after a delete.',
+      ].join(' '),
     });
     tasks.push({
       key: `contract-${resource}`,
@@ -71,10 +85,16 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       priority: 6,
       estimatedMinutes: 10,
       validationRules: [{ kind: 'tests_pass', glob: contractTestGlob(resource) }],
-      prompt: `Write ${stack.testing} contract tests in test/${resource}.test.js (or .ts), one or more per operation, that start the app and call it over HTTP:\n${ops.map(contractCase).join('\n')}`,
+      prompt: [
+        `Write contract tests in ${contractTestFile(resource)}, one or more per operation, that start the app and call it over HTTP:\n${ops.map(contractCase).join('\n')}`,
+        `\nIt is checked by: files matching ${contractTestGlob(resource)} exist and pass in the sandbox with the network off.`,
+        `A plain .js test file runs under node --test unless package.json's "test" script names another runner (${stack.testing}), which then runs; each test starts the app itself on a free port.`,
+      ].join(' '),
     });
   }
   const backends = [...byResource.keys()].map((r) => `backend-${r}`);
+  // Bounded as FileMentionsRule bounds its texts; a spec without paths leaves the README only to exist.
+  const documentedPaths = [...new Set(blueprint.spec.operations.map((o) => o.path))].filter((p) => p.length <= 200).slice(0, 64);
   if (stack.frontend) {
     tasks.push({
       key: 'frontend',
@@ -84,6 +104,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       priority: 5,
       estimatedMinutes: 30,
       validationRules: [{ kind: 'command_succeeds', command: 'npm run build --if-present', stdoutMatches: null }],
+      prompt: `Build the ${stack.frontend} front end over the API. It is checked by: \`npm run build --if-present\` exits 0 in the sandbox with the network off, so every dependency the build needs is in package.json.`,
     });
   }
   tasks.push(
@@ -95,6 +116,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       priority: 4,
       estimatedMinutes: 10,
       validationRules: [{ kind: 'file_exists', path: 'Dockerfile' }],
+      prompt: 'Write Dockerfile at the repository root (it is checked to exist there), docker-compose.yml, a CI workflow in .github/workflows/ci.yml, and .env.example naming every environment variable the app reads (PORT among them).',
     },
     {
       key: 'docs',
@@ -103,8 +125,11 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       dependsOn: backends,
       priority: 3,
       estimatedMinutes: 10,
-      validationRules: [{ kind: 'file_mentions', path: 'README.md', texts: [...new Set(blueprint.spec.operations.map((o) => o.path))].slice(0, 64) }],
-      prompt: `Document every endpoint with an example request and response:\n${blueprint.spec.operations.map((o) => `- ${o.method.toUpperCase()} ${o.path}: ${o.summary}`).join('\n')}`,
+      validationRules: documentedPaths.length > 0 ? [{ kind: 'file_mentions', path: 'README.md', texts: documentedPaths }] : [{ kind: 'file_exists', path: 'README.md' }],
+      prompt: [
+        `Write README.md at the repository root: how to install, configure (PORT) and start the app, then every endpoint with an example request and response:\n${blueprint.spec.operations.map((o) => `- ${o.method.toUpperCase()} ${o.path}: ${o.summary}`).join('\n')}`,
+        documentedPaths.length > 0 ? `\nIt is checked by: README.md names each of these paths exactly as written here: ${documentedPaths.join(', ')}.` : '',
+      ].join(' '),
     },
   );
   return tasks;
