@@ -93,7 +93,7 @@ export function roughTokens(text: string): number {
 const promptTokens = (request: GenerationRequest) => roughTokens(request.system) + roughTokens(request.prompt);
 
 /** The worker's "Your task (id): …" line, or the prompt's start on one line (the Master's requests have no task line). */
-export function taskLine(prompt: string): string {
+function taskLine(prompt: string): string {
   const line = prompt.split('\n').find((l) => l.startsWith('Your task (')) ?? prompt.replace(/\s+/g, ' ');
   return line.trim().slice(0, SHOWN_TASK_CHARS);
 }
