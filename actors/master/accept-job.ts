@@ -85,6 +85,8 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
       ...(signal ? { signal } : {}),
     });
     report = suite ? accepted : buildReport([...accepted.checks, missingSuite()], accepted.durationMs, accepted.app);
+    // A stopped round (cancel, deadline) ends here: what ran after the abort judges nothing.
+    signal?.throwIfAborted();
     tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}) });
   }
 
