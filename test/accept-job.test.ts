@@ -125,11 +125,11 @@ describe('acceptJob: one integration round of the books app', () => {
     expect(fixes[0]?.problems[0]).toContain('gyp ERR! build error: sqlite3.h: No such file or directory');
   });
 
-  it('without a frozen suite, still starts the app but reports the job unverified, never accepted', async () => {
+  it('without a frozen suite, reports the job unverified, never accepted', async () => {
     const repo = join(jobsDir, 'job-accept-nosuite', 'repo');
     await initJobRepo(repo, [{ path: 'package.json', content: read('package.json') }, { path: 'server.js', content: read('server.js') }], 'chore: start job');
     const { summary, fixes } = await acceptJob(deps, roundInput('job-accept-nosuite', repo));
-    expect(summary).toMatchObject({ passed: 1, failed: 0, unverified: 1, total: 2, projectTests: null });
+    expect(summary).toMatchObject({ passed: 0, failed: 0, unverified: 1, total: 1, projectTests: null });
     expect(summary.failures).toEqual([expect.objectContaining({ id: 'suite.missing', status: 'unverified', problem: expect.stringContaining('--spec FILE') })]);
     expect(isAccepted(summary)).toBe(false);
     expect(fixes).toEqual([]);

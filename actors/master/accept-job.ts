@@ -36,9 +36,6 @@ export interface AcceptJobDeps {
 
 const DEFAULT_TIMEOUTS: AcceptJobTimeouts = { installMs: 300_000, buildMs: 180_000, startMs: 30_000, checksMs: 120_000, testsMs: 180_000 };
 
-/** Checks nothing, so that a job without a frozen suite still learns whether its app installs and starts. */
-const EMPTY_SUITE: AcceptanceSuite = { type: 'acceptance.suite', title: 'no frozen suite', checks: [], schemas: {}, dialect: '2020-12' };
-
 /**
  * One integration round: main's tree exported to the job's accept/ folder,
  * the frozen acceptance suite run against the app started from it in the
@@ -72,19 +69,23 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
   await rm(join(folder, 'run'), { recursive: true, force: true });
   if (!sandbox) {
     report = buildReport(unverifiedAll(suite, `no sandbox can run the app: ${noSandbox}`), performance.now() - started, null);
+  } else if (!suite) {
+    // Nothing to judge the app by (a job planned before suites were frozen): unverified, never accepted.
+    report = buildReport([missingSuite()], performance.now() - started, null);
+    tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}) });
   } else {
     const accepted = await acceptApp({
       sandbox,
       appDir: tree,
       workDir: join(folder, 'run'),
-      suite: suite ?? EMPTY_SUITE,
+      suite,
       installTimeoutMs: timeouts.installMs,
       buildTimeoutMs: timeouts.buildMs,
       startTimeoutMs: timeouts.startMs,
       checksTimeoutMs: timeouts.checksMs,
       ...(signal ? { signal } : {}),
     });
-    report = suite ? accepted : buildReport([...accepted.checks, missingSuite()], accepted.durationMs, accepted.app);
+    report = accepted;
     // A stopped round (cancel, deadline) ends here: what ran after the abort judges nothing.
     signal?.throwIfAborted();
     tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}) });
