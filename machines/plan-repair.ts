@@ -1,4 +1,4 @@
-import { PLAN_LIMITS, ValidationRule } from '../proto/index.js';
+import { PLAN_LIMITS, ValidationRule, type Role } from '../proto/index.js';
 
 export interface RepairedAnswer {
   /** The answer with what could be repaired repaired; it still has to pass the plan's schema. */
@@ -61,4 +61,31 @@ export function clipUnits(text: string, max: number): string {
   const cut = text.slice(0, max);
   const last = cut.charCodeAt(cut.length - 1);
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/**
+ * An `http` rule can only be judged by checks of the frozen suite: one that
+ * names operations the suite does not know would always be unverified, and
+ * fail its task for a reason no code can fix. Such operations are dropped
+ * from the rule at planning (the rule too, when none is left; then the role's
+ * defaults stand in), and each drop is recorded.
+ */
+export function keepKnownOperations<T extends { id: string; type: Role; validationRules: ValidationRule[] }>(
+  tasks: readonly T[],
+  known: ReadonlySet<string>,
+  defaults: Readonly<Record<Role, readonly ValidationRule[]>>,
+): { tasks: T[]; repairs: string[] } {
+  const repairs: string[] = [];
+  const kept = tasks.map((task) => {
+    const rules = task.validationRules.flatMap((rule): ValidationRule[] => {
+      if (rule.kind !== 'http') return [rule];
+      const operationIds = rule.operationIds.filter((id) => known.has(id));
+      if (operationIds.length < rule.operationIds.length) {
+        repairs.push(`${task.id}: dropped ${rule.operationIds.length - operationIds.length} operation(s) the acceptance suite does not check from its http rule`);
+      }
+      return operationIds.length > 0 ? [{ ...rule, operationIds }] : [];
+    });
+    return { ...task, validationRules: rules.length > 0 ? rules : [...defaults[task.type]] };
+  });
+  return { tasks: kept, repairs };
 }

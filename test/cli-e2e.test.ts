@@ -62,7 +62,7 @@ describe('autodev CLI end to end, as a user runs it', () => {
     // The view is a summary: never the prompt, context or output of a task.
     for (const task of view.tasks) {
       expect(Object.keys(task).sort()).toEqual(expect.arrayContaining(['attempts', 'id', 'status', 'type']));
-      expect(Object.keys(task).every((key) => ['attempts', 'id', 'status', 'type', 'tokensUsed', 'costUsd'].includes(key))).toBe(true);
+      expect(Object.keys(task).every((key) => ['attempts', 'id', 'status', 'type', 'tokensUsed', 'costUsd', 'verdict', 'rules'].includes(key))).toBe(true);
     }
 
     // One commit per committed attempt, and a repository that real git accepts.

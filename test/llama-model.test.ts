@@ -3,6 +3,7 @@ import { LlamaLanguageModel } from '../actors/llm/llama-model.js';
 import { fileSectionsGrammar, parseFileSections } from '../actors/worker/file-sections.js';
 import { PLAN_GRAMMAR_SCHEMA } from '../actors/master/plan-job.js';
 import { ModelPlan, ProtocolError } from '../proto/index.js';
+import { repairPlanAnswer } from '../machines/plan-repair.js';
 import { TINY_MODEL } from './helpers/env.js';
 
 describe('LlamaLanguageModel on the tiny random-weight GGUF', () => {
@@ -20,7 +21,8 @@ describe('LlamaLanguageModel on the tiny random-weight GGUF', () => {
       maxTokens: 1500,
     });
     expect(answer.tokens).toBeGreaterThan(0);
-    const plan = ModelPlan.parse(answer.value);
+    // The grammar cannot hold every zod refinement (a glob's characters): what it lets through is repaired, never trusted.
+    const plan = ModelPlan.parse(repairPlanAnswer(answer.value).answer);
     expect(plan.tasks.length).toBeGreaterThanOrEqual(1);
   });
 

@@ -9,7 +9,7 @@ import {
 } from '../../proto/index.js';
 import { backboneFromBlueprint, mergeRefinements, type PlannedTask } from '../../machines/decompose.js';
 import { normalizePlan } from '../../machines/plan.js';
-import { repairPlanAnswer } from '../../machines/plan-repair.js';
+import { keepKnownOperations, repairPlanAnswer } from '../../machines/plan-repair.js';
 import type { PlanJobInput } from '../../machines/master.machine.js';
 import type { LanguageModel } from '../llm/language-model.js';
 import type { Logger } from '../log/logger.js';
@@ -92,7 +92,7 @@ export async function planJob(deps: PlanJobDeps, input: PlanJobInput, signal: Ab
     ],
     `chore: start job ${input.jobId}\n\nJob: ${input.jobId}\n`,
   );
-  await freezeAcceptanceSuite(
+  const suite = await freezeAcceptanceSuite(
     { suites: deps.suites, model: deps.model, maxTokens: deps.maxTokens, maxAttempts: deps.maxPlanAttempts, log: deps.log },
     input,
     signal,
@@ -118,8 +118,11 @@ export async function planJob(deps: PlanJobDeps, input: PlanJobInput, signal: Ab
   });
   if (!result.ok) throw new ProtocolError('plan_invalid', `no valid plan after ${deps.maxPlanAttempts} attempts: ${result.problem}`);
   const merged = mergeRefinements(backbone, result.value.tasks);
-  const { tasks, repairs } = normalizePlan(merged, planDefaults(deps.maxRetries, deps.taskBudget));
-  const notes = [...result.value.repairs, ...merged.repairs, ...repairs];
+  const defaults = planDefaults(deps.maxRetries, deps.taskBudget);
+  const normalized = normalizePlan(merged, defaults);
+  const known = new Set(suite.checks.map((c) => c.operationId));
+  const { tasks, repairs: operationRepairs } = keepKnownOperations(normalized.tasks, known, defaults.defaultRulesByRole);
+  const notes = [...result.value.repairs, ...merged.repairs, ...normalized.repairs, ...operationRepairs];
   if (notes.length > 0) deps.log.info('repaired the plan', { jobId: input.jobId, repairs: notes });
   return tasks;
 }
