@@ -84,6 +84,10 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
       : undefined;
   const integrate = createIntegrationEngine({
     ...(validate ? { validate } : {}),
+    // A job's validations take turns in its one workspace, so optimistic rounds never ran in parallel:
+    // they only validated again whenever main moved meanwhile (4 extra validations in 7 tasks, measured).
+    // Holding the repository lock from the start validates each attempt once, on the main it commits onto.
+    ...(validate ? { optimisticRounds: 0 } : {}),
     artifacts: (blueprint, request) => devopsArtifacts(blueprint, { appName: request.jobPrompt.split(/\s+/).slice(0, 4).join(' ') }),
     log,
   });
