@@ -92,6 +92,9 @@ export function verdictOf(statuses: readonly RuleStatus[], anyStageFailed: boole
   return 'passed';
 }
 
+/** Model-written text shown in a line of a report: one screen line at most. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** The rule in words, for a worker's prompt and for reports. */
 export function describeRule(rule: ValidationRule): string {
   switch (rule.kind) {
@@ -102,7 +105,7 @@ export function describeRule(rule: ValidationRule): string {
     case 'file_mentions':
       return `${rule.path} mentions ${rule.texts.slice(0, 8).join(', ')}${rule.texts.length > 8 ? ', …' : ''}`;
     case 'command_succeeds':
-      return `\`${rule.command}\` exits 0${rule.stdoutMatches ? ` and prints /${rule.stdoutMatches}/` : ''}`;
+      return `\`${clip(rule.command, 120)}\` exits 0${rule.stdoutMatches ? ` and prints /${clip(rule.stdoutMatches, 60)}/` : ''}`;
     case 'http':
       return `the acceptance checks of ${rule.operationIds.join(', ')} pass against the running app`;
     case 'tests_pass':
