@@ -2,6 +2,7 @@ import type { MemoryContext, WorkRequest } from '../../proto/work.js';
 import type { TaskOutput, WireError } from '../../proto/index.js';
 import type { Logger } from '../log/logger.js';
 import { answerReserve } from '../llm/context-guard.js';
+import { changedFiles } from '../git/repo.js';
 import { estimateTokens, CHARS_PER_TOKEN } from './chunking/tokens.js';
 import { fitToBudget, memoryBudget } from './context-budget.js';
 import { ingestCommit, ingestError, ingestFix, ingestTask, type CommittedFile } from './ingest.js';
@@ -78,7 +79,9 @@ export class TaskMemory {
     try {
       const job = await memory.forJob(request.jobId);
       const files: CommittedFile[] = [];
-      for (const path of output.files) {
+      // A file the attempt wrote back unchanged (a fix task repeating it) keeps the version that last changed it.
+      const changed = new Set(await changedFiles(request.repo, output.commit));
+      for (const path of output.files.filter((p) => changed.has(p))) {
         const content = await this.#options.readCommitted(request.repo, output.commit, path);
         if (content !== null) files.push({ path, content });
       }
