@@ -12,7 +12,7 @@ import { writeFileAtomically } from '../fs/write-file-atomically.js';
 export interface SuiteStore {
   /** The frozen suite, or null when planning has not written one. */
   load(jobId: JobId): Promise<AcceptanceSuite | null>;
-  /** Written once, before any implementation task runs; a second save replaces it only while the job is still planning. */
+  /** Written once at planning, before any task exists; freezeAcceptanceSuite loads first and never saves over a frozen suite. */
   save(jobId: JobId, suite: AcceptanceSuite): Promise<void>;
   saveReport(jobId: JobId, round: number, report: AcceptanceReport): Promise<string>;
 }
