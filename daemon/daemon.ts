@@ -234,6 +234,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ...(options.failpoints?.has('master-guard') ? { guards: { allCompleted: masterGuardFault } } : {}),
       actors: {
         planJob: fromPromise(async ({ input, signal }) => {
+          // Every job's first attempt needs the sandbox: it opens (an engine may start, an image build) while the model plans.
+          sandboxes.get().catch((error: unknown) => log.warn('the sandbox could not be opened ahead of the first validation', { error: String(error) }));
           // API docs enter memory before planning, so the first tasks can retrieve them.
           if (memory && input.blueprint) {
             try {

@@ -12,14 +12,16 @@ import { BROKEN_PROJECT, HEALTHY_PROJECT, PLANTED_TOKEN, writeProject } from './
 function recordingMemory(): MemoryStore & { stored: MemoryStoreInput[] } {
   const stored: MemoryStoreInput[] = [];
   const fail = () => Promise.reject(new Error('not used by the pipeline'));
+  const record = (input: MemoryStoreInput) => {
+    stored.push(input);
+    return { id: String(stored.length), content: input.content, metadata: { ...input.metadata, taskId: input.metadata.taskId ?? null, version: input.metadata.version ?? null, platform: null, tags: input.metadata.tags ?? [], timestamp: new Date().toISOString() } };
+  };
   return {
     scope: 'test',
     stored,
-    store: async (input) => {
-      stored.push(input);
-      return { id: String(stored.length), content: input.content, metadata: { ...input.metadata, taskId: input.metadata.taskId ?? null, version: input.metadata.version ?? null, platform: null, tags: input.metadata.tags ?? [], timestamp: new Date().toISOString() } };
-    },
-    storeMany: fail,
+    store: async (input) => record(input),
+    // The pipeline stores every stage's outcome in one batch.
+    storeMany: async (inputs) => inputs.map(record),
     retrieve: fail,
     update: fail,
     delete: fail,

@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, AppStep } from '../../proto/index.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
+import { directNodeArgv, projectNpmSetup } from '../validation/direct-script.js';
 import { excerpt } from '../validation/stage-result.js';
 import { copyApp } from './app-copy.js';
 import { readManifest, setUpApp, stepOf } from './app-setup.js';
@@ -18,7 +19,7 @@ export interface AcceptAppOptions {
   /** A private folder for the copy; removed afterwards. */
   workDir: string;
   suite: AcceptanceSuite;
-  /** Shell command that starts the app; default `npm start`. */
+  /** Shell command that starts the app; default `npm start`, or the start script as node itself when that is the same run. */
   start?: string;
   installTimeoutMs?: number;
   buildTimeoutMs?: number;
@@ -65,9 +66,12 @@ export async function acceptApp(options: AcceptAppOptions): Promise<AcceptanceRe
     const failedStep = steps.find((s) => s.status === 'failed');
     if (failedStep) return finish(steps, `${failedStep.name} failed: ${failedStep.reason ?? 'see its log'}`, failedStep.logExcerpt);
 
+    // Read after install and build, which may have put a `node` of the project's own in node_modules/.bin.
+    const startArgv = options.start === undefined && manifest ? directNodeArgv(manifest.scripts, 'start', projectNpmSetup(workspace)) : null;
     const plan: RunnerPlan = {
       checks: suite.checks.filter((c) => c.unverifiable === null),
       start: options.start ?? null,
+      startArgv,
       startTimeoutMs: options.startTimeoutMs ?? 30_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       checksTimeoutMs: options.checksTimeoutMs ?? 120_000,

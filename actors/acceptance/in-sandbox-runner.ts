@@ -26,8 +26,9 @@ async function main(planFile: string): Promise<RunnerResult> {
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString('utf8')).slice(-LOG_BYTES);
   };
-  const [command, ...args] = plan.start === null ? ['npm', 'start'] : ['sh', '-c', plan.start];
+  const [command, ...args] = startArgv(plan);
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', APP_URL: `http://127.0.0.1:${port}` };
+  // Detached either way: the app and whatever it starts form one process group, which stop() ends.
   const child = spawn(command ?? 'npm', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -57,19 +58,27 @@ async function main(planFile: string): Promise<RunnerResult> {
   return { started: true, problem: null, port, startMs, log, outcomes, commandOutcomes };
 }
 
+/** `--start CMD` through the shell; else the start script as node itself when the host found it plain; else `npm start`. */
+function startArgv(plan: RunnerPlan): string[] {
+  if (plan.start !== null) return ['sh', '-c', plan.start];
+  return plan.startArgv ?? ['npm', 'start'];
+}
+
 function readPlan(file: string): RunnerPlan {
   const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (!isPlan(raw)) throw new Error(`${file} is not an acceptance plan`);
   return raw;
 }
 
-function isPlan(value: unknown): value is RunnerPlan {
+export function isPlan(value: unknown): value is RunnerPlan {
   if (typeof value !== 'object' || value === null) return false;
   const v: { [key: string]: unknown } = { ...value };
+  const argv = v.startArgv;
   return (
     Array.isArray(v.checks) &&
     Array.isArray(v.commands) &&
     (v.start === null || typeof v.start === 'string') &&
+    (argv === undefined || argv === null || (Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string' && a.length > 0))) &&
     typeof v.startTimeoutMs === 'number' &&
     typeof v.requestTimeoutMs === 'number' &&
     typeof v.checksTimeoutMs === 'number' &&
@@ -105,7 +114,7 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** The app and everything it started (npm, sh, node) form one process group. */
+/** The app and everything it started (npm, sh, node, or node alone) form one process group. */
 async function stop(child: ChildProcess): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

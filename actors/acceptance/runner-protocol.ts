@@ -11,8 +11,16 @@ export const RUNNER_DIR = '.autodev-acceptance';
 
 export interface RunnerPlan {
   checks: AcceptanceCheck[];
-  /** A shell command; null runs `npm start`. */
+  /** A shell command (`--start CMD`); null runs startArgv, or `npm start` without one. */
   start: string | null;
+  /**
+   * The start script as an argv, spawned without npm or a shell, when it is
+   * plain `node …` and npm would add nothing (see
+   * actors/validation/direct-script.ts): npm's start-up is 250-300 ms of CPU
+   * on each acceptance run. Absent or null runs `npm start`; unused when
+   * start is set.
+   */
+  startArgv?: string[] | null;
   startTimeoutMs: number;
   requestTimeoutMs: number;
   /** How long the checks may take in all, once the app listens. */

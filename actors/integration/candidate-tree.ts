@@ -4,6 +4,7 @@ import type { GeneratedFile } from '../../proto/index.js';
 import { gitFs as fs } from '../git/git-fs.js';
 import { AUTHOR } from '../git/repo.js';
 import { treeWithFiles } from '../git/tree.js';
+import { treeBlobs, type TreeBlob } from '../git/tree-blobs.js';
 
 export interface CandidateInput {
   /** The commit the worker's snapshot showed; null when it saw none (then HEAD is the base). */
@@ -32,7 +33,9 @@ export interface Candidate {
  */
 export async function buildCandidate(repo: string, input: CandidateInput): Promise<Candidate> {
   const base = input.base ?? input.head;
-  if (base === input.head) return { head: input.head, tree: await treeWithFiles(repo, input.head, input.files), conflicts: [] };
+  if (base === input.head || (base && input.head && (await untouchedSince(repo, base, input.head, input.files)))) {
+    return { head: input.head, tree: await treeWithFiles(repo, input.head, input.files), conflicts: [] };
+  }
   const taskTree = await treeWithFiles(repo, base, input.files);
   const taskCommit = await git.commit({ fs, dir: repo, message: `candidate ${input.label}\n`, author: { ...AUTHOR }, tree: taskTree, parent: base ? [base] : [], noUpdateBranch: true });
   const conflicts = new Set<string>();
@@ -60,6 +63,27 @@ export async function buildCandidate(repo: string, input: CandidateInput): Promi
     for (const path of paths) conflicts.add(path);
     return { head: input.head, tree: await treeWithFiles(repo, input.head, input.files), conflicts: [...conflicts].sort() };
   }
+}
+
+/**
+ * Whether main left every path the task wrote as the task saw it: then the
+ * three-way merge can only give HEAD with the task's files over it, and
+ * that tree is written directly (a merge costs a commit and a tree walk).
+ * A path that is a folder on either side, or that runs through a file, is
+ * left to the merge, which reports it as a conflict.
+ */
+async function untouchedSince(repo: string, base: string, head: string, files: readonly GeneratedFile[]): Promise<boolean> {
+  const [before, now] = await Promise.all([treeBlobs(repo, base), treeBlobs(repo, head)]);
+  const folders = (blobs: ReadonlyMap<string, TreeBlob>) => new Set([...blobs.keys()].flatMap((path) => path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const folderPaths = new Set([...folders(before), ...folders(now)]);
+  return files.every((file) => {
+    if (folderPaths.has(file.path)) return false;
+    const ancestors = file.path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+    if (ancestors.some((a) => before.has(a) || now.has(a))) return false;
+    const a = before.get(file.path);
+    const b = now.get(file.path);
+    return a?.oid === b?.oid && a?.mode === b?.mode;
+  });
 }
 
 /**

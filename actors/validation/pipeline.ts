@@ -17,7 +17,9 @@ import { syntaxStage } from './syntax-stage.js';
 import { coverageStage, runTestStage } from './test-stages.js';
 import { planTests } from './test-plan.js';
 import { runTypecheck } from './typecheck.js';
-import { readWorkspaceFiles } from './workspace-files.js';
+import type { UnitRun } from './rules/unit-run-reuse.js';
+import { reusedStage, type ReusedTests } from './test-reuse.js';
+import { readWorkspaceFiles, type WorkspaceFile } from './workspace-files.js';
 
 export interface PipelineOptions {
   /** Null runs only the stages that read code; those that run it are unverified with that reason, never run unsandboxed. */
@@ -40,6 +42,12 @@ export interface PipelineOptions {
   memoryContext?: { taskId: string | null; version: string | null };
   log?: Logger;
   signal?: AbortSignal;
+  /** The workspace's files, when the caller already read them after writing the tree; read here otherwise. */
+  files?: readonly WorkspaceFile[];
+  /** Test stages whose earlier result stands for this tree (see test-reuse.ts): recorded, not run again. */
+  reusedTests?: ReusedTests;
+  /** Told the unit_tests command and its output when it ran, so a tests_pass rule it answers need not run it again. */
+  onUnitRun?: (run: UnitRun) => void;
 }
 
 /**
@@ -52,7 +60,7 @@ export interface PipelineOptions {
 export async function runValidationPipeline(options: PipelineOptions): Promise<PipelineReport> {
   const started = Date.now();
   const wanted = new Set(options.stages ?? VALIDATION_STAGES);
-  const files = await readWorkspaceFiles(options.workspace);
+  const files = options.files ?? (await readWorkspaceFiles(options.workspace));
   const sandbox = options.sandbox;
   const noSandbox = 'no sandbox backend is available, and generated code is never run outside one';
   const testOptions = {
@@ -71,11 +79,15 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
   const record = async (result: StageResult) => {
     stages.push(result);
     await options.onStage?.(result);
-    await remember(options, result);
   };
   for (const stage of VALIDATION_STAGES) {
     if (!wanted.has(stage)) continue;
     options.signal?.throwIfAborted();
+    const reused = options.reusedTests?.stages.get(stage);
+    if (reused && options.reusedTests) {
+      await record(reusedStage(reused, options.reusedTests, Date.now()));
+      continue;
+    }
     switch (stage) {
       case 'syntax':
         await record(syntaxStage(files));
@@ -88,6 +100,7 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
         break;
       case 'unit_tests': {
         const outcome = await runTestStage('unit_tests', plan.unit, testOptions);
+        if (plan.unit.kind === 'run') options.onUnitRun?.({ argv: plan.unit.argv, passed: outcome.result.status === 'passed', output: outcome.output });
         coverage = outcome.coverage;
         await record(outcome.result);
         break;
@@ -112,6 +125,7 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
         break;
     }
   }
+  await remember(options, stages);
   return {
     passed: stages.every((s) => s.status !== 'failed'),
     sandbox: sandbox?.backend ?? null,
@@ -120,26 +134,28 @@ export async function runValidationPipeline(options: PipelineOptions): Promise<P
   };
 }
 
-async function remember(options: PipelineOptions, result: StageResult): Promise<void> {
-  if (!options.memory) return;
-  const failed = result.status === 'failed';
-  const lines = [`validation ${result.stage} ${result.status}: ${result.summary}`];
-  for (const f of result.failures.slice(0, 10)) lines.push(`${f.file ?? '(project)'}${f.line ? `:${f.line}` : ''} ${f.message}\n${f.logExcerpt}`);
-  const input: MemoryStoreInput = {
-    content: lines.join('\n').slice(0, 20_000),
-    metadata: {
-      type: failed ? 'error' : 'test',
-      source: `validation/${result.stage}`,
-      taskId: options.memoryContext?.taskId ?? null,
-      version: options.memoryContext?.version ?? null,
-      tags: ['validation', result.stage, result.status],
-    },
-  };
+/** Every stage's outcome in one write: one embedding batch and one table append, not one per stage. */
+async function remember(options: PipelineOptions, results: readonly StageResult[]): Promise<void> {
+  if (!options.memory || results.length === 0) return;
+  const inputs = results.map((result): MemoryStoreInput => {
+    const lines = [`validation ${result.stage} ${result.status}: ${result.summary}`];
+    for (const f of result.failures.slice(0, 10)) lines.push(`${f.file ?? '(project)'}${f.line ? `:${f.line}` : ''} ${f.message}\n${f.logExcerpt}`);
+    return {
+      content: lines.join('\n').slice(0, 20_000),
+      metadata: {
+        type: result.status === 'failed' ? 'error' : 'test',
+        source: `validation/${result.stage}`,
+        taskId: options.memoryContext?.taskId ?? null,
+        version: options.memoryContext?.version ?? null,
+        tags: ['validation', result.stage, result.status],
+      },
+    };
+  });
   try {
-    await options.memory.store(input);
+    await options.memory.storeMany(inputs);
   } catch (error) {
-    // Memory helps later prompts; losing one record must not fail validation.
-    options.log?.warn('could not store a validation result in memory', { stage: result.stage, error: String(error) });
+    // Memory helps later prompts; losing these records must not fail validation.
+    options.log?.warn('could not store the validation results in memory', { stages: results.map((r) => r.stage), error: String(error) });
   }
 }
 

@@ -10,7 +10,11 @@ import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
 import { z } from 'zod';
 import { runValidationPipeline, scopeToFiles, toValidationReport } from './pipeline.js';
 import { runRegistryNpm } from './registry-npm.js';
+import { memoOf, reusableTests, type TestRunMemo } from './test-reuse.js';
+import { readWorkspaceFiles } from './workspace-files.js';
+import { blobIdentities } from '../git/tree-blobs.js';
 import { evaluateRules } from './rules/evaluate-rules.js';
+import type { UnitRun } from './rules/unit-run-reuse.js';
 import { foldRules } from './rules/fold-report.js';
 import { DEFAULT_RULE_TIMEOUTS, type RuleTimeouts } from './rules/rule-context.js';
 
@@ -99,10 +103,12 @@ const Manifest = z.object({
 export function createTaskValidator(options: TaskValidatorOptions): TaskValidator {
   // Parallel tasks of one job share its workspace: their validations take turns.
   const turns = new Map<string, Promise<unknown>>();
+  // The last passing test run in each workspace, so an attempt that changes only prose does not run the tests again.
+  const memos = new Map<string, TestRunMemo>();
   return (candidate) => {
     const workspace = options.workspaceFor(candidate.request.jobId);
     const previous = turns.get(workspace) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => validateIn(workspace, candidate, options));
+    const run = previous.catch(() => undefined).then(() => validateIn(workspace, candidate, options, memos));
     turns.set(workspace, run);
     void run.catch(() => undefined).finally(() => {
       if (turns.get(workspace) === run) turns.delete(workspace);
@@ -111,16 +117,25 @@ export function createTaskValidator(options: TaskValidatorOptions): TaskValidato
   };
 }
 
-async function validateIn(workspace: string, candidate: ValidationCandidate, options: TaskValidatorOptions): Promise<ValidationReport> {
+async function validateIn(workspace: string, candidate: ValidationCandidate, options: TaskValidatorOptions, memos: Map<string, TestRunMemo>): Promise<ValidationReport> {
   const { request } = candidate;
   // The workspace becomes exactly the candidate's tree: nothing the worker wrote is written on its own.
-  await exportTree(candidate.repo, candidate.commit, workspace, KEPT);
+  const blobs = blobIdentities(await exportTree(candidate.repo, candidate.commit, workspace, KEPT));
   const sandbox = await options.sandbox();
   if (options.installDependencies ?? true) await installIfChanged(workspace, sandbox, options.installTimeoutMs ?? 300_000, options.log);
   const memory = options.memoryFor ? await options.memoryFor(request.jobId).catch(() => null) : null;
+  // Read before any test runs, so these are the candidate's files as committed.
+  const files = await readWorkspaceFiles(workspace);
+  // A memo holds for the backend it ran in; a changed manifest (new dependencies) is never inert, so those runs happen again.
+  const memo = memos.get(workspace) ?? null;
+  const reusedTests = sandbox && memo?.backend === sandbox.backend ? reusableTests(memo, blobs, files) : null;
+  let unitRun: UnitRun | undefined;
   const report = await runValidationPipeline({
     sandbox,
     workspace,
+    files,
+    ...(reusedTests ? { reusedTests } : {}),
+    onUnitRun: (run) => (unitRun = run),
     ...(options.stagesFor ? { stages: options.stagesFor(request.role) } : {}),
     testTimeoutMs: options.testTimeoutMs ?? 120_000,
     ...(options.limits ? { limits: options.limits } : {}),
@@ -131,6 +146,9 @@ async function validateIn(workspace: string, candidate: ValidationCandidate, opt
     memoryContext: { taskId: request.taskId, version: candidate.commit },
     ...(options.log ? { log: options.log } : {}),
   });
+  // A reused result keeps the memo of the run that produced it, so the next comparison is against the tree the tests really ran on.
+  const next = sandbox && !reusedTests ? memoOf(candidate.commit, sandbox.backend, blobs, report.stages) : null;
+  if (next) remember(memos, workspace, next);
   const stagesReport = toValidationReport(scopeToFiles(report, new Set(candidate.changed)));
   if (!request.rules) return foldRules(stagesReport, null);
   const rules = await evaluateRules(request.rules, {
@@ -142,12 +160,25 @@ async function validateIn(workspace: string, candidate: ValidationCandidate, opt
     ...(options.limits ? { limits: options.limits } : {}),
     // The install and the test stages ran generated code in the workspace; rules judge the candidate as committed.
     workspaceDirty: sandbox !== null,
+    ...(unitRun ? { unitRun } : {}),
     restoreWorkspace: async () => {
       await exportTree(candidate.repo, candidate.commit, workspace, KEPT);
     },
   });
   return foldRules(stagesReport, rules);
 }
+
+/** A memo states a fact about a tree, so an older one stays true; only the newest few are kept. */
+function remember(memos: Map<string, TestRunMemo>, workspace: string, memo: TestRunMemo): void {
+  memos.delete(workspace);
+  memos.set(workspace, memo);
+  for (const oldest of memos.keys()) {
+    if (memos.size <= MAX_MEMOS) break;
+    memos.delete(oldest);
+  }
+}
+
+const MAX_MEMOS = 64;
 
 /** A suite that cannot be read leaves http rules unverified, saying why, rather than failing the task's validation. */
 async function loadSuite(options: TaskValidatorOptions, jobId: JobId): Promise<{ suite: AcceptanceSuite | null; suiteProblem?: string }> {

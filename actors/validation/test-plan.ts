@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { directNodeArgv, projectNpmSetup } from './direct-script.js';
 import { isIntegrationTestFile, isTestFile, type WorkspaceFile } from './workspace-files.js';
 
 /** How one test stage runs: a command, or why it cannot. */
@@ -37,8 +38,10 @@ export function npmScript(root: string, scripts: Record<string, string>, name: s
   const tool = script.trim().split(/\s+/)[0] ?? '';
   const available = tool === 'node' || tool === 'npm' || existsSync(join(root, 'node_modules', '.bin', tool));
   if (!available) return { kind: 'skip', reason: `script "${name}" needs ${tool}, which is not installed (run the dependency install step first)` };
+  // A plain `node …` script runs as node itself, sparing npm's start-up on every stage (see direct-script.ts).
+  const argv = (tool === 'node' ? directNodeArgv(scripts, name, projectNpmSetup(root)) : null) ?? ['npm', 'run', '--silent', name];
   // node:test prints TAP when not on a terminal, so its failures can be parsed one by one.
-  return { kind: 'run', argv: ['npm', 'run', '--silent', name], tap: /\bnode\b.*--test\b/.test(script), coverage: /--experimental-test-coverage/.test(script) };
+  return { kind: 'run', argv, tap: /\bnode\b.*--test\b/.test(script), coverage: /--experimental-test-coverage/.test(script) };
 }
 
 export function nodeTest(files: readonly string[], coverage: boolean): TestCommand {

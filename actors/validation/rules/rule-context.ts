@@ -1,5 +1,6 @@
 import type { AcceptanceSuite, ValidationRule, ValidationRuleKind } from '../../../proto/index.js';
 import type { Sandbox, SandboxLimits } from '../../sandbox/sandbox.js';
+import type { UnitRun } from './unit-run-reuse.js';
 
 export interface RuleTimeouts {
   /** One command_succeeds run. */
@@ -48,6 +49,8 @@ export interface RuleContext {
   restoreWorkspace?: () => Promise<void>;
   /** True when generated code already ran in the workspace since it was exported. */
   workspaceDirty?: boolean;
+  /** The unit_tests stage's run of this same tree, when it ran: a tests_pass rule it already answers is not run again. */
+  unitRun?: UnitRun;
 }
 
 /** The rule of one kind, narrowed from the union. */

@@ -5,6 +5,7 @@ import { isScript, readWorkspaceFiles, type WorkspaceFile } from '../workspace-f
 import { matchGlob } from './glob.js';
 import type { RuleContext, RuleOf } from './rule-context.js';
 import { NO_SANDBOX, ruleResult } from './rule-result.js';
+import { unitRunCovers } from './unit-run-reuse.js';
 
 const JS = /\.(m|c)?js$/i;
 
@@ -47,6 +48,9 @@ export async function testsPass(rule: RuleOf<'tests_pass'>, ctx: RuleContext): P
   const matched = matchGlob(rule.glob, files.map((f) => f.path)).filter(isScript);
   if (matched.length === 0) return ruleResult(rule, 'failed', `no test file matches ${rule.glob}; write the tests there`, started);
   if (!ctx.sandbox) return ruleResult(rule, 'unverified', `${matched.length} test file(s) match ${rule.glob}, but ${NO_SANDBOX}`, started);
+  if (unitRunCovers(ctx.unitRun, matched, ctx.workspace)) {
+    return ruleResult(rule, 'passed', `${matched.length} test file(s) matching ${rule.glob} ran and passed in this tree's unit_tests run (${ctx.unitRun?.argv.join(' ')}), each declaring tests`, started);
+  }
   const command = testCommandFor(ctx.workspace, files, matched);
   if (command.kind === 'skip') return ruleResult(rule, 'unverified', `${matched.length} test file(s) match ${rule.glob}, but they cannot run: ${command.reason}`, started);
   const { result, output } = await runTestStage('unit_tests', command, {
