@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,15 +8,9 @@ import { isPlan } from '../actors/acceptance/in-sandbox-runner.js';
 import { suiteFromAcceptancePlan } from '../actors/acceptance/prompt-suite.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { tempDir } from './helpers/env.js';
+import { bwrapSkipReason } from './helpers/bwrap.js';
 
-const skip = (() => {
-  try {
-    execFileSync('bwrap', ['--version']);
-    return undefined;
-  } catch {
-    return 'bwrap is not installed; scripts/setup.sh installs bubblewrap';
-  }
-})();
+const skip = bwrapSkipReason();
 
 /** Answers every request with the npm script it was started by, if any: npm sets npm_lifecycle_event, node alone does not. */
 const SERVER = `require('node:http')

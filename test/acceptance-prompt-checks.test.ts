@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcceptanceCheckResult, AcceptanceReport } from '../proto/index.js';
@@ -7,17 +6,11 @@ import { acceptApp } from '../actors/acceptance/app-runner.js';
 import { suiteFromAcceptancePlan } from '../actors/acceptance/prompt-suite.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { REPO_ROOT, tempDir } from './helpers/env.js';
+import { bwrapSkipReason } from './helpers/bwrap.js';
 
 const NOTES = join(REPO_ROOT, 'test', 'fixtures', 'acceptance', 'notes');
 
-const skip = (() => {
-  try {
-    execFileSync('bwrap', ['--version']);
-    return undefined;
-  } catch {
-    return 'bwrap is not installed; scripts/setup.sh installs bubblewrap';
-  }
-})();
+const skip = bwrapSkipReason();
 
 const http = (title: string, method: 'get' | 'post', path: string, expectStatus: 200 | 201 | 404, bodyIncludes: string[], body: string | null = null) =>
   ({ kind: 'http', title, method, path, body, expectStatus, bodyIncludes }) as const;

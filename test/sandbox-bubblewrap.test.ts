@@ -8,15 +8,9 @@ import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import { RunCgroup } from '../actors/sandbox/cgroup-v1.js';
 import { tempDir } from './helpers/env.js';
 import { expectHostLoopbackUnreachable } from './helpers/sandbox-checks.js';
+import { bwrapSkipReason } from './helpers/bwrap.js';
 
-const skip = (() => {
-  try {
-    execFileSync('bwrap', ['--version']);
-    return undefined;
-  } catch {
-    return 'bwrap is not installed; scripts/setup.sh installs bubblewrap';
-  }
-})();
+const skip = bwrapSkipReason();
 const MiB = 1024 * 1024;
 
 /** Memory limits in bubblewrap need a cgroup-v1 memory group this process may create. */

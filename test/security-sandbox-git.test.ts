@@ -12,20 +12,14 @@ import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
+import { bwrapSkipReason } from './helpers/bwrap.js';
 
 /**
  * Issue 14 item 2: sandboxed code must not get a writable `.git` (a
  * core.fsmonitor line or a hook there runs on the host at its next git
  * command), and the exported result must not carry config or hooks.
  */
-const bwrapSkip = (() => {
-  try {
-    execFileSync('bwrap', ['--version']);
-    return undefined;
-  } catch {
-    return 'bwrap is not installed';
-  }
-})();
+const bwrapSkip = bwrapSkipReason();
 const dockerSkip = await dockerSkipReason();
 
 const ATTACK = [

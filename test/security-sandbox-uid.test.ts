@@ -9,6 +9,7 @@ import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir, waitUntil } from './helpers/env.js';
+import { bwrapSkipReason } from './helpers/bwrap.js';
 
 /**
  * Issue 14 item 10: generated code ran as host uid 0 (Docker without user
@@ -16,14 +17,7 @@ import { tempDir, waitUntil } from './helpers/env.js';
  * Only a root daemon had the problem, so only a root run can show the fix.
  */
 const notRoot = process.getuid?.() === 0 ? undefined : 'only a root daemon could run sandboxed code as uid 0';
-const bwrapSkip = notRoot ?? (() => {
-  try {
-    execFileSync('bwrap', ['--version']);
-    return undefined;
-  } catch {
-    return 'bwrap is not installed';
-  }
-})();
+const bwrapSkip = notRoot ?? bwrapSkipReason();
 const dockerSkip = notRoot ?? (await dockerSkipReason());
 
 /** Real, effective, saved and filesystem uids of a process, as the host's kernel sees them. */

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,20 +8,14 @@ import { initJobRepo } from '../actors/git/repo.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { assertSafeRelativePath } from '../actors/worker/safe-path.js';
 import { tempDir } from './helpers/env.js';
+import { bwrapSkipReason } from './helpers/bwrap.js';
 
 /**
  * Issue 14 item 3: sandboxed code (the project's tests) can turn any folder
  * of its workspace into a symlink to a host path; the host's next write into
  * that workspace must not land there.
  */
-const skip = (() => {
-  try {
-    execFileSync('bwrap', ['--version']);
-    return undefined;
-  } catch {
-    return 'bwrap is not installed';
-  }
-})();
+const skip = bwrapSkipReason();
 
 describe.skipIf(skip)('host writes into a workspace a sandbox wrote never follow its symlinks', () => {
   const sandbox = new BubblewrapSandbox();
