@@ -553,4 +553,20 @@ describe('master machine: a task report verdict', () => {
     expect(h.notices.find((n) => n.type === 'task.created')).toMatchObject({ taskId: 't1-fix1', reason: 'fix' });
     expect(h.running.get('t1-fix1')?.input.task.prompt).toContain('package.json is valid JSON: Unexpected token } at 12');
   });
+
+  it('lists a failed rule once in the fix task when the report already carries it with its log', async () => {
+    const h = harness({ plan: [task('t1')] });
+    h.actor.start();
+    await h.settle();
+    const line = 'rule failed: tests matching test/*.test.js exist and pass: 1 passed, 1 failed';
+    h.succeed('t1', [], [], {
+      passed: false,
+      issues: [`${line}\n    test/a.test.js:3 adds\n    -1 !== 5`],
+      verdict: 'failed',
+      rules: [{ rule: { kind: 'tests_pass', glob: 'test/*.test.js' }, status: 'failed', detail: '1 passed, 1 failed', durationMs: 1, logExcerpt: 'test/a.test.js:3 adds\n-1 !== 5' }],
+    });
+    const prompt = h.running.get('t1-fix1')?.input.task.prompt ?? '';
+    expect(prompt).toContain('-1 !== 5');
+    expect(prompt.split(line)).toHaveLength(2);
+  });
 });

@@ -95,7 +95,8 @@ export const masterMachine = setup({
       const failedRules = (validation.rules ?? [])
         .filter((r) => r.status === 'failed')
         .map((r) => `rule failed: ${describeRule(r.rule)}: ${r.detail}`)
-        .filter((line) => !validation.issues.includes(line));
+        // A report folds each failed rule into its issues, its log under it; older reports may not have.
+        .filter((line) => !validation.issues.some((issue) => issue === line || issue.startsWith(`${line}\n`)));
       const problems = [...conflicts.map((p) => `${p}: merge conflict with another task's change`), ...validation.issues, ...failedRules];
       const error: WireError = {
         code: 'validation_failed',

@@ -34,6 +34,20 @@ describe('folding rule results into a validation report', () => {
     expect(folded.failures).toEqual([{ stage: 'rule', file: 'README.md', line: null, message: folded.issues[0], logExcerpt: 'README.md does not exist' }]);
   });
 
+  it('puts the rule\'s log under its issue line, so the fix task\'s prompt shows the failing requests', () => {
+    const http: RuleResult = {
+      rule: { kind: 'http', operationIds: ['deleteItem'] },
+      status: 'failed',
+      detail: '1 of 3 check(s) failed: deleteItem.sequence: item still listed',
+      durationMs: 5,
+      logExcerpt: 'deleteItem.operation (operation): DELETE /lists/1/items/2 expected 204, got 500: server error\n  body: {"error":"boom"}',
+    };
+    const folded = foldRules(stagesPassed, [http]);
+    expect(folded.issues).toHaveLength(1);
+    expect(folded.issues[0]).toMatch(/^rule failed: .*deleteItem.*: 1 of 3 check\(s\) failed: deleteItem\.sequence: item still listed\n    deleteItem\.operation \(operation\): DELETE \/lists\/1\/items\/2 expected 204, got 500: server error\n      body: \{"error":"boom"\}$/);
+    expect(folded.failures?.[0]?.message).toBe(folded.issues[0]?.split('\n')[0]);
+  });
+
   it('fails when a stage failed even though every rule passed', () => {
     const failedStage: ValidationReport = { ...stagesPassed, passed: false, issues: ['[lint] a.js:1 x'], stages: [{ stage: 'lint', status: 'failed', summary: '1 problem' }] };
     expect(foldRules(failedStage, [rule('passed')])).toMatchObject({ passed: false, verdict: 'failed', issues: ['[lint] a.js:1 x'] });

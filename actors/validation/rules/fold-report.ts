@@ -12,6 +12,16 @@ function ruleFailure(result: RuleResult): ValidationFailure {
 }
 
 /**
+ * The issue line with the rule's log indented under it (the failed checks'
+ * requests and answers, the failing tests' output), as stage failures carry
+ * theirs: a fix task's prompt lists the issues, so this is what it sees.
+ */
+function issueWithLog(result: RuleResult): string {
+  const log = result.logExcerpt && result.logExcerpt !== result.detail ? `\n    ${result.logExcerpt.split('\n').slice(0, 12).join('\n    ')}` : '';
+  return `${ruleIssue(result)}${log}`;
+}
+
+/**
  * Folds the task's rule results into the pipeline's report. The verdict
  * decides `passed`: every rule passed and no stage failed. A task without
  * rules (null) is unverified, since nothing shows that it works, and a
@@ -25,7 +35,7 @@ export function foldRules(report: ValidationReport, rules: readonly RuleResult[]
   return {
     ...report,
     passed: verdict === 'passed',
-    issues: [...report.issues, ...failed.map(ruleIssue)],
+    issues: [...report.issues, ...failed.map(issueWithLog)],
     failures: [...(report.failures ?? []), ...failed.map(ruleFailure)],
     rules: [...results],
     verdict,
