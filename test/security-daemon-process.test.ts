@@ -148,8 +148,10 @@ describe('item 8: a second daemon started on a home while the first is still sta
     const first = spawnDaemon(home.path);
     started.push(first);
     const natsPidFile = join(home.path, 'nats', 'nats.pid');
-    await waitUntil(() => existsSync(natsPidFile), 30_000, 'the first daemon to start its nats-server');
-    const natsPid = Number(readFileSync(natsPidFile, 'utf8'));
+    // nats-server creates its pid file before it writes the pid: wait for the number, not the file.
+    const pidIn = () => (existsSync(natsPidFile) ? Number(readFileSync(natsPidFile, 'utf8')) : 0);
+    await waitUntil(() => pidIn() > 0, 30_000, 'the first daemon to start its nats-server');
+    const natsPid = pidIn();
     const second = spawnDaemon(home.path);
     started.push(second);
     const gaveUp = await Promise.race([second.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 30_000))]);
