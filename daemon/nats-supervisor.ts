@@ -92,7 +92,8 @@ export class NatsSupervisor {
       if (this.#stopped) return;
       if (status.type === Events.Disconnect) {
         this.#connected = false;
-        this.#markDown('disconnected from nats-server');
+        // The exit and the disconnect arrive in either order; the server's exit reason says more, so keep it.
+        if (this.#serverUp) this.#markDown('disconnected from nats-server');
         this.#options.log.warn('lost the NATS connection; reconnecting', { server: String(status.data) });
       } else if (status.type === Events.Reconnect) {
         this.#connected = true;

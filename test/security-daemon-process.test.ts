@@ -44,7 +44,8 @@ describe('autodevd under faults, as separate processes on one home', () => {
     pids.push(natsPid);
     process.kill(natsPid, 'SIGKILL');
 
-    await waitUntil(async () => !(await health(daemon)).ok, 2000, '/health to report the bus down');
+    // The client's disconnect can be seen before the server's exit: wait for the supervisor to see the exit too.
+    await waitUntil(async () => (await health(daemon)).nats?.server === 'restarting', 2000, '/health to report the server down');
     const down = await health(daemon);
     expect(down.nats).toMatchObject({ connected: false, server: 'restarting' });
     expect(down.nats?.problem).toContain('SIGKILL');
