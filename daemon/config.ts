@@ -19,6 +19,8 @@ export const SandboxConfig = z
     image: z.string().regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$/, 'must be a docker image name such as autodev-sandbox:1').default('autodev-sandbox:1'),
     /** Started idle containers kept ready; 0 makes every run cold. */
     warmPoolSize: z.number().int().min(0).max(16).default(2),
+    /** A warm container serves up to 50 clean runs, reset and verified between them; false removes it after each run. */
+    reuseContainers: z.boolean().default(true),
     limits: z
       .object({
         cpus: z.number().positive().max(256).default(1),

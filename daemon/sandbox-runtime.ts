@@ -172,7 +172,7 @@ async function openDocker(options: SandboxRuntimeOptions, choice: BackendChoice)
 async function startPool(options: SandboxRuntimeOptions, docker: Dockerode, owner: string): Promise<WarmPool | undefined> {
   const { config, home, log } = options;
   if (config.warmPoolSize === 0 || !isRoot()) return undefined;
-  const pool = new WarmPool({ docker, image: config.image, owner, dir: join(home, 'sandbox', 'pool'), size: config.warmPoolSize, limits: config.limits, log });
+  const pool = new WarmPool({ docker, image: config.image, owner, dir: join(home, 'sandbox', 'pool'), size: config.warmPoolSize, limits: config.limits, reuse: config.reuseContainers, log });
   try {
     await pool.start();
     return pool;

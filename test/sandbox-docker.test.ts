@@ -6,6 +6,9 @@ import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
 import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import { createServer as createHttpServer } from 'node:http';
 import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
+import { acceptApp } from '../actors/acceptance/app-runner.js';
+import { suiteFromAcceptancePlan } from '../actors/acceptance/prompt-suite.js';
+import { AcceptancePlan } from '../proto/acceptance-plan.js';
 import { dockerSkipReason, iptablesRules, startTestDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 import { expectHostLoopbackUnreachable } from './helpers/sandbox-checks.js';
@@ -91,6 +94,33 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
     expect(median(timeWarm)).toBeLessThan(median(timeCold));
   });
 
+  it("a clean run's container serves the next run, and nothing of the first run reaches it", async () => {
+    await pool.ready();
+    const first = workspace();
+    const leave = [
+      'echo secret > /tmp/left; mkdir /tmp/locked; touch /tmp/locked/f; chmod 000 /tmp/locked',
+      'echo shm > /dev/shm/left',
+      // An orphan, reparented to PID 1, and one that would write the workspace after the run returned.
+      '(sleep 30 &)',
+      'nohup sh -c "sleep 0.6; echo late > late.txt" >/dev/null 2>&1 &',
+      'echo done',
+    ].join('\n');
+    const r1 = await warm.run(['sh', '-c', leave], { workspace: first });
+    expect(r1, r1.stderr).toMatchObject({ exitCode: 0, stdout: 'done\n' });
+    await pool.ready();
+    const reusedBefore = pool.reused;
+    const probe = `const fs=require('fs');
+      const others=fs.readdirSync('/proc').filter((p)=>/^\\d+$/.test(p)&&Number(p)!==process.pid&&Number(p)!==process.ppid)
+        .filter((p)=>{try{return !/^Uid:\\s+0\\s/m.test(fs.readFileSync('/proc/'+p+'/status','utf8'))}catch{return false}});
+      console.log(JSON.stringify({tmp:fs.readdirSync('/tmp'),shm:fs.readdirSync('/dev/shm'),others}))`;
+    const r2 = await warm.run(['node', '-e', probe], { workspace: workspace() });
+    expect(r2.exitCode).toBe(0);
+    expect(pool.reused).toBe(reusedBefore + 1);
+    expect(JSON.parse(r2.stdout)).toEqual({ tmp: [], shm: [], others: [] });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(existsSync(join(first, 'late.txt'))).toBe(false);
+  });
+
   it('kills a command at the wall-clock timeout and says so', async () => {
     await pool.ready();
     for (const sandbox of [cold, warm]) {
@@ -101,6 +131,11 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
       expect(result.stdout).toContain('started');
       expect(Date.now() - started).toBeLessThan(10_000);
     }
+    // The killed container is removed, never reset and reused.
+    await pool.ready();
+    const reusedBefore = pool.reused;
+    expect((await warm.run(['true'], { workspace: workspace() })).exitCode).toBe(0);
+    expect(pool.reused).toBe(reusedBefore);
   });
 
   it('reports an allocation past the memory limit as oomKilled', async () => {
@@ -174,6 +209,31 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
     expect(result.stdout).toMatch(/token: No such file/);
     expect(result.stdout).toMatch(/File too large|dd=1[0-9]{2}/);
     expect(readFileSync(join(ws, 'big')).length).toBeLessThanOrEqual(8 * MiB);
+  });
+
+  it('accepts an app in a warm container, and fails the same app with a planted bug', async () => {
+    const suite = suiteFromAcceptancePlan(
+      AcceptancePlan.parse({ checks: [{ kind: 'http', title: 'lists the items', method: 'get', path: '/items', body: null, expectStatus: 200, bodyIncludes: ['"apple"'] }] }),
+      'items',
+    );
+    const judge = async (status: number) => {
+      const appDir = workspace();
+      writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'items', version: '1.0.0', private: true, scripts: { start: 'node server.js' } }));
+      writeFileSync(
+        join(appDir, 'server.js'),
+        `require('node:http').createServer((req, res) => { res.writeHead(${status}, { 'content-type': 'application/json' }); res.end(JSON.stringify(['apple'])); }).listen(Number(process.env.PORT), process.env.HOST);`,
+      );
+      await pool.ready();
+      return acceptApp({ sandbox: warm, appDir, workDir: join(workspace(), 'run'), suite });
+    };
+    const good = await judge(200);
+    expect(good.app?.sandbox).toBe('docker');
+    expect(good.checks.map((c) => c.status), JSON.stringify(good.checks)).toEqual(['passed', 'passed']);
+    const buggy = await judge(500);
+    expect(buggy.checks.map((c) => [c.kind, c.status])).toEqual([
+      ['server_starts', 'passed'],
+      [expect.any(String), 'failed'],
+    ]);
   });
 
   it('a warm container that died while idle sends the run to a fresh container', async () => {

@@ -103,6 +103,8 @@ export class DockerSandbox implements Sandbox {
     const started = Date.now();
     const out = new OutputTail(this.maxOutput);
     const err = new OutputTail(this.maxOutput);
+    const ownLimits = !sameLimits(run.limits, pool.limits);
+    let reusable = false;
     try {
       let stream: NodeJS.ReadableStream;
       let exec: Dockerode.Exec;
@@ -110,7 +112,7 @@ export class DockerSandbox implements Sandbox {
         // Independent round trips, overlapped: this is the latency a warm run exists to cut.
         [exec] = await Promise.all([
           slot.container.exec({
-            Cmd: run.argv,
+            Cmd: killStraysAfter(run.argv),
             User: userFor(run),
             WorkingDir: run.cwd,
             Env: Object.entries(run.env).map(([k, v]) => `${k}=${v}`),
@@ -118,7 +120,7 @@ export class DockerSandbox implements Sandbox {
             AttachStderr: true,
           }),
           pool.attach(slot, run.workspace),
-          sameLimits(run.limits, pool.limits) ? undefined : slot.container.update(resourceLimits(run.limits)),
+          ownLimits ? slot.container.update(resourceLimits(run.limits)) : undefined,
         ]);
         stream = await exec.start({ hijack: true, stdin: false });
       } catch (error) {
@@ -132,9 +134,11 @@ export class DockerSandbox implements Sandbox {
       // A killed container can leave the exec without an exit code: report SIGKILL's.
       const exitCode = info.ExitCode ?? 137;
       const oomKills = await readOomKills(containerOomFiles(slot.id));
+      // Only a container that ran to an ordinary end, with the pool's limits and no OOM kill on its count, serves again.
+      reusable = !timedOut && !aborted && !ownLimits && info.ExitCode !== null && info.ExitCode !== undefined && oomKills === 0;
       return this.result({ exitCode, timedOut, aborted, oomKilled: (oomKills ?? 0) > 0 }, out, err, started);
     } finally {
-      await pool.retire(slot);
+      await pool.release(slot, reusable ? userFor(run) : null);
     }
   }
 
@@ -243,6 +247,14 @@ class StaleSlotError extends Error {
     super(`warm container unusable: ${(cause as Error).message}`, { cause });
   }
 }
+
+/**
+ * The command under a shell that, once it ends, kills every other process of
+ * the run's user in the container, with the command's exit status kept: what
+ * the command left running in the background cannot go on writing to the
+ * workspace after the run returned, whether or not the container is reused.
+ */
+const killStraysAfter = (argv: readonly string[]) => ['sh', '-c', '"$@"; status=$?; kill -9 -1 2>/dev/null; exit $status', 'sh', ...argv];
 
 const sameLimits = (a: SandboxLimits, b: SandboxLimits) =>
   a.cpus === b.cpus && a.memoryBytes === b.memoryBytes && a.pids === b.pids && a.tmpfsBytes === b.tmpfsBytes;

@@ -12,8 +12,8 @@
  * last run's, with the first run's figures as cold_*, since the first job
  * also pays for what a daemon does once (opening the sandbox: a Docker
  * engine and its image; loading the embedding model).
- * Usage: node dist/scripts/bench/pipeline.js [--recording NAME] [--jobs N] [--sandbox auto|docker|bubblewrap]
- *   (defaults correct, 2, auto)
+ * Usage: node dist/scripts/bench/pipeline.js [--recording NAME] [--jobs N] [--sandbox auto|docker|bubblewrap] [--no-reuse]
+ *   (defaults correct, 2, auto; --no-reuse removes each warm Docker container after one run, as before reuse)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ import { DaemonConfig } from '../../daemon/config.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import { JobView, type JobEvent } from '../../proto/index.js';
 
-const { values } = parseArgs({ options: { recording: { type: 'string', default: 'correct' }, jobs: { type: 'string', default: '2' }, sandbox: { type: 'string', default: 'auto' } } });
+const { values } = parseArgs({ options: { recording: { type: 'string', default: 'correct' }, jobs: { type: 'string', default: '2' }, sandbox: { type: 'string', default: 'auto' }, 'no-reuse': { type: 'boolean', default: false } } });
 const jobCount = Number(values.jobs);
 if (!Number.isInteger(jobCount) || jobCount < 1) throw new Error(`--jobs takes a whole number of at least 1, not ${values.jobs}`);
 const root = packageRoot();
@@ -41,7 +41,7 @@ const median = (xs: readonly number[]) => {
 
 const daemon = await startDaemon({
   home,
-  config: DaemonConfig.parse({ sandbox: { backend: values.sandbox }, gpu: 'cpu', retryBaseMs: 50, maxRetries: 1, models: { master: model, worker: model } }),
+  config: DaemonConfig.parse({ sandbox: { backend: values.sandbox, reuseContainers: !values['no-reuse'] }, gpu: 'cpu', retryBaseMs: 50, maxRetries: 1, models: { master: model, worker: model } }),
   log: silentLogger,
 });
 try {
