@@ -50,6 +50,7 @@ import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
 import { lazySandbox, openSandbox, reclaimSandboxLeftovers } from './sandbox-runtime.js';
 import { createDevopsRuntime } from './devops-runtime.js';
+import { DependencyCache } from '../actors/acceptance/deps-cache.js';
 import { createAcceptanceService } from '../actors/acceptance/acceptance-service.js';
 import { createFileSuiteStore } from '../actors/acceptance/suite-store.js';
 import { acceptJob } from '../actors/master/accept-job.js';
@@ -184,9 +185,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
     const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
     let jobsRef: JobManager | null = null;
+    // Per job, under the job's own folder: see deps-cache.ts for why it is never shared between jobs.
+    const depsCacheFor = (jobId: JobId) => new DependencyCache({ dir: join(jobsDir, jobId, 'deps-cache'), log: log.child({ component: 'deps-cache' }) });
     const devops = createDevopsRuntime({
       config,
       jobsDir,
+      depsCacheFor,
       bus,
       subjects,
       publish,
@@ -260,7 +264,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }),
         runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory, integrate: devops.integrate }),
         acceptJob: fromPromise(({ input, signal }) =>
-          acceptJob({ jobsDir, suiteStore, sandbox, publish, now, log: log.child({ component: 'acceptance' }) }, input, signal),
+          acceptJob({ jobsDir, suiteStore, sandbox, publish, now, depsCacheFor, log: log.child({ component: 'acceptance' }) }, input, signal),
         ),
       },
     });

@@ -4,6 +4,7 @@ import Dockerode from 'dockerode';
 import {
   JobCompleted,
   type JobEvent,
+  type JobId,
   type JobRecord,
   type Subjects,
 } from '../proto/index.js';
@@ -17,6 +18,7 @@ import { createIntegrationEngine, type Integrate } from '../actors/integration/e
 import type { Memory } from '../actors/memory/memory-store.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import type { SuiteStore } from '../actors/acceptance/suite-store.js';
+import type { DependencyCache } from '../actors/acceptance/deps-cache.js';
 import { createTaskValidator } from '../actors/validation/task-validator.js';
 import type { ResultService } from './api/result-routes.js';
 import type { DaemonConfig } from './config.js';
@@ -34,6 +36,8 @@ export interface DevopsRuntimeOptions {
   memory: Memory | null;
   /** Each job's frozen acceptance suite: http rules take their checks from it. */
   suiteStore?: SuiteStore;
+  /** Each job's dependency cache, shared by its rules' app runs and its acceptance rounds. */
+  depsCacheFor?: (jobId: JobId) => DependencyCache;
   /** Late-bound: the job manager is built after the Master machine; used by the finalizer and results only. */
   getJob: (id: string) => Promise<JobRecord | null>;
   now: () => Date;
@@ -73,6 +77,7 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
           installDependencies: config.validation.installDependencies,
           installTimeoutMs: config.devops.installTimeoutMs,
           ...(suiteStore ? { suiteFor: (jobId: string) => suiteStore.load(jobId) } : {}),
+          ...(options.depsCacheFor ? { depsCacheFor: options.depsCacheFor } : {}),
           onStage: (request, result) =>
             options
               .publish({ type: 'validation.stage', jobId: request.jobId, taskId: request.taskId, attempt: request.attempt, at: options.now().toISOString(), result })

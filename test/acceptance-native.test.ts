@@ -12,11 +12,13 @@
  * shared by other work; gcc alone spends about 185 s of CPU on SQLite), so it
  * is opt-in: AUTODEV_TEST_NATIVE=1 npx vitest run test/acceptance-native.test.ts
  */
-import { cpSync, existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcceptanceReport, AcceptanceSuite } from '../proto/index.js';
 import { acceptApp } from '../actors/acceptance/app-runner.js';
+import { DependencyCache } from '../actors/acceptance/deps-cache.js';
 import { readManifest, setUpApp } from '../actors/acceptance/app-setup.js';
 import { deriveSuiteFromText } from '../actors/acceptance/derive-checks.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
@@ -90,6 +92,33 @@ describe('native modules build offline in the bubblewrap sandbox during acceptan
     const rebuild = report.app?.steps.find((s) => s.name === 'rebuild');
     expect(rebuild?.logExcerpt).toMatch(/gyp info ok/);
     console.log(`native-local: ${report.total} checks passed; rebuild ${rebuild?.durationMs} ms; whole run ${report.durationMs} ms`);
+  });
+
+  it('keeps the built addon in the dependency cache: the next run of the same app copies it, installs nothing and still passes', async () => {
+    const depsCache = new DependencyCache({ dir: join(dir.path, 'deps-cache') });
+    const cached = async (app: string) => acceptApp({ sandbox, appDir: app, workDir: join(dir.path, `run-${++runs}`), suite: await suiteOf(LOCAL), depsCache });
+    const kept = () => (existsSync(join(dir.path, 'deps-cache')) ? readdirSync(join(dir.path, 'deps-cache')) : []);
+    // As a folder dependency the addon is a link and builds outside node_modules: nothing to keep.
+    expect((await cached(LOCAL)).passed).toBeGreaterThan(0);
+    expect(kept()).toEqual([]);
+    // As a packed tarball it is extracted into node_modules and built there.
+    const packed = join(dir.path, 'native-packed');
+    cpSync(LOCAL, packed, { recursive: true });
+    execFileSync('npm', ['pack', './counter-addon', '--pack-destination', '.', '--silent'], { cwd: packed, stdio: 'pipe' });
+    const tarball = readdirSync(packed).find((f) => f.endsWith('.tgz')) as string;
+    const manifest = JSON.parse(readFileSync(join(packed, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    writeFileSync(join(packed, 'package.json'), JSON.stringify({ ...manifest, dependencies: { 'counter-addon': `file:./${tarball}` } }));
+    const first = await cached(packed);
+    expect(first.app?.steps.find((s) => s.name === 'rebuild')?.logExcerpt).toMatch(/gyp info ok/);
+    expect(kept()).toHaveLength(1);
+    const second = await cached(packed);
+    expect(summary(second), notPassed(second)).toEqual(['install:passed', 'rebuild:passed', 'build:skipped', 'start:passed']);
+    const [install, rebuild] = second.app?.steps ?? [];
+    expect(install?.reason).toMatch(/copied from the dependency cache/);
+    expect(rebuild?.logExcerpt).toBe('');
+    expect(second.failed, notPassed(second)).toBe(0);
+    expect(second.passed).toBe(second.total);
+    console.log(`native-packed with the dependency cache: install + rebuild ${(first.app?.steps[0]?.durationMs ?? 0) + (first.app?.steps[1]?.durationMs ?? 0)} ms, then copied in ${install?.durationMs} ms`);
   });
 
   it('fails server_starts with the compiler error when a native dependency does not compile, not a bare message', async () => {

@@ -5,6 +5,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { directNodeArgv, projectNpmSetup } from '../validation/direct-script.js';
 import { excerpt } from '../validation/stage-result.js';
 import { copyApp } from './app-copy.js';
+import type { DependencyCache } from './deps-cache.js';
 import { readManifest, setUpApp, stepOf } from './app-setup.js';
 import { buildReport, emptyActual, evaluateChecks } from './evaluate.js';
 import { commandNotRun, evaluateCommands } from './evaluate-commands.js';
@@ -28,6 +29,8 @@ export interface AcceptAppOptions {
   requestTimeoutMs?: number;
   /** Each command check's own limit. */
   commandTimeoutMs?: number;
+  /** Installed dependencies kept between runs of the same dependency set. */
+  depsCache?: DependencyCache;
   signal?: AbortSignal;
 }
 
@@ -61,7 +64,7 @@ export async function acceptApp(options: AcceptAppOptions): Promise<AcceptanceRe
       return finish([], manifest ? 'package.json has no start script; add one or pass --start CMD' : 'the app has no package.json; pass --start CMD to say how it starts', '');
     }
     const steps = manifest
-      ? await setUpApp(manifest, { sandbox, workspace, installTimeoutMs: options.installTimeoutMs ?? 300_000, buildTimeoutMs: options.buildTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}) })
+      ? await setUpApp(manifest, { sandbox, workspace, installTimeoutMs: options.installTimeoutMs ?? 300_000, buildTimeoutMs: options.buildTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}), ...(options.depsCache ? { depsCache: options.depsCache } : {}) })
       : [];
     const failedStep = steps.find((s) => s.status === 'failed');
     if (failedStep) return finish(steps, `${failedStep.name} failed: ${failedStep.reason ?? 'see its log'}`, failedStep.logExcerpt);

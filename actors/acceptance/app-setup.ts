@@ -5,6 +5,7 @@ import { findNodeHeaders, type NodeHeadersLookup } from '../sandbox/node-headers
 import type { Sandbox, SandboxResult } from '../sandbox/sandbox.js';
 import { runRegistryNpm } from '../validation/registry-npm.js';
 import { excerpt, excerptAround } from '../validation/stage-result.js';
+import type { DependencyCache } from './deps-cache.js';
 import { cleanRebuildLog, diagnoseRebuild } from './rebuild-diagnosis.js';
 
 export interface SetupOptions {
@@ -17,6 +18,8 @@ export interface SetupOptions {
   nodeHeaders?: NodeHeadersLookup;
   /** For `npm rebuild`; default the longer of buildTimeoutMs and NATIVE_REBUILD_TIMEOUT_MS. */
   rebuildTimeoutMs?: number;
+  /** Installed and rebuilt node_modules kept per dependency set: a hit skips the install and the rebuild. */
+  depsCache?: DependencyCache;
 }
 
 /**
@@ -63,21 +66,34 @@ export async function readManifest(workspace: string): Promise<Manifest | null |
  * `npm install`) from the registry with every script off, then `npm rebuild`
  * in the sandbox with the network off, so install scripts (a native module's
  * compile) run only there; then `npm run build` when there is a build script.
- * Stops at the first failure.
+ * Stops at the first failure. With a dependency cache, node_modules made
+ * that way for the same package.json, lockfile and Node is copied in
+ * instead, and the steps say so.
  */
 export async function setUpApp(manifest: Manifest, options: SetupOptions): Promise<AppStep[]> {
   const steps: AppStep[] = [];
-  const { sandbox, workspace, signal } = options;
+  const { sandbox, workspace, signal, depsCache } = options;
   const skip = (name: AppStep['name'], reason: string): AppStep => ({ name, status: 'skipped', reason, durationMs: 0, logExcerpt: '' });
   if (!manifest.hasDependencies) {
     steps.push(skip('install', 'package.json lists no dependencies'), skip('rebuild', 'nothing installed'));
   } else {
-    const args = manifest.hasLockfile ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
-    const install = await runRegistryNpm(args, { sandbox, workspace, timeoutMs: options.installTimeoutMs, ...(signal ? { signal } : {}) });
-    steps.push(stepOf('install', `npm ${args.join(' ')}`, install, options.installTimeoutMs));
-    if (steps.at(-1)?.status === 'failed') return steps;
-    steps.push(await rebuildNative(options));
-    if (steps.at(-1)?.status === 'failed') return steps;
+    // Keyed before the install, which may write a lockfile.
+    const key = depsCache ? await depsCache.keyOf(workspace) : null;
+    const restoring = performance.now();
+    if (key && depsCache && (await depsCache.restore(key, workspace))) {
+      const durationMs = Math.round(performance.now() - restoring);
+      const reason = 'copied from the dependency cache: installed and rebuilt in the sandbox for this same package.json, lockfile and Node';
+      steps.push({ name: 'install', status: 'passed', reason, durationMs, logExcerpt: '' }, { name: 'rebuild', status: 'passed', reason, durationMs: 0, logExcerpt: '' });
+    } else {
+      const args = manifest.hasLockfile ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+      const install = await runRegistryNpm(args, { sandbox, workspace, timeoutMs: options.installTimeoutMs, ...(signal ? { signal } : {}) });
+      steps.push(stepOf('install', `npm ${args.join(' ')}`, install, options.installTimeoutMs));
+      if (steps.at(-1)?.status === 'failed') return steps;
+      steps.push(await rebuildNative(options));
+      if (steps.at(-1)?.status === 'failed') return steps;
+      // Kept before the build, which runs the app's own code in node_modules' reach.
+      if (key && depsCache) await depsCache.save(key, workspace);
+    }
   }
   if (!manifest.scripts.build) steps.push(skip('build', 'package.json has no build script'));
   else {

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, AcceptanceSummary, JobEvent, TaskId } from '../../proto/index.js';
+import type { AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, AcceptanceSummary, JobEvent, JobId, TaskId } from '../../proto/index.js';
 import type { AcceptJobInput, AcceptJobOutput, AcceptanceFix } from '../../machines/master-types.js';
 import { acceptApp } from '../acceptance/app-runner.js';
 import { buildReport } from '../acceptance/evaluate.js';
@@ -9,6 +9,7 @@ import { exportTree } from '../git/export-tree.js';
 import { headCommit } from '../git/repo.js';
 import type { Logger } from '../log/logger.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
+import type { DependencyCache } from '../acceptance/deps-cache.js';
 import { acceptanceOwners } from './acceptance-routing.js';
 import { describeAppLog, describeCheckFailure, describeSetupFailure, describeTestFailure, failuresOf } from './acceptance-problems.js';
 import { runProjectTests, type ProjectTestOutcome } from './project-tests.js';
@@ -32,6 +33,8 @@ export interface AcceptJobDeps {
   now?: () => Date;
   log?: Logger;
   timeouts?: Partial<AcceptJobTimeouts>;
+  /** The job's dependency cache (shared with its rules), so a round after the first does not install and rebuild again. */
+  depsCacheFor?: (jobId: JobId) => DependencyCache;
 }
 
 const DEFAULT_TIMEOUTS: AcceptJobTimeouts = { installMs: 300_000, buildMs: 180_000, startMs: 30_000, checksMs: 120_000, testsMs: 180_000 };
@@ -84,6 +87,7 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
       startTimeoutMs: timeouts.startMs,
       checksTimeoutMs: timeouts.checksMs,
       ...(signal ? { signal } : {}),
+      ...(deps.depsCacheFor ? { depsCache: deps.depsCacheFor(input.jobId) } : {}),
     });
     report = accepted;
     // A stopped round (cancel, deadline) ends here: what ran after the abort judges nothing.

@@ -4,6 +4,7 @@ import { readFileNoFollow, writeFileUnder } from '../fs/safe-write.js';
 import { join } from 'node:path';
 import type { AcceptanceSuite, JobId, Role, StageResult, ValidationReport, ValidationStageName, WorkRequest } from '../../proto/index.js';
 import { exportTree } from '../git/export-tree.js';
+import type { DependencyCache } from '../acceptance/deps-cache.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
@@ -49,6 +50,8 @@ export interface TaskValidatorOptions {
   /** The job's frozen acceptance suite (SuiteStore.load), which http rules take their checks from; without it they are unverified. */
   suiteFor?: (jobId: JobId) => Promise<AcceptanceSuite | null>;
   ruleTimeouts?: Partial<RuleTimeouts>;
+  /** The job's dependency cache, so each app run of its rules does not install and rebuild again. */
+  depsCacheFor?: (jobId: JobId) => DependencyCache;
   log?: Logger;
 }
 
@@ -161,6 +164,7 @@ async function validateIn(workspace: string, candidate: ValidationCandidate, opt
     // The install and the test stages ran generated code in the workspace; rules judge the candidate as committed.
     workspaceDirty: sandbox !== null,
     ...(unitRun ? { unitRun } : {}),
+    ...(options.depsCacheFor ? { depsCache: options.depsCacheFor(request.jobId) } : {}),
     restoreWorkspace: async () => {
       await exportTree(candidate.repo, candidate.commit, workspace, KEPT);
     },

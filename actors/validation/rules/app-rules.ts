@@ -105,6 +105,7 @@ export async function evaluateAppRules(rules: readonly AppRule[], ctx: RuleConte
       startTimeoutMs: ctx.timeouts.startMs,
       checksTimeoutMs: ctx.timeouts.checksMs,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.depsCache ? { depsCache: ctx.depsCache } : {}),
     });
     ctx.signal?.throwIfAborted();
   }

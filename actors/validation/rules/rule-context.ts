@@ -1,5 +1,6 @@
 import type { AcceptanceSuite, ValidationRule, ValidationRuleKind } from '../../../proto/index.js';
 import type { Sandbox, SandboxLimits } from '../../sandbox/sandbox.js';
+import type { DependencyCache } from '../../acceptance/deps-cache.js';
 import type { UnitRun } from './unit-run-reuse.js';
 
 export interface RuleTimeouts {
@@ -49,6 +50,8 @@ export interface RuleContext {
   restoreWorkspace?: () => Promise<void>;
   /** True when generated code already ran in the workspace since it was exported. */
   workspaceDirty?: boolean;
+  /** The job's installed dependencies, kept between the app runs of its rules. */
+  depsCache?: DependencyCache;
   /** The unit_tests stage's run of this same tree, when it ran: a tests_pass rule it already answers is not run again. */
   unitRun?: UnitRun;
 }
