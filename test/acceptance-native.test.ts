@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcceptanceReport, AcceptanceSuite } from '../proto/index.js';
 import { acceptApp } from '../actors/acceptance/app-runner.js';
 import { DependencyCache } from '../actors/acceptance/deps-cache.js';
+import { runProjectTests } from '../actors/master/project-tests.js';
 import { readManifest, setUpApp } from '../actors/acceptance/app-setup.js';
 import { deriveSuiteFromText } from '../actors/acceptance/derive-checks.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
@@ -118,6 +119,16 @@ describe('native modules build offline in the bubblewrap sandbox during acceptan
     expect(rebuild?.logExcerpt).toBe('');
     expect(second.failed, notPassed(second)).toBe(0);
     expect(second.passed).toBe(second.total);
+    // The acceptance round's project tests run in a tree whose node_modules earlier code changed: a hit puts the kept install back.
+    const tree = join(dir.path, 'native-packed-tree');
+    cpSync(packed, tree, { recursive: true });
+    mkdirSync(join(tree, 'test'));
+    writeFileSync(join(tree, 'test', 'addon.test.js'), "const test = require('node:test'); const assert = require('node:assert'); test('counts', () => assert.strictEqual(typeof require('counter-addon').next(), 'number'));\n");
+    cpSync(join(dir.path, 'deps-cache', kept()[0] as string, 'node_modules'), join(tree, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+    writeFileSync(join(tree, 'node_modules', 'counter-addon', 'index.js'), "throw new Error('changed by an earlier run');\n");
+    const tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: 120_000, testTimeoutMs: 60_000, depsCache });
+    expect(tests, JSON.stringify(tests)).toMatchObject({ status: 'passed' });
+    expect(readFileSync(join(tree, 'node_modules', 'counter-addon', 'index.js'), 'utf8')).not.toMatch(/changed by an earlier run/);
     console.log(`native-packed with the dependency cache: install + rebuild ${(first.app?.steps[0]?.durationMs ?? 0) + (first.app?.steps[1]?.durationMs ?? 0)} ms, then copied in ${install?.durationMs} ms`);
   });
 

@@ -65,9 +65,14 @@ describe('the dependency cache', () => {
     // What a later run writes in its node_modules does not reach the cache: a copy, not a link.
     writeFileSync(join(target, 'node_modules', 'a', 'index.js'), 'poisoned');
     expect(readFileSync(join(kept, 'a', 'index.js'), 'utf8')).toBe('module.exports = 1;');
-    // An app that already has node_modules is left alone.
-    expect(await cache.restore(key, target)).toBe(false);
-    expect(readFileSync(join(target, 'node_modules', 'a', 'index.js'), 'utf8')).toBe('poisoned');
+    // node_modules that code changed since is replaced by the kept one, and a link planted there is removed, not followed.
+    const outside = folder('outside-target');
+    writeFileSync(join(outside, 'keep'), 'untouched');
+    symlinkSync(outside, join(target, 'node_modules', 'planted'));
+    expect(await cache.restore(key, target)).toBe(true);
+    expect(readFileSync(join(target, 'node_modules', 'a', 'index.js'), 'utf8')).toBe('module.exports = 1;');
+    expect(existsSync(join(target, 'node_modules', 'planted'))).toBe(false);
+    expect(readFileSync(join(outside, 'keep'), 'utf8')).toBe('untouched');
   });
 
   it('keeps nothing when an installed package is a link (a file: folder dependency builds outside node_modules)', async () => {

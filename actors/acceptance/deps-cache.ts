@@ -71,13 +71,19 @@ export class DependencyCache {
     return hash.digest('hex');
   }
 
-  /** Copies the kept node_modules into the app; false when there is none (or it vanished mid-copy: nothing is left half-made). */
+  /**
+   * Copies the kept node_modules into the app, in place of any node_modules
+   * it has (code that ran there since may have changed it); false when
+   * nothing is kept under the key, or the copy failed (then the app has no
+   * node_modules at all: nothing is left half-made).
+   */
   async restore(key: string, appDir: string): Promise<boolean> {
     const entry = join(this.#dir, key, 'node_modules');
     const target = join(appDir, 'node_modules');
     if (!(await lstat(entry).catch(() => null))?.isDirectory()) return false;
-    if (await lstat(target).catch(() => null)) return false;
     try {
+      // rm unlinks links, never follows them.
+      await rm(target, { recursive: true, force: true });
       await cp(entry, target, { recursive: true, dereference: false, verbatimSymlinks: true, errorOnExist: true, force: false });
       const now = new Date();
       await utimes(join(this.#dir, key), now, now).catch(() => undefined);

@@ -54,10 +54,11 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
   const folder = join(deps.jobsDir, input.jobId, 'accept');
   const tree = join(folder, 'tree');
   await mkdir(folder, { recursive: true, mode: 0o700 });
-  // Installed packages are kept between rounds: the next install only brings them up to date.
+  // Installed packages are kept between rounds: the next install only brings them up to date (a dependency cache hit replaces them).
   await exportTree(input.repo, commit, tree, new Set(['node_modules']));
 
   const suite = await deps.suiteStore.load(input.jobId);
+  const depsCache = deps.depsCacheFor?.(input.jobId);
   let sandbox: Sandbox | null = null;
   let noSandbox = '';
   try {
@@ -75,7 +76,7 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
   } else if (!suite) {
     // Nothing to judge the app by (a job planned before suites were frozen): unverified, never accepted.
     report = buildReport([missingSuite()], performance.now() - started, null);
-    tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}) });
+    tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}), ...(depsCache ? { depsCache } : {}) });
   } else {
     const accepted = await acceptApp({
       sandbox,
@@ -87,12 +88,12 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
       startTimeoutMs: timeouts.startMs,
       checksTimeoutMs: timeouts.checksMs,
       ...(signal ? { signal } : {}),
-      ...(deps.depsCacheFor ? { depsCache: deps.depsCacheFor(input.jobId) } : {}),
+      ...(depsCache ? { depsCache } : {}),
     });
     report = accepted;
     // A stopped round (cancel, deadline) ends here: what ran after the abort judges nothing.
     signal?.throwIfAborted();
-    tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}) });
+    tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}), ...(depsCache ? { depsCache } : {}) });
   }
 
   const file = await deps.suiteStore.saveReport(input.jobId, input.round, report);

@@ -1,5 +1,6 @@
 import type { StageResult, ValidationFailure } from '../../proto/index.js';
 import { readManifest, setUpApp } from '../acceptance/app-setup.js';
+import type { DependencyCache } from '../acceptance/deps-cache.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { planTests } from '../validation/test-plan.js';
 import { runTestStage } from '../validation/test-stages.js';
@@ -12,6 +13,8 @@ export interface ProjectTestOptions {
   installTimeoutMs: number;
   testTimeoutMs: number;
   signal?: AbortSignal;
+  /** The job's dependency cache: a hit replaces the tree's node_modules (which earlier tests ran in) with the kept install. */
+  depsCache?: DependencyCache;
 }
 
 export interface ProjectTestOutcome {
@@ -43,6 +46,7 @@ export async function runProjectTests(options: ProjectTestOptions): Promise<Proj
       installTimeoutMs: options.installTimeoutMs,
       buildTimeoutMs: options.testTimeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.depsCache ? { depsCache: options.depsCache } : {}),
     });
     const failed = steps.find((s) => s.status === 'failed');
     if (failed) return { status: 'unverified', summary: `could not run: ${failed.name} failed: ${failed.reason ?? 'see its log'}`, failures: [] };
