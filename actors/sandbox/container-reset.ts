@@ -1,5 +1,6 @@
-import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { collectOutput } from './docker-output.js';
+import { OutputTail } from './output-tail.js';
 
 /** The one line the reset prints when every check held; anything else means the container is not reused. */
 const CLEAN = 'autodev-reset-clean';
@@ -63,23 +64,14 @@ export async function resetContainer(container: Dockerode.Container, runUser: st
   try {
     const exec = await container.exec({ Cmd: ['sh', '-c', RESET_SCRIPT], User: runUser, WorkingDir: '/', AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (chunk: Buffer) => {
-      if (text.length < 4096) text += chunk.toString('utf8');
-    });
-    container.modem.demuxStream(stream, out, new PassThrough().resume());
-    const ended = new Promise<'ended'>((resolve) => {
-      stream.once('end', () => resolve('ended'));
-      stream.once('close', () => resolve('ended'));
-      stream.once('error', () => resolve('ended'));
-    });
+    const out = new OutputTail(4096);
+    const ended = collectOutput(container.modem, stream, out, new OutputTail(4096)).then(() => 'ended' as const);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), RESET_TIMEOUT_MS)));
     const how = await Promise.race([ended, late]).finally(() => clearTimeout(timer));
     if (how === 'late') return `the reset did not finish within ${RESET_TIMEOUT_MS} ms`;
     const info = await exec.inspect();
-    const lines = text.trim().split('\n');
+    const lines = out.text().trim().split('\n');
     if (info.ExitCode === 0 && lines.at(-1) === CLEAN) return null;
     return `the reset exited ${info.ExitCode ?? 'without a code'}: ${lines.at(-1)?.slice(0, 200) ?? ''}`;
   } catch (error) {

@@ -1,7 +1,7 @@
-import { Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Logger } from '../log/logger.js';
 import { containerOomFiles, readOomKills } from './cgroup-oom.js';
+import { collectOutput } from './docker-output.js';
 import { containerSpec, OWNER_LABEL, resourceLimits, userFor } from './docker-spec.js';
 import type { WarmPool, WarmSlot } from './docker-pool.js';
 import { SandboxError } from './errors.js';
@@ -126,7 +126,7 @@ export class DockerSandbox implements Sandbox {
       } catch (error) {
         throw new StaleSlotError(error);
       }
-      const ended = this.collect(stream, out, err);
+      const ended = collectOutput(this.options.docker.modem, stream, out, err);
       const watch = this.watch(run, () => slot.container.kill({ signal: 'SIGKILL' }));
       await ended;
       const { timedOut, aborted } = watch.stop();
@@ -167,7 +167,7 @@ export class DockerSandbox implements Sandbox {
     );
     try {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true, hijack: true });
-      const ended = this.collect(stream, out, err);
+      const ended = collectOutput(this.options.docker.modem, stream, out, err);
       // next-exit: the default, not-running, would answer at once for a container not started yet.
       const exited = container.wait({ condition: 'next-exit' });
       await container.start();
@@ -184,22 +184,6 @@ export class DockerSandbox implements Sandbox {
         this.options.log?.warn('could not remove a sandbox container', { id: container.id, error: String(error) }),
       );
     }
-  }
-
-  private collect(stream: NodeJS.ReadableStream, out: OutputTail, err: OutputTail): Promise<void> {
-    const sink = (tail: OutputTail) =>
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          tail.push(chunk);
-          callback();
-        },
-      });
-    this.options.docker.modem.demuxStream(stream, sink(out), sink(err));
-    return new Promise((resolve) => {
-      stream.once('end', resolve);
-      stream.once('close', resolve);
-      stream.once('error', resolve);
-    });
   }
 
   /** Kills on the wall-clock deadline or on abort, and remembers which. */
