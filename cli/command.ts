@@ -8,14 +8,19 @@ export interface CommandContext {
   /** True when stdout is a terminal, so live output may redraw in place. */
   interactive: boolean;
   write: (text: string) => void;
+  /** The CLI's environment, for options that name a variable (accept --header-from-env); absent reads as empty. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
+
+/** What node:util parseArgs gives: options with `multiple: true` come as arrays. */
+export type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
 export interface Command {
   name: string;
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  run(ctx: CommandContext, values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+  run(ctx: CommandContext, values: OptionValues, positionals: string[]): Promise<number>;
 }
 
 export const COMMON_OPTIONS = {

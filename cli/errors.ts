@@ -1,12 +1,7 @@
-import { ProtocolError, type ErrorCode } from '../proto/index.js';
+import { ProtocolError, toWireError, type ErrorCode, type WireError } from '../proto/index.js';
+import { EXIT } from './exit-codes.js';
 
-/** Exit codes are part of the CLI's contract; scripts branch on them. */
-export const EXIT = {
-  ok: 0,
-  jobFailed: 1,
-  usage: 2,
-  unreachable: 3,
-} as const;
+export { EXIT } from './exit-codes.js';
 
 /** A local error: it carries its exit code and never crosses the wire. */
 export class CliError extends Error {
@@ -35,4 +30,11 @@ export function exitCodeFor(error: unknown): number {
     return USAGE_CODES.includes(error.code) ? EXIT.usage : EXIT.jobFailed;
   }
   return EXIT.jobFailed;
+}
+
+/** What `--json` prints for an error: a CliError (local) mapped onto the wire's codes, anything else as the wire sees it. */
+export function wireErrorFor(error: unknown): WireError {
+  if (!(error instanceof CliError)) return toWireError(error);
+  const code = error.code === 'usage' ? 'bad_request' : error.code === 'unreachable' ? 'daemon_unreachable' : 'internal';
+  return { code, message: error.message };
 }

@@ -1,4 +1,4 @@
-import { JobView, isTerminalJobStatus, type JobEvent } from '../proto/index.js';
+import { JobView, isTerminalJobEvent, isTerminalJobStatus, type JobEvent } from '../proto/index.js';
 import { call, jsonOrThrow, type Connection } from './client.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './errors.js';
@@ -42,28 +42,51 @@ function liveRenderer(ctx: CommandContext) {
   };
 }
 
-/**
- * Follows a job's events until it ends, then returns its final view. The event
- * stream replays from the job's start, so joining late still shows every task.
- */
-export async function followJob(ctx: CommandContext, connection: Connection, jobId: string, live: boolean): Promise<JobView> {
-  const render = live ? liveRenderer(ctx) : null;
-  const store = createWatchStore(initialWatchState(jobId));
-  const res = await call(connection, () => connection.api.jobs[':id'].events.$get({ param: { id: jobId } }));
-  if (!res.ok || !res.body) return jsonOrThrow(res, JobView);
-  try {
-    for await (const event of readJobEvents(res.body)) {
-      store.send(event);
-      const state = store.getSnapshot().context;
-      render?.(state, event);
-      if (isTerminalJobStatus(state.status)) break;
-    }
-  } catch {
-    // The stream broke (daemon restart?); the final fetch below says where the job stands.
-  }
-  return fetchJob(connection, jobId);
+export interface FollowOptions {
+  /** How long to wait before reading the record again when the event stream ended early. */
+  recheckMs?: number;
 }
 
+/**
+ * Follows a job until its record says it ended, drawing its events
+ * meanwhile, and returns the final view. Events are untrusted: whoever may
+ * publish on the bus can forge a `job.completed`, so a terminal event only
+ * makes the watcher re-read the job through the API, and the record alone
+ * says whether it ended. A stream that ends or breaks first (a daemon
+ * restart) is opened again; it replays from the job's start, so the events
+ * already shown are skipped.
+ */
+export async function followJob(ctx: CommandContext, connection: Connection, jobId: string, live: boolean, options: FollowOptions = {}): Promise<JobView> {
+  const render = live ? liveRenderer(ctx) : null;
+  const store = createWatchStore(initialWatchState(jobId));
+  let shown = 0;
+  for (;;) {
+    const res = await call(connection, () => connection.api.jobs[':id'].events.$get({ param: { id: jobId } }));
+    if (!res.ok || !res.body) return jsonOrThrow(res, JobView);
+    let seen = 0;
+    try {
+      for await (const event of readJobEvents(res.body)) {
+        if (++seen <= shown) continue;
+        shown = seen;
+        store.send(event);
+        render?.(store.getSnapshot().context, event);
+        if (!isTerminalJobEvent(event)) continue;
+        const view = await fetchJob(connection, jobId);
+        if (isTerminalJobStatus(view.status)) return view;
+        store.send({ type: 'record.read', status: view.status });
+        if (!ctx.json) ctx.err(`note: got ${event.type} for ${jobId}, but its record says ${view.status}; still waiting`);
+      }
+    } catch {
+      // The stream broke (daemon restart?); the record says where the job stands.
+    }
+    const view = await fetchJob(connection, jobId);
+    if (isTerminalJobStatus(view.status)) return view;
+    store.send({ type: 'record.read', status: view.status });
+    await new Promise((resolve) => setTimeout(resolve, options.recheckMs ?? 1000));
+  }
+}
+
+/** Only a record that says `completed` is a success; a job still running is not one. */
 export function exitCodeForJob(view: JobView): number {
-  return view.status === 'failed' || view.status === 'cancelled' ? EXIT.jobFailed : EXIT.ok;
+  return view.status === 'completed' ? EXIT.ok : EXIT.jobFailed;
 }

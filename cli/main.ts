@@ -1,22 +1,12 @@
 import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { resolveHome } from '../proto/home.js';
-import { toWireError, type WireError } from '../proto/index.js';
-import type { Command, CommandContext } from './command.js';
-import { acceptCommand } from './commands/accept.js';
-import { cancelCommand } from './commands/cancel.js';
-import { daemonCommand } from './commands/daemon.js';
-import { doctorCommand } from './commands/doctor.js';
-import { mcpCommand } from './commands/mcp.js';
-import { modelsCommand } from './commands/models.js';
-import { sandboxCommand } from './commands/sandbox.js';
-import { statusCommand } from './commands/status.js';
-import { submitCommand } from './commands/submit.js';
-import { resultCommand } from './commands/result.js';
-import { watchCommand } from './commands/watch.js';
-import { CliError, EXIT, exitCodeFor } from './errors.js';
+import type { CommandContext, OptionValues } from './command.js';
+import { COMMANDS } from './command-table.js';
+import { EXIT } from './exit-codes.js';
 
-export const COMMANDS: readonly Command[] = [submitCommand, statusCommand, watchCommand, cancelCommand, resultCommand, acceptCommand, daemonCommand, modelsCommand, mcpCommand, sandboxCommand, doctorCommand];
+// Only what the top-level help needs is imported statically: a command's module loads when it is named.
+export { COMMANDS } from './command-table.js';
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -53,11 +43,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stdout(`${topHelp()}\n`);
     return name ? EXIT.ok : EXIT.usage;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`autodev: unknown command "${name}"\n\n${topHelp()}\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
@@ -65,7 +56,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stderr(`autodev ${name}: ${(error as Error).message}\n\n${command.usage}\n`);
     return EXIT.usage;
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values: OptionValues = parsed.values;
   if (values.help) {
     io.stdout(`${command.usage}\n`);
     return EXIT.ok;
@@ -78,19 +69,16 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     err: (line) => io.stderr(`${line}\n`),
     write: io.stdout,
     interactive: io.interactive && !json,
+    env: io.env,
   };
   try {
     return await command.run(ctx, values, parsed.positionals);
   } catch (error) {
+    // Already loaded by the command that threw, so this costs nothing.
+    const { exitCodeFor, wireErrorFor } = await import('./errors.js');
     const code = exitCodeFor(error);
     if (json) io.stdout(`${JSON.stringify({ error: wireErrorFor(error) })}\n`);
     io.stderr(`autodev ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
     return code;
   }
-}
-
-function wireErrorFor(error: unknown): WireError {
-  if (!(error instanceof CliError)) return toWireError(error);
-  const code = error.code === 'usage' ? 'bad_request' : error.code === 'unreachable' ? 'daemon_unreachable' : 'internal';
-  return { code, message: error.message };
 }

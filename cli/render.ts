@@ -26,7 +26,7 @@ export function renderTree(state: WatchState): string[] {
   const round = state.acceptance;
   if (round) {
     const verdict = round.accepted ? ' · accepted' : '';
-    lines.push(`acceptance round ${round.round}/${round.maxRounds}: ${round.passed} passed, ${round.failed} failed, ${round.unverified} unverified${verdict}`);
+    lines.push(`acceptance round ${round.round}/${round.maxRounds}: ${round.passed} passed, ${round.failed} failed, ${round.blocked > 0 ? `${round.blocked} blocked, ` : ''}${round.unverified} unverified${verdict}`);
   }
   const children = new Map<string, TaskLine[]>();
   const roots: TaskLine[] = [];

@@ -129,7 +129,7 @@ describe('watch store', () => {
   });
 
   it('shows the integration round and counts its checks, then the accepted round after a fix', () => {
-    const check = (round: number, id: string, status: 'passed' | 'failed' | 'unverified', s: number) =>
+    const check = (round: number, id: string, status: 'passed' | 'failed' | 'blocked' | 'unverified', s: number) =>
       JobEvent.parse({
         type: 'acceptance.check',
         jobId,
@@ -144,10 +144,11 @@ describe('watch store', () => {
     const store = createWatchStore(states[9]!);
     store.send(JobEvent.parse({ type: 'job.integrating', jobId, at: at(20), round: 1, maxRounds: 3, commit }));
     expect(store.getSnapshot().context).toMatchObject({ status: 'integrating', acceptance: { round: 1, maxRounds: 3, passed: 0, failed: 0 } });
-    for (const [i, status] of (['passed', 'failed', 'passed', 'unverified'] as const).entries()) store.send(check(1, `c${i}`, status, 21));
+    for (const [i, status] of (['passed', 'failed', 'passed', 'unverified', 'blocked'] as const).entries()) store.send(check(1, `c${i}`, status, 21));
     // A check of another round is not counted in this one.
     store.send(check(2, 'late', 'failed', 22));
-    expect(store.getSnapshot().context.acceptance).toEqual({ round: 1, maxRounds: 3, passed: 2, failed: 1, unverified: 1, accepted: false });
+    expect(store.getSnapshot().context.acceptance).toEqual({ round: 1, maxRounds: 3, passed: 2, failed: 1, blocked: 1, unverified: 1, accepted: false });
+    expect(renderTree(store.getSnapshot().context)[1]).toBe('acceptance round 1/3: 2 passed, 1 failed, 1 blocked, 1 unverified');
     store.send(JobEvent.parse({
       type: 'task.created', jobId, taskId: 't1-accept1', at: at(23), reason: 'acceptance', fixOf: 't1',
       task: { id: 't1-accept1', type: 'backend', description: 'Fix the acceptance failures of t1', dependencies: ['t1'], priority: 10 },

@@ -20,6 +20,8 @@ export interface AcceptanceLine {
   maxRounds: number;
   passed: number;
   failed: number;
+  /** Checks whose setup failed on a bug a failed check reports. */
+  blocked: number;
   unverified: number;
   accepted: boolean;
 }
@@ -56,7 +58,20 @@ function patchTask(state: WatchState, taskId: string, change: (line: TaskLine) =
   return { ...state, tasks };
 }
 
-type Transitions = { [E in JobEvent as E['type']]: (state: WatchState, event: E) => WatchState };
+/**
+ * What the watcher read from the job's record. Events are untrusted (anyone
+ * allowed to publish can forge `job.completed`), so the record, read through
+ * the API, has the last word on the job's status.
+ */
+export interface RecordRead {
+  type: 'record.read';
+  status: JobStatus;
+}
+
+/** What a watch store is fed: the job's events, and what its record says. */
+export type WatchInput = JobEvent | RecordRead;
+
+type Transitions = { [E in WatchInput as E['type']]: (state: WatchState, event: E) => WatchState };
 
 /** One transition per event type; the mapped type makes a new event type a compile error until it is handled here. */
 const transitions: Transitions = {
@@ -71,7 +86,7 @@ const transitions: Transitions = {
   'job.integrating': (state, event) => ({
     ...state,
     status: 'integrating',
-    acceptance: { round: event.round, maxRounds: event.maxRounds, passed: 0, failed: 0, unverified: 0, accepted: false },
+    acceptance: { round: event.round, maxRounds: event.maxRounds, passed: 0, failed: 0, blocked: 0, unverified: 0, accepted: false },
   }),
   'job.accepted': (state, event) =>
     state.acceptance?.round === event.round ? { ...state, acceptance: { ...state.acceptance, accepted: true } } : state,
@@ -116,17 +131,18 @@ const transitions: Transitions = {
     }),
   'task.blocked': (state, event) => patchTask(state, event.taskId, () => ({ status: 'blocked', note: `blocked by ${event.blockedBy}` })),
   'task.cancelled': (state, event) => patchTask(state, event.taskId, () => ({ status: 'cancelled', note: '' })),
+  'record.read': (state, event) => ({ ...state, status: event.status }),
 };
 
 /** A store holding the watch tree of one job, fed the job's events with `send`. */
 export function createWatchStore(from: WatchState) {
-  return createStore<WatchState, JobEvent, never>({ context: from, on: transitions });
+  return createStore<WatchState, WatchInput, never>({ context: from, on: transitions });
 }
 
 export type WatchStore = ReturnType<typeof createWatchStore>;
 
 /** The state after one more event, for callers that keep states rather than a store. */
-export function applyEvent(state: WatchState, event: JobEvent): WatchState {
+export function applyEvent(state: WatchState, event: WatchInput): WatchState {
   const store = createWatchStore(state);
   store.send(event);
   return store.getSnapshot().context;

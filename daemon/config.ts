@@ -26,11 +26,24 @@ export const SandboxConfig = z
         cpus: z.number().positive().max(256).default(1),
         memoryBytes: z.number().int().min(16 * 1024 * 1024).default(512 * 1024 * 1024),
         pids: z.number().int().min(8).max(65536).default(256),
+        /** /tmp's size where no disk volume can be made (diskLimitMb); with one, /tmp is on the volume. */
         tmpfsBytes: z.number().int().min(1024 * 1024).default(128 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
     timeoutMs: z.number().int().min(100).default(120_000),
+    /**
+     * The most one run may write, in MiB: its changes to the workspace and its /tmp together, on a loop-mounted
+     * volume of this size (actors/sandbox/run-disk.ts). A run that fills it fails with sandbox_disk_limit and its
+     * writes are dropped. Needs a root daemon; without one only limits.tmpfsBytes (/tmp) and the 1 GiB per-file limit apply.
+     */
+    diskLimitMb: z
+      .number()
+      .int()
+      .min(64)
+      .max(1024 * 1024)
+      .default(2048)
+      .describe('most one sandbox run may write (workspace changes and /tmp together), in MiB'),
     /** The only hosts a dependency-install run (network "registry") may reach, through the sandbox's proxy. */
     registries: z.array(z.url()).default(['https://registry.npmjs.org/']),
     /** Run generated code with no isolation; only with this set (or --unsafe-no-sandbox), never as a fallback. */

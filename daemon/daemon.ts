@@ -6,6 +6,7 @@ import {
   JobEvent,
   createSubjects,
   eventStreamName,
+  isTerminalJobStatus,
   subjectForEvent,
   type JobId,
 } from '../proto/index.js';
@@ -14,11 +15,9 @@ import { masterGuardFault, type Failpoint } from './failpoints.js';
 import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
 import type { Logger } from '../actors/log/logger.js';
 import { JobManager } from '../actors/master/job-manager.js';
-import { planJob } from '../actors/master/plan-job.js';
 import { createRunTaskLogic } from '../actors/master/run-task.js';
 import { WorkerRegistry } from '../actors/master/worker-registry.js';
 import { fromPromise } from 'xstate';
-import { analyzeProject } from '../actors/analysis/analyze-project.js';
 import { createApp } from './api/app.js';
 import type { DaemonConfig } from './config.js';
 import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
@@ -30,12 +29,14 @@ import { createModelService } from './model-service.js';
 import { startEmbeddedNats, type EmbeddedNats } from '../actors/engines/nats-server.js';
 import { NatsSupervisor } from './nats-supervisor.js';
 import { ensureToken } from './secrets.js';
+import { DAEMON_NATS_USER, natsCredentialService, restrictedNatsUsers } from './nats-users.js';
+import { startProgressRelay } from '../actors/bus/progress-relay.js';
 import { splitNatsUrl } from './nats-url.js';
 import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
-import { openMemory } from './memory-setup.js';
+import { createDeferredMemory } from './memory-setup.js';
 import { TriggerScheduler } from '../actors/mcp/trigger-scheduler.js';
 import { TriggerFile } from './trigger-file.js';
-import { warmUpModels } from './warm-up.js';
+import { WarmUpBoard, warmUpModels } from './warm-up.js';
 import { openPersistentThinking } from './mcp/thinking-files.js';
 import { createMcpHost } from './mcp/host.js';
 import { listCatalog } from '../actors/mcp/catalog.js';
@@ -51,11 +52,11 @@ import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
 import { lazySandbox, openSandbox, reclaimSandboxLeftovers } from './sandbox-runtime.js';
 import { createDevopsRuntime } from './devops-runtime.js';
 import { DependencyCache } from '../actors/acceptance/deps-cache.js';
-import { createAcceptanceService } from '../actors/acceptance/acceptance-service.js';
+import { SharedDependencyCache } from '../actors/acceptance/shared-deps-cache.js';
 import { createFileSuiteStore } from '../actors/acceptance/suite-store.js';
-import { acceptJob } from '../actors/master/accept-job.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 export interface DaemonOptions {
   home: string;
@@ -117,7 +118,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   try {
     let nats: EmbeddedNats | null = null;
     if (!options.natsUrl) {
-      nats = await startEmbeddedNats({ dir: join(home, 'nats'), user: 'autodev', password: token, bin: config.natsServerBin });
+      // Workers and observers get their own users, limited to their subjects (daemon/nats-permissions.ts).
+      const restrictedUsers = restrictedNatsUsers(token, createSubjects(config.subjectPrefix));
+      nats = await startEmbeddedNats({ dir: join(home, 'nats'), user: DAEMON_NATS_USER, password: token, restrictedUsers, bin: config.natsServerBin });
       cleanups.push(() => nats?.stop());
       log.info('started embedded nats-server', { url: nats.url, pid: nats.pid });
     }
@@ -166,17 +169,22 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const registry = new WorkerRegistry({ heartbeatMs: config.heartbeatMs });
     registry.start(bus, subjects.heartbeat);
     cleanups.push(() => registry.stop());
-    const memory = await openMemory(config, home, log);
+    // What is still loading after the daemon answers (models, memory, the sandbox), for /health.
+    const warmUp = new WarmUpBoard();
+    const memory = createDeferredMemory(config, home, log, warmUp);
     if (memory) cleanups.push(() => memory.close());
     await reclaimSandboxLeftovers(home, log.child({ component: 'sandbox' }));
     const sandboxes = lazySandbox(() =>
-      openSandbox({
-        home,
-        config: config.sandbox,
-        unsafeNoSandbox: options.unsafeNoSandbox ?? false,
-        createUnsafe: () => new UnsafeSandbox({ defaultTimeoutMs: config.sandbox.timeoutMs }),
-        log: log.child({ component: 'sandbox' }),
-      }),
+      warmUp.track(
+        'sandbox',
+        openSandbox({
+          home,
+          config: config.sandbox,
+          unsafeNoSandbox: options.unsafeNoSandbox ?? false,
+          createUnsafe: () => new UnsafeSandbox({ defaultTimeoutMs: config.sandbox.timeoutMs }),
+          log: log.child({ component: 'sandbox' }),
+        }),
+      ),
     );
     cleanups.push(async () => {
       await sandboxes.close();
@@ -219,7 +227,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, thinking: thinking.store, sandbox, ...(memory ? { memory } : {}) });
     if (config.localWorkers) {
       // Started after memory, so a task's tools (its allow-list, in a scratch copy of the snapshot) can reach the job memory.
-      const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, sandbox, ...(memory ? { memory } : {}) });
+      const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, sandbox, scratchDir: join(home, 'scratch'), ...(memory ? { memory } : {}) });
       const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish, log, now, tools });
       cleanups.push(() => pool.stop());
     }
@@ -248,6 +256,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
               log.warn('could not put the API docs into memory', { jobId: input.jobId, error: String(error) });
             }
           }
+          // Planning derives the acceptance suite (an OpenAPI parser, samplers, ajv: some 80 modules): loaded with the first plan.
+          const { planJob } = await import('../actors/master/plan-job.js');
           return planJob(
             {
               model: () => models.master.get(),
@@ -263,9 +273,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           );
         }),
         runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory, integrate: devops.integrate }),
-        acceptJob: fromPromise(({ input, signal }) =>
-          acceptJob({ jobsDir, suiteStore, sandbox, publish, now, depsCacheFor, log: log.child({ component: 'acceptance' }) }, input, signal),
-        ),
+        acceptJob: fromPromise(async ({ input, signal }) => {
+          const { acceptJob } = await import('../actors/master/accept-job.js');
+          return acceptJob({ jobsDir, suiteStore, sandbox, publish, now, depsCacheFor, log: log.child({ component: 'acceptance' }) }, input, signal);
+        }),
       },
     });
     const store = new FileJobStore({ jobsDir, log, now });
@@ -286,13 +297,25 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         models.master.assertConfigured();
         if (config.localWorkers) models.worker.assertConfigured();
       },
-      analyze: analyzeProject,
+      // The spec's parser is loaded with the first job submitted, not with the daemon.
+      analyze: async (prompt, spec) => (await import('../actors/analysis/analyze-project.js')).analyzeProject(prompt, spec),
       purgeWork: (jobId) => plumbing.queue.purgeJob(jobId),
       now,
       log,
     });
     cleanups.push(() => jobs.stopAll());
     jobsRef = jobs;
+    const progressRelay = startProgressRelay({
+      bus,
+      subjects,
+      publish,
+      accepts: async (event) => {
+        const job = await jobs.get(event.jobId);
+        return job !== null && !isTerminalJobStatus(job.status) && job.tasks.some((task) => task.id === event.taskId);
+      },
+      log: log.child({ component: 'progress-relay' }),
+    });
+    cleanups.push(() => progressRelay.stop());
 
     const jobEvents = async function* (jobId: JobId, signal: AbortSignal) {
       for await (const msg of bus.replay(subjects.job.all(jobId), signal)) {
@@ -300,6 +323,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         if (parsed.success) yield parsed.data;
         else log.warn('skipped an event that fails the schema', { subject: msg.subject });
       }
+    };
+    const acceptanceOptions = {
+      sandbox,
+      workRoot: join(home, 'acceptance'),
+      // One for every `autodev accept`, beside (not in) the per-run folders: shared-deps-cache.ts says why sharing it is safe.
+      depsCache: new SharedDependencyCache({ dir: join(home, 'accept-deps-cache'), maxEntries: 12, log: log.child({ component: 'deps-cache' }) }),
     };
     let listenPort = 0;
     const app = createApp({
@@ -317,6 +346,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         nats: supervisor.view(),
         model: models.master.path ?? models.master.name,
         models: models.describe(),
+        warmUp: warmUp.view(),
         jobs: { active: jobs.activeCount },
         workers: registry.list(),
       }),
@@ -325,8 +355,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       modelFiles: createModelService(home, config),
       mcpCatalog: () => listCatalog(mcp.catalogContext()),
       doctor: createDoctorService(home, config),
+      natsCredentials: natsCredentialService({ url: nats ? natsUrl : null, token, subjects }),
       sandboxRuns: createSandboxRunService(home, config.sandbox, log.child({ component: 'sandbox-run' })),
-      acceptance: createAcceptanceService({ sandbox, workRoot: join(home, 'acceptance') }),
+      acceptance: {
+        // The judge (the spec's parser, the check derivation) is loaded with the first `autodev accept`.
+        accept: async (body, signal) => (await import('../actors/acceptance/acceptance-service.js')).createAcceptanceService(acceptanceOptions).accept(body, signal),
+      },
       openai: [models.master, models.worker].map((handle) => ({
         id: handle.role,
         available: () => handle.name !== null,
@@ -344,7 +378,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await writeDaemonFile(home, { pid: process.pid, apiUrl, natsUrl, tokenFile });
     cleanups.push(() => removeDaemonFile(home, process.pid));
     log.info('autodevd ready', { apiUrl, natsUrl, home, master: models.master.name, worker: models.worker.name });
-    if (config.warmUpModels) void warmUpModels([models.master, models.worker], log);
+    // Loaded now that the daemon answers, so neither holds up its start; /health shows their progress.
+    if (config.warmUpModels) void warmUpModels([models.master, models.worker], log, warmUp);
+    void memory?.open();
     return { apiUrl, natsUrl, tokenFile, jobs, sandbox, failed, stop };
   } catch (error) {
     await stop();

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
 import {
   JobCompleted,
   type JobEvent,
@@ -11,6 +10,7 @@ import {
 import type { Bus } from '../actors/bus/bus.js';
 import { devopsArtifacts } from '../actors/devops/artifacts.js';
 import { createImageBuilder } from '../actors/devops/docker-image-builder.js';
+import { loadDockerode } from '../actors/engines/docker-engine.js';
 import { JobFinalizer } from '../actors/devops/finalize-job.js';
 import { buildResultBundle } from '../actors/devops/result-bundle.js';
 import type { Logger } from '../actors/log/logger.js';
@@ -102,7 +102,7 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
     installTimeoutMs: config.devops.installTimeoutMs,
     imageBuilder: async () => {
       const socketPath = await options.dockerSocket?.().catch(() => null);
-      return socketPath ? createImageBuilder(new Dockerode({ socketPath }), (dir) => readFile(join(dir, 'Dockerfile'), 'utf8')) : null;
+      return socketPath ? createImageBuilder(new (await loadDockerode())({ socketPath }), (dir) => readFile(join(dir, 'Dockerfile'), 'utf8')) : null;
     },
     now: options.now,
     log,
@@ -115,7 +115,8 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
         const event = JobCompleted.safeParse(msg.payload);
         if (!event.success) continue;
         const job = await options.getJob(event.data.jobId);
-        if (!job) continue;
+        // The event only prompts a look at the record: a forged `completed` must not tag or build anything.
+        if (!job || job.status !== 'completed') continue;
         finalizer.finalize(job).catch((error: unknown) => log.warn('could not finalize a completed job', { jobId: job.id, error: String(error) }));
       }
     })();
@@ -126,7 +127,7 @@ export function createDevopsRuntime(options: DevopsRuntimeOptions): DevopsRuntim
     results: {
       get: options.getJob,
       finalize: (job) => finalizer.finalize(job),
-      bundle: (job, devops) => buildResultBundle(job, join(options.jobsDir, job.id, 'artifacts'), devops),
+      bundle: (job, devops) => buildResultBundle(job, join(options.jobsDir, job.id, 'artifacts'), devops, join(options.jobsDir, job.id, 'acceptance', 'suite.json')),
     },
     async close() {
       completions?.unsubscribe();

@@ -3,6 +3,7 @@ import type { DoctorAnswer, DoctorCheck, DoctorSandbox } from '../proto/index.js
 import { chooseBackend } from '../actors/sandbox/choose-backend.js';
 import { isRoot } from '../actors/sandbox/bind-mount.js';
 import { SandboxError } from '../actors/sandbox/errors.js';
+import { diskLimitProbe } from '../actors/sandbox/run-disks.js';
 import { resolveNatsServerBin } from '../actors/engines/nats-server.js';
 import { resolveDockerdBin } from '../actors/engines/docker-engine.js';
 import type { DoctorService } from './api/doctor-routes.js';
@@ -30,6 +31,7 @@ export function createDoctorService(home: string, config: DaemonConfig): DoctorS
       sandbox = { backend: null, reason: error.message };
       checks.push({ name: 'sandbox', ok: false, required: true, detail: error.message });
     }
+    checks.push({ name: 'sandbox disk limit', required: false, ...diskLimitProbe(sc.diskLimitMb) });
     checks.push(modelCheck(config));
     const nats = resolveNatsServerBin(config.natsServerBin);
     checks.push({ name: 'nats-server', ok: existsSync(nats), required: true, detail: existsSync(nats) ? nats : `${config.natsServerBin} not found: run scripts/setup.sh (apt-get install nats-server)` });

@@ -1,10 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLogger } from '../actors/log/logger.js';
-import { ConfigError, loadConfig, resolveHome } from './config.js';
-import { isProcessAlive, readDaemonFile } from './daemon-file.js';
-import { startDaemon, VERSION } from './daemon.js';
-import { parseFailpoints } from './failpoints.js';
-import { workerMain } from './worker-main.js';
+import { VERSION } from './version.js';
 
 const HELP = `autodevd ${VERSION}: the autodev daemon
 
@@ -29,7 +24,7 @@ removes it on a clean stop. SIGTERM or SIGINT stop it and everything it started.
 
 /** The composition root's entry: the only code that reads argv, the environment and signals. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'worker') return workerMain(argv.slice(1));
+  if (argv[0] === 'worker') return (await import('./worker-main.js')).workerMain(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({
@@ -61,6 +56,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`autodevd: --port must be an integer from 0 to 65535, got "${values.port}"\n`);
     return 2;
   }
+  // Imported once the arguments ask for a daemon: `--help` and a usage error answer without loading it.
+  const [{ createLogger }, { ConfigError, loadConfig, resolveHome }, { isProcessAlive, readDaemonFile }, { startDaemon }, { parseFailpoints }] = await Promise.all([
+    import('../actors/log/logger.js'),
+    import('./config.js'),
+    import('./daemon-file.js'),
+    import('./daemon.js'),
+    import('./failpoints.js'),
+  ]);
   const home = resolveHome(values.home, process.env);
   const log = createLogger({ level: process.env.AUTODEV_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import type { Logger } from '../actors/log/logger.js';
 import { isRoot, mountsUnder, unmount } from '../actors/sandbox/bind-mount.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
@@ -12,11 +12,12 @@ import { WarmPool } from '../actors/sandbox/docker-pool.js';
 import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import { SandboxError } from '../actors/sandbox/errors.js';
 import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
+import { openRunDisks, reclaimRunDisks, type RunDisks } from '../actors/sandbox/run-disks.js';
 import { describeHostRoot } from '../actors/sandbox/host-root.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { SANDBOX_GID, SANDBOX_UID } from '../actors/sandbox/sandbox-user.js';
 import type { SandboxConfig } from './config.js';
-import { engineSocket, pingSocket, resolveDockerdBin, startDockerEngine, stopLeftoverEngine, type DockerEngine } from '../actors/engines/docker-engine.js';
+import { engineSocket, loadDockerode, pingSocket, resolveDockerdBin, startDockerEngine, stopLeftoverEngine, type DockerEngine } from '../actors/engines/docker-engine.js';
 
 const run = promisify(execFile);
 
@@ -33,8 +34,16 @@ export interface SandboxRuntimeOptions {
    * the running daemon's engine and must leave it alone.
    */
   stopAdoptedEngine?: boolean;
+  /**
+   * The trees the daemon made, the only places a root-owned workspace is
+   * handed over (chowned) to the sandbox user: anything else is refused, never
+   * changed (see sandbox-user.ts). Default: the home folder alone.
+   */
+  ownedRoots?: readonly string[];
   log?: Logger;
 }
+
+const ownedRootsOf = (options: SandboxRuntimeOptions): readonly string[] => options.ownedRoots ?? [options.home];
 
 export interface SandboxRuntime {
   sandbox: Sandbox;
@@ -116,13 +125,15 @@ export async function openSandbox(options: SandboxRuntimeOptions): Promise<Sandb
 
 async function openBubblewrap(options: SandboxRuntimeOptions, choice: BackendChoice): Promise<SandboxRuntime> {
   const registry = await startRegistryProxy(options);
-  const sandbox = new BubblewrapSandbox({ limits: options.config.limits, timeoutMs: options.config.timeoutMs, registry });
+  const disks = await openDisks(options);
+  const sandbox = new BubblewrapSandbox({ limits: options.config.limits, timeoutMs: options.config.timeoutMs, registry, ownedRoots: ownedRootsOf(options), ...(disks ? { disks } : {}) });
   return {
     sandbox,
     choice,
     warmPool: false,
     async close() {
       await sandbox.close();
+      await disks?.close();
       await registry.close();
     },
   };
@@ -133,6 +144,7 @@ async function openDocker(options: SandboxRuntimeOptions, choice: BackendChoice)
   const limits = config.limits;
   let engine: DockerEngine | undefined;
   let registry: RegistryProxy | undefined;
+  let disks: RunDisks | undefined;
   let socketPath = config.dockerSocket;
   if (!(await pingSocket(socketPath))) {
     engine = await startDockerEngine({ dir: engineDir(home), bin: config.dockerdBin });
@@ -140,16 +152,17 @@ async function openDocker(options: SandboxRuntimeOptions, choice: BackendChoice)
     log?.info(engine.started ? 'started a daemon-owned dockerd' : 'adopted the daemon-owned dockerd', { pid: engine.pid, socket: socketPath });
   }
   try {
-    const docker = new Dockerode({ socketPath });
+    const docker = new (await loadDockerode())({ socketPath });
     const image = await ensureBaseImage(docker, config.image);
     if (image.built) log?.info('built the sandbox base image', { image: config.image, ms: image.durationMs });
     // One owner per home folder: a restart removes exactly what the previous run of this daemon left.
     const owner = createHash('sha256').update(home).digest('hex').slice(0, 16);
     const removed = await DockerSandbox.removeLeftovers(docker, owner);
     if (removed > 0) log?.info('removed leftover sandbox containers', { count: removed });
-    const pool = await startPool(options, docker, owner);
+    disks = await openDisks(options);
+    const pool = await startPool(options, docker, owner, Boolean(disks));
     registry = await startRegistryProxy(options);
-    const sandbox = new DockerSandbox({ docker, image: config.image, owner, limits, timeoutMs: config.timeoutMs, pool, registry, log });
+    const sandbox = new DockerSandbox({ docker, image: config.image, owner, limits, timeoutMs: config.timeoutMs, pool, registry, log, ownedRoots: ownedRootsOf(options), ...(disks ? { disks } : {}) });
     return {
       sandbox,
       choice,
@@ -157,11 +170,13 @@ async function openDocker(options: SandboxRuntimeOptions, choice: BackendChoice)
       warmPool: Boolean(pool),
       async close() {
         await sandbox.close();
+        await disks?.close();
         await registry?.close();
         if (engine && (engine.started || options.stopAdoptedEngine !== false)) await engine.stop();
       },
     };
   } catch (error) {
+    await disks?.close();
     await registry?.close();
     if (engine?.started) await engine.stop();
     throw error;
@@ -169,10 +184,10 @@ async function openDocker(options: SandboxRuntimeOptions, choice: BackendChoice)
 }
 
 /** Handing a workspace to a started container is a host bind mount: root only, and mount may still be refused. */
-async function startPool(options: SandboxRuntimeOptions, docker: Dockerode, owner: string): Promise<WarmPool | undefined> {
+async function startPool(options: SandboxRuntimeOptions, docker: Dockerode, owner: string, bindTmp: boolean): Promise<WarmPool | undefined> {
   const { config, home, log } = options;
   if (config.warmPoolSize === 0 || !isRoot()) return undefined;
-  const pool = new WarmPool({ docker, image: config.image, owner, dir: join(home, 'sandbox', 'pool'), size: config.warmPoolSize, limits: config.limits, reuse: config.reuseContainers, log });
+  const pool = new WarmPool({ docker, image: config.image, owner, dir: join(home, 'sandbox', 'pool'), size: config.warmPoolSize, limits: config.limits, reuse: config.reuseContainers, bindTmp, log });
   try {
     await pool.start();
     return pool;
@@ -182,6 +197,12 @@ async function startPool(options: SandboxRuntimeOptions, docker: Dockerode, owne
     return undefined;
   }
 }
+
+/** Each run's disk volume, where the daemon can make them (root, loop devices); see run-disk.ts. */
+const openDisks = (options: SandboxRuntimeOptions): Promise<RunDisks | undefined> =>
+  openRunDisks({ parent: disksDir(options.home), limitMb: options.config.diskLimitMb, ...(options.log ? { log: options.log } : {}) });
+
+const disksDir = (home: string) => join(home, 'sandbox', 'disk');
 
 /** One proxy per process, in its own folder: the daemon and a CLI run may both have one. */
 async function startRegistryProxy(options: SandboxRuntimeOptions): Promise<RegistryProxy> {
@@ -201,6 +222,8 @@ export async function reclaimSandboxLeftovers(home: string, log?: Logger): Promi
   const stopped = await stopLeftoverEngine(engineDir(home));
   const points = await mountsUnder(join(home, 'sandbox'));
   for (const point of points) await unmount(point).catch((error: unknown) => log?.warn('could not unmount a sandbox leftover', { point, error: String(error) }));
+  // Loop devices and images of run disks: unmounting freed most devices (autoclear), this frees the rest.
+  await reclaimRunDisks(disksDir(home)).catch((error: unknown) => log?.warn('could not reclaim leftover run disks', { error: String(error) }));
   if (stopped || points.length) log?.info('cleaned up after a previous daemon', { stoppedEngine: stopped, unmounted: points.length });
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 
 /**
@@ -19,4 +19,13 @@ export async function ensureToken(file: string): Promise<string> {
   await writeFile(file, `${token}\n`, { mode: 0o600 });
   await chmod(file, 0o600);
   return token;
+}
+
+/**
+ * A secret for one purpose (a NATS user's password), derived from the daemon's
+ * token: stable across restarts with nothing more to store, and it reveals
+ * neither the token nor any other purpose's secret.
+ */
+export function deriveSecret(token: string, purpose: string): string {
+  return createHmac('sha256', token).update(`autodev/${purpose}`).digest('base64url');
 }

@@ -1,30 +1,36 @@
 import { parseArgs } from 'node:util';
-import { connect } from 'nats';
-import { ROLES, Role, createSubjects, eventStreamName, subjectForEvent, type JobEvent } from '../proto/index.js';
+import { ROLES, Role, createSubjects, eventStreamName, type TaskProgress } from '../proto/index.js';
 import { NatsBus } from '../actors/bus/nats-bus.js';
 import { createLogger } from '../actors/log/logger.js';
 import { loadConfig, resolveHome } from './config.js';
 import { createModelHandle } from './model-loader.js';
 import { splitNatsUrl } from './nats-url.js';
-import { openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
+import { attachWorkPlumbing, startWorkerPool } from './worker-runtime.js';
+import { connectWorker, readWorkerCredentials } from './worker-credentials.js';
 import { createWorkerTools } from './mcp/worker-tools.js';
 
 export const WORKER_HELP = `autodevd worker: run worker agents against a daemon's NATS server
 
-Usage: autodevd worker --nats URL [--roles R1,R2] [--model PATH] [--home DIR] [--workers N]
+Usage: autodevd worker (--credentials FILE | --nats URL) [--roles R1,R2] [--model PATH] [--home DIR] [--workers N]
 
 Options:
-  --nats URL     the daemon's NATS, with credentials: nats://autodev:TOKEN@host:port
-  --roles LIST   comma-separated roles to serve (default: all of ${ROLES.join(', ')})
-  --model PATH   GGUF model (or AUTODEV_MODEL, or "model" in this home's config.json)
-  --workers N    workers per role (default: workersPerRole from config.json)
-  --home DIR     where config.json is read from (default: $AUTODEV_HOME or ~/.autodev)
-  --help         show this help
+  --credentials FILE  the worker credentials, written on the daemon's machine by
+                      autodev workers credentials --out FILE (mode 0600; copy it so)
+  --nats URL          or the same as a URL: nats://worker:PASSWORD@host:port
+  --roles LIST        comma-separated roles to serve (default: all of ${ROLES.join(', ')})
+  --model PATH        GGUF model (or AUTODEV_MODEL, or "model" in this home's config.json)
+  --workers N         workers per role (default: workersPerRole from config.json)
+  --home DIR          where config.json is read from (default: $AUTODEV_HOME or ~/.autodev)
+  --help              show this help
 
 Workers pull tasks from the daemon's JetStream work queue, read the job's
 repository from the snapshot object store, and send their files back; the
 daemon validates and commits them. A worker that dies has its task
-delivered to another worker once the ack wait passes.`;
+delivered to another worker once the ack wait passes.
+
+The worker credential is not the daemon's token: it may pull work, read
+snapshots and send replies, heartbeats and progress, and nothing else (no
+job events, no other jobs' replies).`;
 
 /** The worker process's composition root: everything it needs comes over NATS. */
 export async function workerMain(argv: string[]): Promise<number> {
@@ -34,6 +40,7 @@ export async function workerMain(argv: string[]): Promise<number> {
       args: argv,
       options: {
         nats: { type: 'string' },
+        credentials: { type: 'string' },
         roles: { type: 'string' },
         model: { type: 'string' },
         workers: { type: 'string' },
@@ -50,8 +57,8 @@ export async function workerMain(argv: string[]): Promise<number> {
     process.stdout.write(`${WORKER_HELP}\n`);
     return 0;
   }
-  if (!values.nats) {
-    process.stderr.write('autodevd worker: --nats URL is required (see natsUrl in the daemon\'s daemon.json)\n');
+  if (!values.nats === !values.credentials) {
+    process.stderr.write('autodevd worker: give one of --credentials FILE or --nats URL; get them on the daemon\'s machine with: autodev workers credentials --out FILE\n');
     return 2;
   }
   const roles = (values.roles ?? ROLES.join(',')).split(',').map((r) => r.trim());
@@ -73,19 +80,21 @@ export async function workerMain(argv: string[]): Promise<number> {
     const config = workers === undefined ? loaded : { ...loaded, workersPerRole: workers };
     const model = createModelHandle(config, config.workersPerRole * roles.length);
     model.assertConfigured();
-    const target = splitNatsUrl(values.nats);
-    const nc = await connect({ servers: target.url, user: target.user, pass: target.pass, name: 'autodevd-worker' });
     const subjects = createSubjects(config.subjectPrefix);
+    const target = values.credentials ? await readWorkerCredentials(values.credentials) : splitNatsUrl(values.nats ?? '');
+    const nc = await connectWorker(target, subjects.inbox('worker'));
     const bus = new NatsBus({ connection: nc, stream: eventStreamName(config.subjectPrefix) });
-    const plumbing = await openWorkPlumbing(nc, subjects, config);
-    const publish = (event: JobEvent) => bus.publishDurable(subjectForEvent(subjects, event), event);
+    const serving = roles.map((r) => Role.parse(r));
+    const plumbing = await attachWorkPlumbing(nc, subjects, config, serving);
+    // Core NATS to the progress subject: the daemon relays it as an event (actors/bus/progress-relay.ts).
+    const publish = async (event: TaskProgress) => bus.publish(subjects.progress(event.jobId, event.taskId), event);
     const pool = startWorkerPool({
       bus,
       subjects,
       plumbing,
       config,
       model,
-      roles: roles.map((r) => Role.parse(r)),
+      roles: serving,
       publish,
       log,
       now: () => new Date(),

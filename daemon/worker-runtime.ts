@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import type { NatsConnection } from 'nats';
-import { snapshotBucketName, workStreamName, type JobEvent, type Role, type Subjects, type TaskProgress } from '../proto/index.js';
+import { snapshotBucketName, workStreamName, type Role, type Subjects, type TaskProgress } from '../proto/index.js';
 import type { Bus } from '../actors/bus/bus.js';
 import { NatsWorkQueue } from '../actors/bus/nats-work-queue.js';
+import { SnapshotReader } from '../actors/bus/snapshot-reader.js';
 import { SnapshotStore } from '../actors/bus/snapshot-store.js';
+import type { WorkQueue } from '../actors/bus/work-queue.js';
 import type { Logger } from '../actors/log/logger.js';
 import { ALL_ROLES } from '../actors/master/roles.js';
 import { generateFiles, type GenerateFilesDeps } from '../actors/worker/generate-files.js';
@@ -14,6 +16,12 @@ import type { ModelHandle } from './model-loader.js';
 export interface WorkPlumbing {
   queue: NatsWorkQueue;
   snapshots: SnapshotStore;
+}
+
+/** What worker actors use: the queue to pull from and snapshots to read. */
+export interface WorkerPlumbing {
+  queue: WorkQueue;
+  snapshots: Pick<SnapshotStore, 'get'>;
 }
 
 /** The work-queue stream and snapshot bucket; the daemon and worker processes both open them. */
@@ -30,14 +38,25 @@ export async function openWorkPlumbing(connection: NatsConnection, subjects: Sub
   return { queue, snapshots };
 }
 
+/**
+ * The worker process's side: it attaches to what the daemon created and reads
+ * snapshots with direct gets, because its NATS user may do nothing more.
+ */
+export async function attachWorkPlumbing(connection: NatsConnection, subjects: Subjects, config: DaemonConfig, roles: readonly Role[]): Promise<WorkerPlumbing> {
+  const queue = await NatsWorkQueue.attach({ connection, subjects, stream: workStreamName(config.subjectPrefix), roles });
+  const snapshots = new SnapshotReader(connection, snapshotBucketName(config.subjectPrefix));
+  return { queue, snapshots };
+}
+
 export interface WorkerRuntimeOptions {
   bus: Bus;
   subjects: Subjects;
-  plumbing: WorkPlumbing;
+  plumbing: WorkerPlumbing;
   config: DaemonConfig;
   model: ModelHandle;
   roles: readonly Role[];
-  publish: (event: JobEvent) => Promise<void>;
+  /** Where a worker's progress goes: the event stream in the daemon, the progress subject in a worker process. */
+  publish: (event: TaskProgress) => Promise<void>;
   log: Logger;
   now: () => Date;
   /** The task's MCP tools, offered to the model before it writes files (daemon/mcp/worker-tools.ts). */

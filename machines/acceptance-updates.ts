@@ -95,9 +95,10 @@ export function acceptanceError(summary: AcceptanceSummary, rounds: number): Wir
       .join('; ');
   if (summary.failed > 0 || testsFailed) {
     const tests = testsFailed ? `; the project's own tests failed: ${summary.projectTests?.summary ?? ''}` : '';
+    const blocked = summary.blocked ? ` (${summary.blocked} more blocked by them)` : '';
     return {
       code: 'acceptance_failed',
-      message: `${summary.failed} of ${summary.total} acceptance checks failed after ${rounds} round(s)${failed.length > 0 ? `: ${listed(failed)}` : ''}${tests}`.slice(0, 2000),
+      message: `${summary.failed} of ${summary.total} acceptance checks failed after ${rounds} round(s)${blocked}${failed.length > 0 ? `: ${listed(failed)}` : ''}${tests}`.slice(0, 2000),
       data: summary,
     };
   }

@@ -1,4 +1,5 @@
 import type { ApiOperation, Blueprint, ModelPlanTask } from '../proto/index.js';
+import { credentialsBrief, securedOperationsBrief } from './security-prompt.js';
 
 /** A task before it gets an id: the model's shape, plus an optional richer prompt. */
 export type PlannedTask = ModelPlanTask & { prompt?: string };
@@ -38,6 +39,8 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
   const byResource = new Map<string, ApiOperation[]>();
   for (const op of blueprint.spec.operations) byResource.set(op.resource, [...(byResource.get(op.resource) ?? []), op]);
   const stackLine = `${stack.language} on ${stack.runtime} with ${stack.framework}${stack.database ? ` and ${stack.database}` : ''}, tests in ${stack.testing}`;
+  const credentials = credentialsBrief(blueprint.spec.security ?? []);
+  const credentialVars = (blueprint.spec.security ?? []).flatMap((s) => s.env);
 
   const tasks: PlannedTask[] = [
     {
@@ -56,10 +59,12 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
         `Create the project skeleton for ${stackLine}. Files: ${blueprint.structure.filter((p) => !p.includes('/routes/') && !p.includes('test')).join(', ')}. The server mounts one router per resource: ${[...byResource.keys()].join(', ')}.`,
         'It is checked by: package.json at the repository root is valid JSON, lists every dependency the code imports, and has a "start" script;',
         'npm install, npm run build (when there is a build script) and npm start succeed, and the started server listens on the port in process.env.PORT (on process.env.HOST when set) and keeps running.',
+        ...(credentials ? [credentials] : []),
       ].join(' '),
     },
   ];
   for (const [resource, ops] of byResource) {
+    const secured = securedOperationsBrief(ops);
     tasks.push({
       key: `backend-${resource}`,
       type: 'backend',
@@ -70,6 +75,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       validationRules: [{ kind: 'http', operationIds: ops.map((o) => o.operationId) }],
       prompt: [
         `Implement these operations exactly as specified, validating request bodies and returning JSON errors:\n${ops.map(describeOperation).join('\n')}`,
+        ...(secured ? [`${secured}${credentials}`] : []),
         `\nIt is checked against the app started with npm start (PORT from the environment) by the acceptance checks of ${ops.map((o) => o.operationId).join(', ')}:`,
         'each answers its documented success status with the documented content type and a body matching the response schema;',
         'a body missing a required field, with a field of the wrong type, breaking a constraint, or that is not JSON gets a 4xx, never a 5xx;',
@@ -116,7 +122,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       priority: 4,
       estimatedMinutes: 10,
       validationRules: [{ kind: 'file_exists', path: 'Dockerfile' }],
-      prompt: 'Write Dockerfile at the repository root (it is checked to exist there), docker-compose.yml, a CI workflow in .github/workflows/ci.yml, and .env.example naming every environment variable the app reads (PORT among them).',
+      prompt: `Write Dockerfile at the repository root (it is checked to exist there), docker-compose.yml, a CI workflow in .github/workflows/ci.yml, and .env.example naming every environment variable the app reads (${['PORT', ...credentialVars].join(', ')} among them).`,
     },
     {
       key: 'docs',
@@ -127,7 +133,7 @@ export function backboneFromBlueprint(blueprint: Blueprint): PlannedTask[] {
       estimatedMinutes: 10,
       validationRules: documentedPaths.length > 0 ? [{ kind: 'file_mentions', path: 'README.md', texts: documentedPaths }] : [{ kind: 'file_exists', path: 'README.md' }],
       prompt: [
-        `Write README.md at the repository root: how to install, configure (PORT) and start the app, then every endpoint with an example request and response:\n${blueprint.spec.operations.map((o) => `- ${o.method.toUpperCase()} ${o.path}: ${o.summary}`).join('\n')}`,
+        `Write README.md at the repository root: how to install, configure (${['PORT', ...credentialVars].join(', ')}) and start the app, then every endpoint with an example request and response:\n${blueprint.spec.operations.map((o) => `- ${o.method.toUpperCase()} ${o.path}: ${o.summary}`).join('\n')}`,
         documentedPaths.length > 0 ? `\nIt is checked by: README.md names each of these paths exactly as written here: ${documentedPaths.join(', ')}.` : '',
       ].join(' '),
     },

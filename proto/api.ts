@@ -77,6 +77,20 @@ export const NatsHealth = z.object({
 });
 export type NatsHealth = z.infer<typeof NatsHealth>;
 
+/**
+ * A part the daemon readies after it answers (daemon/warm-up.ts): `idle` loads on
+ * first use, `off` is not configured; `ms` is how long loading took, or has taken so far.
+ */
+export const WarmUpPart = z.object({
+  state: z.enum(['idle', 'loading', 'ready', 'failed', 'off']),
+  ms: z.number().int().nonnegative().nullable(),
+  error: z.string().nullable(),
+});
+export type WarmUpPart = z.infer<typeof WarmUpPart>;
+
+export const WarmUpView = z.object({ master: WarmUpPart, worker: WarmUpPart, memory: WarmUpPart, sandbox: WarmUpPart });
+export type WarmUpView = z.infer<typeof WarmUpView>;
+
 export const HealthResponse = z.object({
   /** False while a part the daemon needs (the NATS bus) is down. */
   ok: z.boolean(),
@@ -88,6 +102,8 @@ export const HealthResponse = z.object({
   model: z.string().nullable(),
   /** Optional: older daemons do not send it. */
   models: ModelsView.optional(),
+  /** Optional: older daemons do not send it. */
+  warmUp: WarmUpView.optional(),
   jobs: z.object({ active: z.number().int().nonnegative() }),
   workers: z.array(
     z.object({
@@ -203,8 +219,18 @@ export type McpCatalogAnswer = z.infer<typeof McpCatalogAnswer>;
 export const SandboxRunBody = z
   .object({
     argv: z.array(z.string().max(100_000)).min(1).max(10_000),
-    /** Absolute host folder mounted read-write at /workspace; the sandbox checks it is a folder. */
+    /**
+     * Absolute host folder the command works on. It is copied, and the copy is
+     * mounted read-write at /workspace: the folder itself is never run in, and
+     * never changes unless `writeBack` asks for it. The daemon's home is refused.
+     */
     workspace: z.string().min(1).max(4096).refine((p) => p.startsWith('/'), 'must be an absolute path'),
+    /**
+     * Write the run's new and changed regular files back into `workspace`
+     * (never through a symlink there). Not written back: deletions, symlinks,
+     * mode changes, empty folders and anything under .git.
+     */
+    writeBack: z.boolean().optional(),
     /** Working folder inside the workspace. */
     cwd: z.string().min(1).max(4096).optional(),
     timeoutMs: z.number().positive().optional(),
@@ -225,6 +251,18 @@ export const SandboxRunAnswer = z.object({
   timedOut: z.boolean(),
   oomKilled: z.boolean(),
   durationMs: z.number().nonnegative(),
+  /** Where the command ran, and what of it reached the folder that was named. */
+  workspace: z.object({
+    /** Always a private copy of `source`: see SandboxRunBody.workspace. */
+    ranIn: z.literal('copy'),
+    /** The folder that was named, symlinks resolved. */
+    source: z.string(),
+    writeBack: z.boolean(),
+    /** Files written into `source`, relative to it; empty without writeBack. */
+    written: z.array(z.string()),
+    /** What the write-back left out, and why; empty without writeBack. */
+    skipped: z.array(z.object({ path: z.string(), why: z.string() })),
+  }),
 });
 export type SandboxRunAnswer = z.infer<typeof SandboxRunAnswer>;
 

@@ -33,6 +33,8 @@ export const ErrorCode = z.enum([
   'sandbox_failed',
   /** A sandbox run was asked for with an unusable workspace or option. */
   'sandbox_bad_request',
+  /** The sandboxed command wrote more than sandbox.diskLimitMb (workspace changes and /tmp together): the code's fault, so it costs a retry. */
+  'sandbox_disk_limit',
   /** The daemon's NATS bus is down (being restarted); nothing was saved. */
   'bus_unavailable',
   /** A request body over the API's size limit. */

@@ -14,6 +14,8 @@ export * from './openai.js';
 export * from './devops.js';
 export * from './trailers.js';
 export * from './acceptance.js';
+export * from './acceptance-security.js';
+export * from './acceptance-runner.js';
 export * from './safe-path.js';
 export * from './rules.js';
 export * from './job-migrate.js';

@@ -34,6 +34,7 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     allWork: `${prefix}.work.>`,
     /** Where the worker sends the result of one attempt; the Master listens there. */
     workReply: (jobId: JobId, taskId: TaskId, attempt: number) => `${prefix}.reply.${jobId}.${taskId}.${attempt}`,
+    anyWorkReply: `${prefix}.reply.*.*.*`,
     /** Every worker announces itself here while it runs. */
     heartbeat: `${prefix}.worker.heartbeat`,
     /** Commands are not events: they stay out of the event stream. */
@@ -41,6 +42,20 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     cancelAnyJob: `${prefix}.cmd.job.*.cancel`,
     /** Delayed or recurring triggers scheduled through the time MCP server fire here (core NATS, not stored). */
     trigger: (jobId: JobId, triggerId: string) => `${prefix}.trigger.${jobId}.${triggerId}`,
+    /**
+     * Where a worker reports a task's progress. Workers may not publish job
+     * events (a worker could forge `completed`), so the daemon checks these and
+     * republishes them as `task.progress` events.
+     */
+    progress: (jobId: JobId, taskId: TaskId) => `${prefix}.progress.${jobId}.${taskId}`,
+    anyProgress: `${prefix}.progress.*.*`,
+    /**
+     * The inbox prefix a restricted NATS user's replies arrive under (nats.js
+     * `inboxPrefix`): its permissions allow subscribing there, never to `_INBOX.>`,
+     * where the daemon's own replies go.
+     */
+    inbox: (user: string) => `${prefix}.inbox.${user}`,
+    inboxAll: (user: string) => `${prefix}.inbox.${user}.>`,
   };
 }
 export type Subjects = ReturnType<typeof createSubjects>;
@@ -81,3 +96,33 @@ export function workConsumerName(role: Role): string {
 export function snapshotName(jobId: string, commit: string): string {
   return `${jobId}.${commit}`;
 }
+
+/** The stream behind an object-store bucket, as nats.js names it. */
+export function objectStreamName(bucket: string): string {
+  return `OBJ_${bucket}`;
+}
+
+/** Where an object store keeps an object's metadata: nats.js names it by the padded base64url of the name. */
+export function objectMetaSubject(bucket: string, name: string): string {
+  const encoded = Buffer.from(name, 'utf8').toString('base64url');
+  return `$O.${bucket}.M.${encoded}${'='.repeat((4 - (encoded.length % 4)) % 4)}`;
+}
+
+/** Where an object store keeps the chunks of the object whose metadata names `nuid`. */
+export function objectChunkSubject(bucket: string, nuid: string): string {
+  return `$O.${bucket}.C.${nuid}`;
+}
+
+/**
+ * JetStream API subjects, for NATS permissions (a role may send only those
+ * listed for it) and the few requests autodev sends without nats.js's help.
+ */
+export const jetStreamApi = {
+  consumerInfo: (stream: string, consumer: string) => `$JS.API.CONSUMER.INFO.${stream}.${consumer}`,
+  /** A pull request for the next message of a durable consumer. */
+  consumerNext: (stream: string, consumer: string) => `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
+  /** Acks, naks and in-progress notes of any consumer on `stream`. */
+  acks: (stream: string) => `$JS.ACK.${stream}.>`,
+  /** Reads one stored message (by sequence, or the first or last on a subject): read-only. */
+  messageGet: (stream: string) => `$JS.API.STREAM.MSG.GET.${stream}`,
+};

@@ -9,6 +9,7 @@ import { commitFiles, initJobRepo } from '../actors/git/repo.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { makeTask } from '../machines/task.fixture.js';
 import { REPO_ROOT, tempDir } from './helpers/env.js';
+import { hostileServer, MARKER } from './fixtures/hostile-judge-app.js';
 
 const BOOKS = join(REPO_ROOT, 'test', 'fixtures', 'acceptance', 'books');
 const read = (name: string) => readFileSync(join(BOOKS, name), 'utf8');
@@ -123,6 +124,19 @@ describe('acceptJob: one integration round of the books app', () => {
     expect(fixes.map((f) => f.ownerTaskId)).toEqual(['scaffold']);
     expect(fixes[0]?.problems[0]).toContain('setting the app up failed at "rebuild"');
     expect(fixes[0]?.problems[0]).toContain('gyp ERR! build error: sqlite3.h: No such file or directory');
+  });
+
+  it('an app that attacks the judge in the job\'s acceptance round is not accepted: issue 19 item 1', async () => {
+    const forged = `${MARKER}${JSON.stringify({ listening: true, problem: null, port: 20000, portNote: null, startMs: 1, outcomes: [] })}`;
+    const repo = await jobWith('job-accept-hostile', [], { name: 'books', version: '1.0.0', private: true, scripts: { start: 'node server.js pidfd' } });
+    await commitFiles(repo, [{ path: 'server.js', content: hostileServer(forged) }], 'feat: books (answers 500, attacks the judge)');
+    const { summary, fixes } = await acceptJob(deps, roundInput('job-accept-hostile', repo));
+    expect(isAccepted(summary)).toBe(false);
+    expect(summary.passed).toBeLessThan(summary.total);
+    expect(summary.failed).toBeGreaterThan(0);
+    expect(fixes.length).toBeGreaterThan(0);
+    const report = AcceptanceReport.parse(JSON.parse(readFileSync(join(jobsDir, 'job-accept-hostile', 'acceptance', 'round-1.json'), 'utf8')));
+    expect(report.app?.logExcerpt).toContain('attack pidfd: found 0 judge processes');
   });
 
   it('without a frozen suite, reports the job unverified, never accepted', async () => {

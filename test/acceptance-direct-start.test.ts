@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcceptanceReport } from '../proto/index.js';
 import { AcceptancePlan } from '../proto/acceptance-plan.js';
 import { acceptApp } from '../actors/acceptance/app-runner.js';
-import { isPlan } from '../actors/acceptance/in-sandbox-runner.js';
+import { isPlan, listeningPorts } from '../actors/acceptance/in-sandbox-runner.js';
 import { suiteFromAcceptancePlan } from '../actors/acceptance/prompt-suite.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { tempDir } from './helpers/env.js';
@@ -66,16 +66,26 @@ describe.skipIf(skip)(`the app's start script in the sandbox${skip ? ` (skipped:
   });
 });
 
-describe('the runner plan', () => {
-  const plan = { checks: [], commands: [], start: null, startTimeoutMs: 1, requestTimeoutMs: 1, checksTimeoutMs: 1, commandTimeoutMs: 1 };
+describe('the judge', () => {
+  const plan = { checks: [], port: 20001, startTimeoutMs: 1, requestTimeoutMs: 1, checksTimeoutMs: 1 };
 
-  it('takes a start argv, or none, and rejects a malformed one', () => {
+  it('takes a plan with a port, and rejects a malformed one', () => {
     expect(isPlan(plan)).toBe(true);
-    expect(isPlan({ ...plan, startArgv: null })).toBe(true);
-    expect(isPlan({ ...plan, startArgv: ['node', 'server.js'] })).toBe(true);
-    for (const startArgv of [[], 'node server.js', ['node', 1], [''], [null], {}]) expect(isPlan({ ...plan, startArgv }), JSON.stringify(startArgv)).toBe(false);
-    expect(isPlan({ ...plan, start: 3 })).toBe(false);
+    expect(isPlan({ ...plan, port: '20001' })).toBe(false);
     expect(isPlan({ ...plan, checks: undefined })).toBe(false);
     expect(isPlan(null)).toBe(false);
+  });
+
+  it('finds the ports listening in its network namespace from /proc/net/tcp and tcp6', () => {
+    const tcp = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000 65534        0 11598 1',
+      '   1: 0100007F:9C41 0100007F:0BB8 01 00000000:00000000 00:00000000 00000000 65533        0 11599 1',
+    ].join('\n');
+    const tcp6 = ['header', '   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000 65534 0 1 1'].join('\n');
+    expect(listeningPorts((file) => (file.endsWith('6') ? tcp6 : tcp))).toEqual([3000, 8080]);
+    expect(listeningPorts(() => {
+      throw new Error('no /proc here');
+    })).toEqual([]);
   });
 });

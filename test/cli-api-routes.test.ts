@@ -61,7 +61,7 @@ describe('the API behind autodev models, doctor, sandbox run and mcp list', () =
   it('answers doctor with the daemon\'s config and the MCP catalog with every server', async () => {
     const doctor = DoctorAnswer.parse(await (await daemon.api('/doctor')).json());
     expect(doctor.sandbox).toMatchObject({ backend: 'bubblewrap' });
-    expect(doctor.checks.map((c) => c.name)).toEqual(['config', 'sandbox', 'model', 'nats-server', 'dockerd']);
+    expect(doctor.checks.map((c) => c.name)).toEqual(['config', 'sandbox', 'sandbox disk limit', 'model', 'nats-server', 'dockerd']);
     const catalog = McpCatalogAnswer.parse(await (await daemon.api('/mcp')).json());
     expect(catalog.servers.map((s) => s.server)).toEqual([...MCP_SERVER_NAMES]);
   });

@@ -17,6 +17,13 @@ const home = (sandbox: Record<string, unknown>) => {
   return dir.path;
 };
 
+/** A project folder of its own: the daemon's home is never a sandbox workspace. */
+const workspace = () => {
+  const dir = tempDir('sbxws');
+  dirs.push(dir);
+  return dir.path;
+};
+
 const Result = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
 
 describe('autodev sandbox run and autodev doctor', () => {
@@ -30,25 +37,37 @@ describe('autodev sandbox run and autodev doctor', () => {
 
   it('runs a command in bubblewrap and prints the result object with --json', async () => {
     const h = home({ backend: 'bubblewrap' });
-    const { code, stdout } = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--json', '--', 'sh', '-c', 'echo made > made.txt; echo out; exit 3']);
+    const ws = workspace();
+    const { code, stdout } = await runCli(['sandbox', 'run', '--home', h, '--workspace', ws, '--write-back', '--json', '--', 'sh', '-c', 'echo made > made.txt; echo out; exit 3']);
     expect(code).toBe(1);
-    expect(Result(stdout)).toMatchObject({ backend: 'bubblewrap', exitCode: 3, stdout: 'out\n', timedOut: false, oomKilled: false });
-    expect(readFileSync(join(h, 'made.txt'), 'utf8')).toBe('made\n');
+    expect(Result(stdout)).toMatchObject({ backend: 'bubblewrap', exitCode: 3, stdout: 'out\n', timedOut: false, oomKilled: false, workspace: { ranIn: 'copy', written: ['made.txt'] } });
+    expect(readFileSync(join(ws, 'made.txt'), 'utf8')).toBe('made\n');
+  });
+
+  it('says the run happened in a copy, and leaves the folder alone without --write-back', async () => {
+    const h = home({ backend: 'bubblewrap' });
+    const ws = workspace();
+    const { code, stderr } = await runCli(['sandbox', 'run', '--home', h, '--workspace', ws, '--', 'sh', '-c', 'echo made > made.txt']);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`ran in a copy of ${ws}; its changes were discarded (--write-back keeps them)`);
+    expect(existsSync(join(ws, 'made.txt'))).toBe(false);
+    expect((await runCli(['sandbox', '--help'])).stdout).toContain('--write-back');
   });
 
   it('reports a timeout as timedOut and exits 1', async () => {
     const h = home({ backend: 'bubblewrap' });
-    const { code, stdout } = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--timeout', '500', '--json', '--', 'sleep', '30']);
+    const { code, stdout } = await runCli(['sandbox', 'run', '--home', h, '--workspace', workspace(), '--timeout', '500', '--json', '--', 'sleep', '30']);
     expect(code).toBe(1);
     expect(Result(stdout)).toMatchObject({ timedOut: true });
   });
 
   it('refuses to run unsandboxed unless --unsafe-no-sandbox is given, and then warns', async () => {
     const h = home({ backend: 'none' });
-    const refused = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--', 'true']);
+    const ws = workspace();
+    const refused = await runCli(['sandbox', 'run', '--home', h, '--workspace', ws, '--', 'true']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--unsafe-no-sandbox');
-    const allowed = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--unsafe-no-sandbox', '--json', '--', 'true']);
+    const allowed = await runCli(['sandbox', 'run', '--home', h, '--workspace', ws, '--unsafe-no-sandbox', '--json', '--', 'true']);
     expect(allowed.code).toBe(0);
     expect(allowed.stderr).toContain('WITHOUT a sandbox');
     expect(Result(allowed.stdout)).toMatchObject({ backend: 'none', exitCode: 0 });
@@ -87,11 +106,12 @@ describe('autodev sandbox run and autodev doctor', () => {
     const doctor = Result((await runCli(['doctor', '--home', h, '--json'])).stdout) as { sandbox: { backend: string; reason: string } };
     expect(doctor.sandbox).toMatchObject({ backend: 'docker' });
     expect(doctor.sandbox.reason).toMatch(/daemon-owned/);
-    const { code, stdout, stderr } = await runCli(['sandbox', 'run', '--home', h, '--workspace', h, '--json', '--', 'node', '-e', 'require("fs").writeFileSync("d.txt", process.version)']);
+    const ws = workspace();
+    const { code, stdout, stderr } = await runCli(['sandbox', 'run', '--home', h, '--workspace', ws, '--write-back', '--json', '--', 'node', '-e', 'require("fs").writeFileSync("d.txt", process.version)']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(Result(stdout)).toMatchObject({ backend: 'docker', exitCode: 0 });
-    expect(readFileSync(join(h, 'd.txt'), 'utf8')).toBe(process.version);
+    expect(readFileSync(join(ws, 'd.txt'), 'utf8')).toBe(process.version);
     expect(await pingSocket(engineSocket(engineDir(h)))).toBe(false);
     expect(existsSync(join(engineDir(h), 'dockerd.pid'))).toBe(false);
   });

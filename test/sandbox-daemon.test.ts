@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
@@ -17,11 +17,19 @@ import { REPO_ROOT, tempDir, waitUntil } from './helpers/env.js';
 
 const skip = await dockerSkipReason();
 
+/** A workspace folder in the daemon's home, removed with it. */
+const inHome = (home: string) => {
+  const path = join(home, 'ws');
+  mkdirSync(path);
+  return { path, cleanup: () => undefined };
+};
+
 describe.skipIf(skip)(`the daemon's sandbox${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('adopts the engine a killed daemon left, removes its containers, keeps a warm pool, and stops everything on stop', async () => {
     const rulesBefore = iptablesRules();
     const home = tempDir('home');
-    const ws = tempDir('ws');
+    // Under the home: a root daemon hands a root-owned workspace to the sandbox user only in trees it made.
+    const ws = inHome(home.path);
     try {
       // What a daemon killed with SIGKILL leaves: its engine still running, and a container of its own.
       const orphan = await startDockerEngine({ dir: engineDir(home.path) });
@@ -63,7 +71,7 @@ describe.skipIf(skip)(`the daemon's sandbox${skip ? ` (skipped: ${skip})` : ''}`
 
   it('in auto mode, falls back to bubblewrap when dockerd is installed but cannot start, and says why', async () => {
     const home = tempDir('home');
-    const ws = tempDir('ws');
+    const ws = inHome(home.path);
     try {
       const config = DaemonConfig.parse({ sandbox: { dockerSocket: '/nonexistent/docker.sock', dockerdBin: '/bin/false' } }).sandbox;
       const runtime = await openSandbox({ home: home.path, config, unsafeNoSandbox: false });

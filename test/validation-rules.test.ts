@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcceptanceSuite, RuleResult, ValidationRule, WorkRequest } from '../proto/index.js';
 import { deriveSuiteFromText } from '../actors/acceptance/derive-checks.js';
-import { RUNNER_ENTRY } from '../actors/acceptance/runner-files.js';
 import { createFileSuiteStore } from '../actors/acceptance/suite-store.js';
 import { initJobRepo } from '../actors/git/repo.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
@@ -17,14 +16,15 @@ const BOOKS = join(REPO_ROOT, 'test', 'fixtures', 'acceptance', 'books');
 /** Planted in files whose rules fail: no detail or log may ever carry it. */
 const SECRET = 'PLANTED-CONTENT-7f3a';
 
-/** Counts the acceptance runner's starts, to show a task starts its app once. */
+/** Counts the app's starts, to show a task starts its app once. */
 function counting(sandbox: Sandbox): Sandbox & { appRuns: number } {
   const wrapper = {
     backend: sandbox.backend,
     appRuns: 0,
-    run: (argv: readonly string[], options: Parameters<Sandbox['run']>[1]) => {
-      if (argv[1] === RUNNER_ENTRY) wrapper.appRuns += 1;
-      return sandbox.run(argv, options);
+    run: (argv: readonly string[], options: Parameters<Sandbox['run']>[1]) => sandbox.run(argv, options),
+    start: (argv: readonly string[], options: Parameters<Sandbox['start']>[1]) => {
+      wrapper.appRuns += 1;
+      return sandbox.start(argv, options);
     },
     close: () => sandbox.close(),
   };

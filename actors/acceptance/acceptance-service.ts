@@ -3,18 +3,29 @@ import { join } from 'node:path';
 import type { AcceptanceReport, AcceptBody } from '../../proto/index.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { acceptApp } from './app-runner.js';
+import { redactReport } from './credential-values.js';
+import { resolveGivenCredentials } from './given-credentials.js';
 import { deriveSuiteFromText } from './derive-checks.js';
+import type { DependencyCache } from './deps-cache.js';
 
 export interface AcceptanceService {
   accept(body: AcceptBody, signal?: AbortSignal): Promise<AcceptanceReport>;
 }
 
-/** `autodev accept` behind the API: derive the suite from the spec (a bad spec is a bad_request), then check the app in the sandbox. */
-export function createAcceptanceService(options: { sandbox: () => Promise<Sandbox>; workRoot: string }): AcceptanceService {
+/** `autodev accept` behind the API: derive the suite from the spec (a bad spec is a bad_request) or take the frozen one given, then check the app in the sandbox. */
+export function createAcceptanceService(options: {
+  sandbox: () => Promise<Sandbox>;
+  workRoot: string;
+  /** Installs kept between calls: checking an app again, or its variants, copies its node_modules instead of installing. */
+  depsCache?: DependencyCache;
+}): AcceptanceService {
   return {
     async accept(body, signal) {
       const started = performance.now();
-      const suite = await deriveSuiteFromText(body.spec);
+      // A replayed suite is judged as frozen: deriving it again could change the checks that judged a job.
+      const suite = body.suite ?? (await deriveSuiteFromText(body.spec ?? ''));
+      // Credentials that match no scheme are refused before anything runs; their values never leave the plan.
+      const given = body.credentials ? resolveGivenCredentials(suite.securitySchemes ?? {}, body.credentials) : null;
       const sandbox = await options.sandbox();
       const report = await acceptApp({
         sandbox,
@@ -22,10 +33,12 @@ export function createAcceptanceService(options: { sandbox: () => Promise<Sandbo
         workDir: join(options.workRoot, randomUUID()),
         suite,
         ...(body.start !== undefined ? { start: body.start } : {}),
+        ...(options.depsCache ? { depsCache: options.depsCache } : {}),
         ...(signal ? { signal } : {}),
+        ...(given ? { credentials: { auth: given.auth, appEnv: {}, secrets: given.secrets } } : {}),
       });
       // The whole run, the spec's derivation included.
-      return { ...report, durationMs: Math.round(performance.now() - started) };
+      return { ...redactReport(report, given?.secrets ?? []), durationMs: Math.round(performance.now() - started) };
     },
   };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AppStep } from '../../proto/index.js';
 import { findNodeHeaders, type NodeHeadersLookup } from '../sandbox/node-headers.js';
 import type { Sandbox, SandboxResult } from '../sandbox/sandbox.js';
+import { npmNotRun, npmRunOptions } from '../validation/project-npmrc.js';
 import { runRegistryNpm } from '../validation/registry-npm.js';
 import { excerpt, excerptAround } from '../validation/stage-result.js';
 import type { DependencyCache } from './deps-cache.js';
@@ -97,7 +98,10 @@ export async function setUpApp(manifest: Manifest, options: SetupOptions): Promi
   }
   if (!manifest.scripts.build) steps.push(skip('build', 'package.json has no build script'));
   else {
-    const build = await sandbox.run(['npm', 'run', 'build'], { workspace, network: 'none', timeoutMs: options.buildTimeoutMs, ...(signal ? { signal } : {}) });
+    // npm's config is the daemon's here too: the project's .npmrc could name the shell, node options or node-gyp.
+    const npm = await npmRunOptions(workspace);
+    const runOptions = { workspace, network: 'none' as const, timeoutMs: options.buildTimeoutMs, ...(signal ? { signal } : {}) };
+    const build = npm.ok ? await sandbox.run(['npm', 'run', 'build'], { ...runOptions, env: npm.env, maskedEntries: npm.maskedEntries }) : npmNotRun(npm.problem);
     steps.push(stepOf('build', 'npm run build', build, options.buildTimeoutMs));
   }
   return steps;
@@ -120,7 +124,9 @@ async function rebuildNative(options: SetupOptions): Promise<AppStep> {
   const env: Record<string, string> = headers.ok ? { npm_config_nodedir: headers.headers.nodedir } : {};
   const timeoutMs = options.rebuildTimeoutMs ?? Math.max(options.buildTimeoutMs, NATIVE_REBUILD_TIMEOUT_MS);
   // Foreground: the compile's output streams as it goes, so a run that times out still shows how far it got.
-  const run = await sandbox.run(['npm', 'rebuild', '--foreground-scripts'], { workspace, network: 'none', timeoutMs, env, ...(signal ? { signal } : {}) });
+  const npm = await npmRunOptions(workspace);
+  const runOptions = { workspace, network: 'none' as const, timeoutMs, ...(signal ? { signal } : {}) };
+  const run = npm.ok ? await sandbox.run(['npm', 'rebuild', '--foreground-scripts'], { ...runOptions, env: { ...npm.env, ...env }, maskedEntries: npm.maskedEntries }) : npmNotRun(npm.problem);
   const step = stepOf('rebuild', 'npm rebuild', run, timeoutMs);
   if (step.status !== 'failed') return step;
   const lines = cleanRebuildLog(`${run.stdout}\n${run.stderr}`);

@@ -1,11 +1,15 @@
 import type { AcceptanceCheck, AcceptanceCheckKind, AcceptanceStep, ParamValue, RequestBody, RequestTemplate, StepExpectation } from '../../proto/index.js';
+import { DistinctValues } from './distinct-values.js';
+import { existingIdSource } from './existing-ids.js';
 import { successExpectation } from './expectations.js';
 import { isObject, type LoadedSpec } from './load-spec.js';
 import type { OperationSpec } from './operations.js';
 import type { RequestBodies } from './request-bodies.js';
 import { paramName, segmentsOf, type Resource } from './resources.js';
+import { operationCheckId } from './root-causes.js';
 import { sampleOf } from './sample.js';
 import type { SchemaRegistry } from './schema-registry.js';
+import type { UniqueFields } from './unique-fields.js';
 
 /** What every check derivation reads: the spec, its operations and resources, and the shared schemas. */
 export interface DeriveContext {
@@ -14,6 +18,7 @@ export interface DeriveContext {
   resources: Map<string, Resource>;
   registry: SchemaRegistry;
   bodies: RequestBodies;
+  unique: UniqueFields;
 }
 
 /** Headers the checker sets itself, or that a spec's parameter list must not override. */
@@ -22,7 +27,8 @@ const RESERVED_HEADERS = new Set(['accept', 'content-type', 'content-length', 'a
 /**
  * Builds one check: its steps, and the resources they need. A path that
  * names a resource gets a real one, created in an earlier step of the same
- * check, never a made-up id. The first thing that cannot be built makes the
+ * check (or, where nothing creates one, taken from what the app lists),
+ * never a made-up id. The first thing that cannot be built makes the
  * check unverifiable, with the reason.
  */
 export class CheckBuilder {
@@ -31,8 +37,13 @@ export class CheckBuilder {
   private varCount = 0;
   /** The instance of each collection the check works with: the parent of nested resources. */
   private readonly current = new Map<string, string>();
+  /** Path parameters filled from the spec's examples: the app need not hold those ids. */
+  private readonly exampleParams = new Set<string>();
+  private readonly distinct: DistinctValues;
 
-  constructor(private readonly ctx: DeriveContext) {}
+  constructor(private readonly ctx: DeriveContext) {
+    this.distinct = new DistinctValues(ctx.unique, ctx.bodies);
+  }
 
   get failed(): boolean {
     return this.problem !== null;
@@ -64,14 +75,19 @@ export class CheckBuilder {
         continue;
       }
       const literal = this.literalParam(path, name);
-      if (literal === null) return this.fail(`no operation creates a resource at ${collection}, so there is no real value for {${name}} in ${path}`);
-      params[name] = { value: literal };
+      const value = literal !== null ? { value: literal } : this.existing(collection, name);
+      if (value === null) return this.fail(`no operation creates or lists a resource at ${collection}, and the spec has no example of {${name}}, so there is no real value for it in ${path}`);
+      params[name] = value;
     }
     return params;
   }
 
-  /** Creates one resource (and its parents), capturing its id; returns the variable that holds it. */
-  create(resource: Resource, body?: unknown, name?: string): string | null {
+  /**
+   * Creates one resource (and its parents), capturing its id; returns the
+   * variable that holds it. The create is a setup step, judged by the
+   * create's own operation check, unless it is the `subject` of this check.
+   */
+  create(resource: Resource, body?: unknown, name?: string, role: 'setup' | 'subject' = 'setup'): string | null {
     const params = this.paramsFor(resource.collection);
     if (!params) return null;
     let value = body;
@@ -81,9 +97,10 @@ export class CheckBuilder {
       value = choice.value;
     }
     const v = this.newVar(resource.collection);
-    this.push(name ?? `create ${nounOf(resource.collection)}`, resource.create, this.request(resource.create, params, { body: { kind: 'json', value } }), successExpectation(resource.create, this.ctx.registry), [
-      { var: v, pointer: `/${resource.idField}` },
-    ]);
+    value = this.distinct.created(resource.create, value, v);
+    const capture = resource.idPointers.map((p) => ({ var: v, ...p }));
+    this.push(name ?? `create ${nounOf(resource.collection)}`, resource.create, this.request(resource.create, params, { body: { kind: 'json', value } }), successExpectation(resource.create, this.ctx.registry), capture);
+    if (role === 'setup') this.setupOf(resource.create);
     this.current.set(resource.collection, v);
     return v;
   }
@@ -108,17 +125,70 @@ export class CheckBuilder {
       pathParams,
       query: { ...query, ...extra.query },
       headers,
-      body: extra.body ?? null,
+      body: extra.body ?? this.formBody(op),
     };
   }
 
-  push(name: string, op: OperationSpec, request: RequestTemplate, expect: StepExpectation, capture: AcceptanceStep['capture'] = []): void {
-    this.steps.push({ name, operationId: op.operationId, request, expect, capture });
+  /** An operation whose documented body is a form gets a valid one unless given another: the JSON bodies the derivations build never are. */
+  private formBody(op: OperationSpec): RequestBody | null {
+    const form = this.ctx.bodies.form(op);
+    if (form && !form.ok && op.requestMedia?.required) this.fail(form.problem);
+    return form?.ok ? form.body : null;
   }
 
-  build(id: string, operationId: string, kind: AcceptanceCheckKind, title: string, security: readonly string[] = []): AcceptanceCheck {
-    const unverifiable = security.length > 0 ? `the operation needs credentials (${security.join(', ')}), which autodev accept does not have` : this.problem;
-    return { id, operationId, kind, title, steps: unverifiable ? [] : this.steps, unverifiable };
+  /** Each step carries its operation's security requirement; the judge sends the credentials it names. */
+  push(name: string, op: OperationSpec, request: RequestTemplate, expect: StepExpectation, capture: AcceptanceStep['capture'] = []): void {
+    const distinct = this.distinct.step(op, request, expect);
+    this.pushAsIs(name, op, distinct.request, distinct.expect, capture);
+  }
+
+  /** As push, with the body sent exactly as given: a duplicate sent on purpose keeps its repeated values. */
+  pushAsIs(name: string, op: OperationSpec, request: RequestTemplate, expect: StepExpectation, capture: AcceptanceStep['capture'] = []): void {
+    expect = this.withExampleCaveat(request, expect);
+    this.steps.push({ name, operationId: op.operationId, request, expect, capture, ...(op.security.length > 0 ? { security: op.security } : {}) });
+  }
+
+  /** Marks the last step as setup: a call `op`'s own operation check judges, which this check only needs to work. */
+  setupOf(op: OperationSpec): void {
+    const last = this.steps.at(-1);
+    if (last) last.rootCheck = operationCheckId(op);
+  }
+
+  /** A step sent with no credentials at all, whatever its operation requires. */
+  pushWithoutCredentials(name: string, op: OperationSpec, request: RequestTemplate, expect: StepExpectation): void {
+    this.steps.push({ name, operationId: op.operationId, request, expect, capture: [] });
+  }
+
+  build(id: string, operationId: string, kind: AcceptanceCheckKind, title: string): AcceptanceCheck {
+    return { id, operationId, kind, title, steps: this.problem ? [] : this.steps, unverifiable: this.problem };
+  }
+
+  /**
+   * An id for a collection no operation creates in, taken from what the app
+   * already holds (existing-ids.ts): its list's first item, captured by a
+   * setup step (an empty list leaves the check unverified), else the spec's
+   * example of the parameter.
+   */
+  private existing(collection: string, name: string): ParamValue | null {
+    const cached = this.current.get(collection);
+    if (cached) return { var: cached };
+    const source = existingIdSource(this.ctx.operations, collection, name);
+    if (source?.type === 'example') this.exampleParams.add(name);
+    if (!source || source.type === 'example') return source ? { value: source.value } : null;
+    const params = this.paramsFor(source.list.path);
+    if (!params) return null;
+    const v = this.newVar(collection);
+    this.push(`list ${nounOf(collection)}s to take one`, source.list, this.request(source.list, params), successExpectation(source.list, this.ctx.registry), [{ var: v, pointer: source.pointer, optional: true }]);
+    this.setupOf(source.list);
+    this.current.set(collection, v);
+    return { var: v };
+  }
+
+  /** On an id from the spec's examples, a 404 says only that this app does not hold it: neither a failure nor (for a bad body) a refusal. */
+  private withExampleCaveat(request: RequestTemplate, expect: StepExpectation): StepExpectation {
+    const names = [...this.exampleParams].filter((n) => request.path.includes(`{${n}}`));
+    if (names.length === 0 || expect.statuses.includes(404)) return expect;
+    return { ...expect, inconclusive: { statuses: [404], reason: `the id came from the spec's example of {${names.join('}, {')}}, which this app need not hold` } };
   }
 
   /** A path parameter that names no resource: only a value the spec fixes (an enum) is not made up. */
@@ -135,7 +205,7 @@ export class CheckBuilder {
     return Array.isArray(value) ? value.map(String).join(',') : typeof value === 'object' ? null : String(value);
   }
 
-  private newVar(collection: string): string {
+  newVar(collection: string): string {
     this.varCount += 1;
     const base = nounOf(collection).replace(/[^A-Za-z0-9]/g, '').replace(/^[^a-z]+/, '') || 'id';
     return `${base.charAt(0).toLowerCase()}${base.slice(1)}${this.varCount}`;

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, lstat, mkdir, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { copyTree, removeTree } from '../fs/safe-tree.js';
+import { readFileNoFollow } from '../fs/safe-write.js';
 import type { Logger } from '../log/logger.js';
 
 export interface DependencyCacheOptions {
@@ -18,8 +20,6 @@ const KEY_VERSION = 1;
 const MANIFEST_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json'];
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
-class TooBigError extends Error {}
-
 /**
  * node_modules as the sandbox installed and built it, kept per exact
  * package.json, lockfile, Node version and platform, so that checking an app
@@ -32,10 +32,12 @@ class TooBigError extends Error {}
  * never shape the packages another job is judged with.
  *
  * What is kept was written in the sandbox, so it is treated as hostile on
- * the host: copied without following any link (links are kept as links),
- * only files, folders and links, bounded in files and bytes, and only when
- * no sandboxed process is left to change it mid-copy (after the install and
- * rebuild runs ended). Entries are copies, never hard links, so a later
+ * the host: copied and removed by descriptor (safe-tree.ts), so no link is
+ * followed even if a process the sandbox left swaps one in mid-walk (links
+ * are kept as links), only files, folders and links, bounded in files and
+ * bytes. Copies out are made after the install and rebuild runs ended, so
+ * nothing should be changing them; the walk does not rely on it. Entries are
+ * copies, never hard links, so a later
  * sandbox that writes its node_modules cannot change the cache. An entry is
  * made under a private name and renamed into place, so a reader sees a
  * whole entry or none.
@@ -66,7 +68,10 @@ export class DependencyCache {
         continue;
       }
       if (!info.isFile() || info.size > MAX_MANIFEST_BYTES) return null;
-      hash.update(`\0${name}:${info.size}:`).update(await readFile(file));
+      // Read without following: the manifest may have become a link since lstat looked.
+      const bytes = await readFileNoFollow(file);
+      if (bytes === null || bytes.length > MAX_MANIFEST_BYTES) return null;
+      hash.update(`\0${name}:${bytes.length}:`).update(bytes);
     }
     return hash.digest('hex');
   }
@@ -82,15 +87,14 @@ export class DependencyCache {
     const target = join(appDir, 'node_modules');
     if (!(await lstat(entry).catch(() => null))?.isDirectory()) return false;
     try {
-      // rm unlinks links, never follows them.
-      await rm(target, { recursive: true, force: true });
-      await cp(entry, target, { recursive: true, dereference: false, verbatimSymlinks: true, errorOnExist: true, force: false });
+      await removeTree(target);
+      await copyTree(entry, target);
       const now = new Date();
       await utimes(join(this.#dir, key), now, now).catch(() => undefined);
       return true;
     } catch (error) {
       this.#log?.warn('could not copy cached dependencies; installing instead', { key, error: String(error) });
-      await rm(target, { recursive: true, force: true });
+      await removeTree(target).catch(() => undefined);
       return false;
     }
   }
@@ -109,23 +113,8 @@ export class DependencyCache {
     const temp = join(this.#dir, `.new-${key}-${randomBytes(4).toString('hex')}`);
     try {
       await mkdir(temp, { recursive: true, mode: 0o700 });
-      let files = 0;
-      let bytes = 0;
-      await cp(source, join(temp, 'node_modules'), {
-        recursive: true,
-        dereference: false,
-        verbatimSymlinks: true,
-        errorOnExist: true,
-        force: false,
-        filter: async (path) => {
-          const info = await lstat(path);
-          files += 1;
-          bytes += info.isFile() ? info.size : 0;
-          if (files > this.#maxFiles || bytes > this.#maxBytes) throw new TooBigError(`more than ${this.#maxFiles} files or ${this.#maxBytes} bytes`);
-          // Pipes, sockets and devices are left out: reading a pipe would hang the copy.
-          return info.isFile() || info.isDirectory() || info.isSymbolicLink();
-        },
-      });
+      // Pipes, sockets and devices are left out by the copy: reading a pipe would hang it.
+      await copyTree(source, join(temp, 'node_modules'), { maxEntries: this.#maxFiles, maxBytes: this.#maxBytes });
       await rename(temp, join(this.#dir, key));
       await this.#prune();
     } catch (error) {
@@ -133,7 +122,7 @@ export class DependencyCache {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') this.#log?.warn('did not keep the installed dependencies', { key, error: String(error) });
     } finally {
-      await rm(temp, { recursive: true, force: true });
+      await removeTree(temp).catch(() => undefined);
     }
   }
 
@@ -142,7 +131,7 @@ export class DependencyCache {
     if (names.length <= this.#maxEntries) return;
     const aged = await Promise.all(names.map(async (name) => ({ name, at: (await lstat(join(this.#dir, name)).catch(() => null))?.mtimeMs ?? 0 })));
     aged.sort((a, b) => a.at - b.at);
-    for (const { name } of aged.slice(0, aged.length - this.#maxEntries)) await rm(join(this.#dir, name), { recursive: true, force: true });
+    for (const { name } of aged.slice(0, aged.length - this.#maxEntries)) await removeTree(join(this.#dir, name));
   }
 }
 

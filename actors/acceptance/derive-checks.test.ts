@@ -112,7 +112,8 @@ describe('deriving acceptance checks from a spec', () => {
 
   it('marks what it cannot run as unverifiable, with the reason, instead of guessing', async () => {
     const suite = await deriveSuiteFromText(SPEC);
-    expect(byId(suite.checks, 'deleteNote.operation').unverifiable).toMatch(/needs credentials \(token\)/);
+    // A secured operation is derived with the scheme it needs; only a run without that credential leaves it unverified.
+    expect(byId(suite.checks, 'deleteNote.operation').steps.at(-1)?.security).toEqual([['token']]);
     expect(byId(suite.checks, 'createCode.operation').unverifiable).toMatch(/no valid request body for createCode/);
   });
 

@@ -4,6 +4,7 @@ import { badRequestExpectation } from './expectations.js';
 import { isObject } from './load-spec.js';
 import type { OperationSpec } from './operations.js';
 import { constraintViolations, wrongTypeValue } from './sample.js';
+import { pushBadBody } from './stored-read-back.js';
 import { objectView } from './schema-view.js';
 
 interface BadBody {
@@ -15,7 +16,8 @@ interface BadBody {
 }
 
 /**
- * Bodies the operation must refuse with its documented 4xx, never a 5xx: a
+ * Bodies the operation must refuse with its documented 4xx (where it
+ * documents none, refuse or store nothing invalid), never a 5xx: a
  * required field missing, a field of the wrong type, a value breaking one
  * constraint, and JSON that does not parse. Every bad body is first
  * confirmed invalid by the request schema itself, so an app is never blamed
@@ -31,9 +33,9 @@ export function negativeChecks(ctx: DeriveContext, op: OperationSpec): Acceptanc
     const params = b.paramsFor(op.path);
     // Malformed JSON is commonly answered 400 by the framework, before the app's own validation (documented as 422) runs.
     const expect = badRequestExpectation(op, ctx.registry, bad.kind === 'malformed_json' ? [400] : []);
-    if (params) b.push(`send ${bad.title}`, op, b.request(op, params, { body: bad.body }), expect);
+    if (params) pushBadBody(b, ctx, op, params, `send ${bad.title}`, bad.body, expect);
     const id = [op.operationId, bad.kind, bad.detail].filter(Boolean).join('.');
-    return b.build(id, op.operationId, bad.kind, `${op.method.toUpperCase()} ${op.path} refuses ${bad.title}`, op.security);
+    return b.build(id, op.operationId, bad.kind, `${op.method.toUpperCase()} ${op.path} refuses ${bad.title}`);
   });
 }
 

@@ -1,9 +1,10 @@
 import type { AcceptanceCheck, ParamValue } from '../../proto/index.js';
 import { CheckBuilder, type DeriveContext } from './check-builder.js';
-import { notFoundExpectation, successExpectation } from './expectations.js';
+import { successExpectation, unknownIdExpectation } from './expectations.js';
 import type { Json } from './load-spec.js';
 import { documentedStatuses, type OperationSpec } from './operations.js';
 import { paramName, segmentsOf } from './resources.js';
+import { operationCheckId } from './root-causes.js';
 
 /**
  * Every operation called once as documented: a create creates, anything on
@@ -15,8 +16,8 @@ export function operationCheck(ctx: DeriveContext, op: OperationSpec): Acceptanc
   const title = `${op.method.toUpperCase()} ${op.path} answers as documented`;
   const resource = ctx.resources.get(op.path);
   if (resource && resource.create === op) {
-    b.create(resource, undefined, `call ${op.operationId}`);
-    return b.build(`${op.operationId}.operation`, op.operationId, 'operation', title, op.security);
+    b.create(resource, undefined, `call ${op.operationId}`, 'subject');
+    return b.build(operationCheckId(op), op.operationId, 'operation', title);
   }
   const params = b.paramsFor(op.path);
   if (params) {
@@ -28,13 +29,14 @@ export function operationCheck(ctx: DeriveContext, op: OperationSpec): Acceptanc
     }
     b.push(`call ${op.operationId}`, op, b.request(op, params, { body }), successExpectation(op, ctx.registry));
   }
-  return b.build(`${op.operationId}.operation`, op.operationId, 'operation', title, op.security);
+  return b.build(operationCheckId(op), op.operationId, 'operation', title);
 }
 
 /**
- * An item path with an id nobody created: the documented 404 (any 4xx where
- * none is documented), never a 5xx. The id is well-formed for the parameter's
- * schema, so a 400 for a malformed id cannot hide a missing 404.
+ * An item path with an id nobody created: the documented 404, never a 5xx.
+ * Where no 404 is documented, any 4xx, or a documented success whose body
+ * validates (an idempotent DELETE answering 204). The id is well-formed for
+ * the parameter's schema, so a 400 for a malformed id cannot hide a missing 404.
  */
 export function unknownIdCheck(ctx: DeriveContext, op: OperationSpec): AcceptanceCheck | null {
   const segments = segmentsOf(op.path);
@@ -49,7 +51,7 @@ export function unknownIdCheck(ctx: DeriveContext, op: OperationSpec): Acceptanc
   const value = unknownIdValue(ctx, op, schema);
   if (value === null) {
     b.fail(`cannot build an id for {${last}} that its schema accepts`);
-    return b.build(id, op.operationId, 'unknown_id', title, op.security);
+    return b.build(id, op.operationId, 'unknown_id', title);
   }
   const params = b.paramsFor(op.path, { [last]: { value } satisfies ParamValue });
   if (params) {
@@ -59,9 +61,9 @@ export function unknownIdCheck(ctx: DeriveContext, op: OperationSpec): Acceptanc
       if (!choice.ok) b.fail(choice.problem);
       else body = { kind: 'json' as const, value: choice.value };
     }
-    b.push(`call ${op.operationId} with an unknown id`, op, b.request(op, params, { body }), notFoundExpectation(op, ctx.registry));
+    b.push(`call ${op.operationId} with an unknown id`, op, b.request(op, params, { body }), unknownIdExpectation(op, ctx.registry));
   }
-  return b.build(id, op.operationId, 'unknown_id', title, op.security);
+  return b.build(id, op.operationId, 'unknown_id', title);
 }
 
 function unknownIdValue(ctx: DeriveContext, op: OperationSpec, schema: Json): string | null {

@@ -3,7 +3,8 @@ import { CheckBuilder, nounOf, type DeriveContext } from './check-builder.js';
 import { listExpectation, notFoundExpectation, successExpectation } from './expectations.js';
 import { isObject, type Json } from './load-spec.js';
 import type { OperationSpec } from './operations.js';
-import { successSchema, type Resource } from './resources.js';
+import { createdItemSchema, serverOwnedFields } from './identity.js';
+import { itemSchemaAt, successSchema, type Resource } from './resources.js';
 import { alternativesOf } from './sample.js';
 import { isPrimitive, objectView, singleType } from './schema-view.js';
 
@@ -23,7 +24,7 @@ export function sequenceChecks(ctx: DeriveContext, resource: Resource): Acceptan
     const b = new CheckBuilder(ctx);
     if (body) build(b, body);
     else b.fail(choice.ok ? `the create body of ${noun} is not an object` : choice.problem);
-    checks.push(b.build(`${resource.create.operationId}.${id}`, resource.create.operationId, kind, title, resource.create.security));
+    checks.push(b.build(`${resource.create.operationId}.${id}`, resource.create.operationId, kind, title));
   };
   if (resource.read || resource.listShape) {
     withBody('create_read', 'create_read', `a created ${noun} reads back with the fields sent`, (b, sent) => {
@@ -56,22 +57,33 @@ export function sequenceChecks(ctx: DeriveContext, resource: Resource): Acceptan
       const params = v ? b.paramsFor(remove.path, { [resource.itemParam ?? '']: { var: v } }) : null;
       if (!v || !params) return;
       b.push(`delete the ${noun}`, remove, b.request(remove, params), successExpectation(remove, ctx.registry));
+      b.setupOf(remove);
       gone(b, ctx, resource, v);
     });
   }
   return checks;
 }
 
-/** The fields sent that the response documents (and may return): what must come back unchanged. */
+/** The fields sent that the response documents (and may return), less those the server owns: what must come back unchanged. */
 function comparable(resource: Resource, sent: Body): Body {
-  const response = objectView(successSchema(resource.create)).properties;
+  const response = objectView(createdItemSchema(resource)).properties;
   const request = objectView(resource.create.requestBody?.schema ?? null).properties;
-  return Object.fromEntries(Object.entries(sent).filter(([k]) => k in response && request[k]?.writeOnly !== true && response[k]?.writeOnly !== true));
+  const owned = ownedFields(resource);
+  return Object.fromEntries(Object.entries(sent).filter(([k]) => k in response && !owned.has(k) && request[k]?.writeOnly !== true && response[k]?.writeOnly !== true));
 }
+
+/** What the server assigns, by every schema the resource's operations document. */
+const ownedFields = (resource: Resource) =>
+  serverOwnedFields(
+    resource,
+    resource.read ? itemSchemaAt(successSchema(resource.read), resource.readAt) : null,
+    ...[resource.replace, resource.patch].flatMap((op) => (op ? [successSchema(op), op.requestBody?.schema ?? null] : [])),
+  );
 
 function readBack(b: CheckBuilder, ctx: DeriveContext, resource: Resource, v: string, fields: Body): void {
   const assertion: BodyAssertion = { type: 'fields_equal', of: { var: v, idField: resource.idField }, fields };
   if (resource.read) {
+    if (resource.readAt) assertion.at = resource.readAt;
     const params = b.paramsFor(resource.read.path, { [resource.itemParam ?? '']: { var: v } });
     if (params) b.push(`read the ${nounOf(resource.collection)} back`, resource.read, b.request(resource.read, params), successExpectation(resource.read, ctx.registry, { assertions: [assertion] }));
   } else if (resource.list && resource.listShape) {
@@ -102,13 +114,15 @@ function changeThenRead(b: CheckBuilder, ctx: DeriveContext, resource: Resource,
   const params = v ? b.paramsFor(update.path, { [resource.itemParam ?? '']: { var: v } }) : null;
   if (!v || !params) return;
   b.push(`${update.method === 'put' ? 'replace' : 'patch'} ${change.field}`, update, b.request(update, params, { body: { kind: 'json', value: change.body } }), successExpectation(update, ctx.registry));
+  b.setupOf(update);
   const expected = update.method === 'put' ? comparable(resource, change.body) : { ...comparable(resource, sent), ...comparable(resource, change.body) };
   readBack(b, ctx, resource, v, expected);
 }
 
 function changedBody(ctx: DeriveContext, resource: Resource, update: OperationSpec, sent: Body): { field: string; body: Body } | null {
-  const response = objectView(successSchema(resource.create)).properties;
-  const fields = Object.entries(objectView(update.requestBody?.schema ?? null).properties).filter(([name, s]) => s.readOnly !== true && name in response && singleType(s) !== 'object' && singleType(s) !== 'array');
+  const response = objectView(createdItemSchema(resource)).properties;
+  const owned = ownedFields(resource);
+  const fields = Object.entries(objectView(update.requestBody?.schema ?? null).properties).filter(([name, s]) => !owned.has(name) && name in response && singleType(s) !== 'object' && singleType(s) !== 'array');
   const base = update.method === 'put' ? (ctx.bodies.isValid(update, sent) ? sent : validObject(ctx, update)) : null;
   for (const [field, schema] of fields) {
     for (const value of alternativesOf(schema, sent[field])) {
@@ -133,10 +147,11 @@ interface Filter {
 
 /** Query parameters named after a field of the item, of the same simple type: filters whose effect can be checked. */
 function filters(resource: Resource, list: OperationSpec): Filter[] {
-  const item = objectView(successSchema(resource.create)).properties;
+  const item = objectView(createdItemSchema(resource)).properties;
+  const owned = ownedFields(resource);
   return list.parameters.flatMap((p): Filter[] => {
     const property = item[p.name];
-    if (p.in !== 'query' || !property) return [];
+    if (p.in !== 'query' || !property || owned.has(p.name)) return [];
     const type = singleType(p.schema);
     if (!type || !['string', 'integer', 'number', 'boolean'].includes(type) || type !== singleType(property)) return [];
     return [{ param: p.name, field: p.name, schema: property }];
@@ -169,6 +184,7 @@ function listFilter(b: CheckBuilder, ctx: DeriveContext, resource: Resource, sen
     const params = v ? b.paramsFor(setVia.path, { [resource.itemParam ?? '']: { var: v } }) : null;
     if (!v || !params) return null;
     b.push(`set its ${filter.field} to ${String(value)}`, setVia, b.request(setVia, params, { body: { kind: 'json', value: withValue(value) } }), successExpectation(setVia, ctx.registry));
+    b.setupOf(setVia);
     return v;
   };
   const match = make(wanted, 'matching');

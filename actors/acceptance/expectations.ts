@@ -24,17 +24,39 @@ export function successExpectation(op: OperationSpec, registry: SchemaRegistry, 
   return { statuses: codes, statusClass: '2xx', media: mediaOf(op, registry), list: extra.list ?? null, assertions: extra.assertions ?? [] };
 }
 
-/** A bad body: the documented 400/422-style codes, or any 4xx where none is documented. */
+/**
+ * A bad body: the documented 400/422-style codes. Where none is documented,
+ * the spec promises no refusal: any 4xx, or a documented success whose body
+ * validates (and, in the steps after, stored nothing invalid).
+ */
 export function badRequestExpectation(op: OperationSpec, registry: SchemaRegistry, alsoAllow: readonly number[] = []): StepExpectation {
   const documented = documentedStatuses(op, '4').codes.filter((c) => !NOT_ABOUT_THE_BODY.has(c));
-  const statuses = documented.length > 0 ? [...new Set([...documented, ...alsoAllow])] : [];
-  return { statuses, statusClass: '4xx', media: mediaOf(op, registry), list: null, assertions: [] };
+  if (documented.length === 0) return undocumentedRefusal(op, registry);
+  return { statuses: [...new Set([...documented, ...alsoAllow])], statusClass: '4xx', media: mediaOf(op, registry), list: null, assertions: [] };
 }
 
-/** Something that does not exist: 404 where documented, else any 4xx. */
+/** Something that does not exist, and must be refused: 404 where documented, else any 4xx. */
 export function notFoundExpectation(op: OperationSpec, registry: SchemaRegistry): StepExpectation {
   const statuses = documentedStatuses(op, '4').codes.includes(404) ? [404] : [];
   return { statuses, statusClass: '4xx', media: mediaOf(op, registry), list: null, assertions: [] };
+}
+
+/**
+ * An id nobody created: the documented 404 (or 410). Where neither is
+ * documented, any 4xx or a documented success: an idempotent DELETE that
+ * documents only 204 answers 204 for an id it never had.
+ */
+export function unknownIdExpectation(op: OperationSpec, registry: SchemaRegistry): StepExpectation {
+  const documented = documentedStatuses(op, '4').codes.filter((c) => c === 404 || c === 410);
+  if (documented.length === 0) return undocumentedRefusal(op, registry);
+  return { statuses: documented, statusClass: '4xx', media: mediaOf(op, registry), list: null, assertions: [] };
+}
+
+/** Any 4xx, or a documented success (its codes; any 2xx where a range or `default` documents it) whose body validates. */
+function undocumentedRefusal(op: OperationSpec, registry: SchemaRegistry): StepExpectation {
+  const { codes, anyOfClass } = documentedStatuses(op, '2');
+  const successDocumented = codes.length > 0 || anyOfClass || op.responses.some((r) => r.status === 'DEFAULT');
+  return { statuses: [], statusClass: '4xx', media: mediaOf(op, registry), list: null, assertions: [], ...(successDocumented ? { orSuccess: { statuses: codes } } : {}) };
 }
 
 export function listExpectation(op: OperationSpec, registry: SchemaRegistry, list: ListShape, assertions: BodyAssertion[]): StepExpectation {

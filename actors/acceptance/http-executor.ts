@@ -1,6 +1,8 @@
 // This module runs inside the sandbox as well as in the daemon, copied there
 // next to in-sandbox-runner.js: it may import only node: builtins and types.
-import type { AcceptanceCheck, ParamValue, RequestTemplate } from '../../proto/index.js';
+import type { AcceptanceCheck, JudgeAuth, ParamValue, RequestTemplate } from '../../proto/index.js';
+import { chooseCredentials, withCredentials } from './credential-placement.js';
+import { encodeForm } from './form-encoding.js';
 
 /** A response body is kept up to this size; a bigger one is cut and marked, and not judged. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -13,6 +15,8 @@ export interface SentView {
   path: string;
   /** The body as sent, when there was one. */
   body: string | null;
+  /** The credentials sent, as placeholders; absent when none. Their values are never in a view. */
+  credentials?: string[];
 }
 
 export interface ResponseView {
@@ -41,6 +45,8 @@ export interface ExecuteOptions {
   requestTimeoutMs?: number;
   /** Stop sending (remaining steps report why) after this time. */
   deadline?: number;
+  /** The credentials steps name, by scheme. */
+  auth?: JudgeAuth;
 }
 
 /**
@@ -64,8 +70,16 @@ export async function executeChecks(checks: readonly AcceptanceCheck[], baseUrl:
         steps.push(notRun(resolved));
         break;
       }
-      const outcome = await send(baseUrl, resolved, options.requestTimeoutMs ?? 10_000, budget);
+      // The daemon plans no check whose credentials are missing; should one come, it goes without rather than with the wrong ones.
+      const credentials = withCredentials(resolved.path, resolved.headers, chooseCredentials(step.security, options.auth) ?? []);
+      const outcome = await send(baseUrl, { ...resolved, path: credentials.path, headers: credentials.headers }, options.requestTimeoutMs ?? 10_000, budget, {
+        path: credentials.shownPath,
+        credentials: credentials.shown,
+      });
+      // Ids come from successes only (an error body's id names nothing created), and from the place documented for that status.
+      const status = outcome.response?.status ?? 0;
       for (const capture of step.capture) {
+        if (status < 200 || status > 299 || (capture.status !== undefined && capture.status !== status)) continue;
         const value = outcome.response ? pointerValue(outcome.response.body, capture.pointer) : undefined;
         if (typeof value === 'string' || typeof value === 'number') {
           vars[capture.var] = value;
@@ -85,7 +99,9 @@ interface Resolved {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body: string | null;
+  body: string | Uint8Array | null;
+  /** The body as a report shows it: a form's files by name and size only. */
+  shownBody: string | null;
 }
 
 /** The request with ids filled in, or why it cannot be sent. */
@@ -113,8 +129,14 @@ export function resolveRequest(request: RequestTemplate, vars: Record<string, st
   }
   if (missing) return missing;
   const headers = { ...request.headers };
-  let body: string | null = null;
-  if (request.body?.kind === 'json') {
+  let body: string | Uint8Array | null = null;
+  let shownBody: string | null = null;
+  if (request.body?.kind === 'form') {
+    const form = encodeForm(request.body.encoding, request.body.parts);
+    body = form.bytes;
+    shownBody = form.shown;
+    headers['content-type'] = form.contentType;
+  } else if (request.body?.kind === 'json') {
     body = JSON.stringify(request.body.value);
     headers['content-type'] = 'application/json';
   } else if (request.body?.kind === 'raw') {
@@ -122,12 +144,12 @@ export function resolveRequest(request: RequestTemplate, vars: Record<string, st
     headers['content-type'] = request.body.contentType;
   }
   const search = query.toString();
-  return { method: request.method.toUpperCase(), path: search ? `${path}?${search}` : path, headers, body };
+  return { method: request.method.toUpperCase(), path: search ? `${path}?${search}` : path, headers, body, shownBody: shownBody ?? (typeof body === 'string' ? body : null) };
 }
 
-async function send(baseUrl: string, request: Resolved, timeoutMs: number, budget: { left: number }): Promise<StepOutcome> {
+async function send(baseUrl: string, request: Resolved, timeoutMs: number, budget: { left: number }, shown: { path: string; credentials: string[] }): Promise<StepOutcome> {
   const started = Date.now();
-  const sent: SentView = { method: request.method, path: request.path, body: request.body };
+  const sent: SentView = { method: request.method, path: shown.path, body: request.shownBody, ...(shown.credentials.length > 0 ? { credentials: shown.credentials } : {}) };
   try {
     const res = await fetch(`${baseUrl}${request.path}`, {
       method: request.method,

@@ -1,101 +1,99 @@
-// Runs inside the sandbox, copied into the app's folder with http-executor.js:
-// it may import only node: builtins and the files copied beside it.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The acceptance judge. It runs in a sandbox of its own beside the app's,
+// sharing only the app's network namespace, as a uid the app never has
+// (actors/sandbox/judge-user.ts): copied into the judge's read-only folder
+// with http-executor.js, it may import only node: builtins and types.
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCommandChecks } from './command-executor.js';
 import { executeChecks } from './http-executor.js';
-import { RESULT_MARKER, type RunnerPlan, type RunnerResult } from './runner-protocol.js';
+import { RESULT_MARKER, type JudgePlan, type JudgeResult } from './runner-protocol.js';
 
-const LOG_BYTES = 16 * 1024;
+const POLL_MS = 50;
+/** How long PORT may stay closed while another port listens before the judge takes that one. */
+const OTHER_PORT_GRACE_MS = 1500;
 
 /**
- * Starts the app as a child with PORT and HOST set, waits until it accepts
- * connections on loopback (the sandbox's own network namespace: network
- * "none" still has loopback), sends the checks, runs the command checks in
- * the app's folder while it still runs, stops the app, and prints one result
- * line. The app's output is kept for the report, never passed through.
+ * Waits until the app accepts connections on PORT (or, when it ignores PORT,
+ * on the one port it listens on: the network namespace is the app's alone,
+ * so every listener in it is the app's), sends the checks, and prints one
+ * result line. The app, its log and the command checks are the daemon's
+ * business: the judge sees nothing of the app but its answers.
  */
-async function main(planFile: string): Promise<RunnerResult> {
+async function main(planFile: string): Promise<JudgeResult> {
   const plan = readPlan(planFile);
-  const port = await freePort();
   const started = Date.now();
-  let log = '';
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-LOG_BYTES);
-  };
-  const [command, ...args] = startArgv(plan);
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', APP_URL: `http://127.0.0.1:${port}` };
-  // Detached either way: the app and whatever it starts form one process group, which stop() ends.
-  const child = spawn(command ?? 'npm', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exit: string | null = null;
-  child.once('exit', (code, signal) => (exit = signal ? `was killed by ${signal}` : `exited with code ${code}`));
-  child.once('error', (error) => (exit = `could not be started: ${error.message}`));
-  const result = (fields: Pick<RunnerResult, 'started' | 'problem' | 'outcomes'>): RunnerResult => ({ ...fields, port, startMs: Date.now() - started, log, commandOutcomes: [] });
-
   const deadline = started + plan.startTimeoutMs;
-  while (!(await accepts(port))) {
-    if (exit) return result({ started: false, problem: `the app ${exit} before listening on PORT=${port}`, outcomes: [] });
-    if (Date.now() > deadline) {
-      await stop(child);
-      return result({ started: false, problem: `the app did not listen on PORT=${port} within ${plan.startTimeoutMs} ms (does it read process.env.PORT?)`, outcomes: [] });
+  let otherSince: number | null = null;
+  for (;;) {
+    if (await accepts(plan.port)) return judge(plan, plan.port, null, started);
+    const others = listeningPorts().filter((p) => p !== plan.port);
+    otherSince = others.length > 0 ? (otherSince ?? Date.now()) : null;
+    const other = others.length === 1 ? others[0] : undefined;
+    if (other !== undefined && otherSince !== null && Date.now() - otherSince >= OTHER_PORT_GRACE_MS && (await accepts(other))) {
+      return judge(plan, other, `the app ignores PORT=${plan.port} and listens on ${other}; the checks went there`, started);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    if (Date.now() > deadline) {
+      const seen = others.length > 1 ? ` (it listens on ${others.join(', ')}: more than one, so none was taken for it)` : '';
+      return { listening: false, problem: `the app did not listen on PORT=${plan.port} within ${plan.startTimeoutMs} ms (does it read process.env.PORT?)${seen}`, port: plan.port, portNote: null, startMs: Date.now() - started, outcomes: [] };
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+async function judge(plan: JudgePlan, port: number, portNote: string | null, started: number): Promise<JudgeResult> {
   const startMs = Date.now() - started;
-  const outcomes = await executeChecks(plan.checks, `http://127.0.0.1:${port}`, { requestTimeoutMs: plan.requestTimeoutMs, deadline: Date.now() + plan.checksTimeoutMs });
-  const commandOutcomes = await runCommandChecks(plan.commands, {
-    cwd: process.cwd(),
-    env,
-    timeoutMs: plan.commandTimeoutMs,
-    deadline: Date.now() + plan.commands.length * plan.commandTimeoutMs,
+  const outcomes = await executeChecks(plan.checks, `http://127.0.0.1:${port}`, {
+    requestTimeoutMs: plan.requestTimeoutMs,
+    deadline: Date.now() + plan.checksTimeoutMs,
+    ...(plan.auth ? { auth: plan.auth } : {}),
   });
-  await stop(child);
-  return { started: true, problem: null, port, startMs, log, outcomes, commandOutcomes };
+  return { listening: true, problem: null, port, portNote, startMs, outcomes };
 }
 
-/** `--start CMD` through the shell; else the start script as node itself when the host found it plain; else `npm start`. */
-function startArgv(plan: RunnerPlan): string[] {
-  if (plan.start !== null) return ['sh', '-c', plan.start];
-  return plan.startArgv ?? ['npm', 'start'];
-}
-
-function readPlan(file: string): RunnerPlan {
+function readPlan(file: string): JudgePlan {
   const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (!isPlan(raw)) throw new Error(`${file} is not an acceptance plan`);
   return raw;
 }
 
-export function isPlan(value: unknown): value is RunnerPlan {
+export function isPlan(value: unknown): value is JudgePlan {
   if (typeof value !== 'object' || value === null) return false;
   const v: { [key: string]: unknown } = { ...value };
-  const argv = v.startArgv;
   return (
     Array.isArray(v.checks) &&
-    Array.isArray(v.commands) &&
-    (v.start === null || typeof v.start === 'string') &&
-    (argv === undefined || argv === null || (Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string' && a.length > 0))) &&
+    typeof v.port === 'number' &&
     typeof v.startTimeoutMs === 'number' &&
     typeof v.requestTimeoutMs === 'number' &&
     typeof v.checksTimeoutMs === 'number' &&
-    typeof v.commandTimeoutMs === 'number'
+    (v.auth === undefined || (typeof v.auth === 'object' && v.auth !== null))
   );
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * TCP ports in LISTEN state in this network namespace, from /proc/net/tcp
+ * and tcp6 (which show the reader's network namespace, whatever its pid
+ * namespace): the app's, since nothing else runs in its network.
+ */
+export function listeningPorts(read: (file: string) => string = (f) => readFileSync(f, 'utf8')): number[] {
+  const ports = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = read(file);
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const local = fields[1];
+      // State 0A is TCP_LISTEN.
+      if (!local || fields[3] !== '0A') continue;
+      const port = Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
+      if (Number.isInteger(port) && port > 0) ports.add(port);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -114,24 +112,7 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** The app and everything it started (npm, sh, node, or node alone) form one process group. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid ?? 0), name);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 2000);
-  await gone;
-  clearTimeout(timer);
-}
-
-// Runs only as the entry point (node runner.js plan.json), never on import.
+// Runs only as the entry point (node in-sandbox-runner.js plan.json), never on import.
 const planFile = process.argv[2];
 if (planFile && process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(planFile).then(
@@ -140,7 +121,7 @@ if (planFile && process.argv[1] && resolve(process.argv[1]) === fileURLToPath(im
       process.exit(0);
     },
     (error: unknown) => {
-      process.stderr.write(`acceptance runner failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`acceptance judge failed: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(70);
     },
   );

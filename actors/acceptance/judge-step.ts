@@ -7,6 +7,8 @@ export interface StepVerdict {
   status: 'passed' | 'failed' | 'unverified';
   problem: string | null;
   schemaErrors: string[];
+  /** Set when the app answered a status other than expected: a fact about the operation, which its own check also meets. */
+  wrongStatus?: true;
 }
 
 const pass: StepVerdict = { status: 'passed', problem: null, schemaErrors: [] };
@@ -27,8 +29,13 @@ export function judgeStep(step: AcceptanceStep, outcome: StepOutcome | undefined
   }
   const { status } = response;
   const expect = step.expect;
-  if (status >= 500) return fail(`server error ${status}, expected ${describeStatus(expect)}`);
-  if (!statusAllowed(expect, status)) return fail(`got ${status}, expected ${describeStatus(expect)}`);
+  if (status >= 500) return { ...fail(`server error ${status}, expected ${describeStatus(expect)}`), wrongStatus: true };
+  if (expect.inconclusive?.statuses.includes(status)) return unverified(`got ${status}: ${expect.inconclusive.reason}`);
+  if (!statusAllowed(expect, status)) return { ...fail(`got ${status}, expected ${describeStatus(expect)}${undocumented(expect, status)}`), wrongStatus: true };
+  // A setup step only has to work: its content type and schema are its own operation check's to judge.
+  if (step.rootCheck !== undefined) return missingCapture(step, outcome) ?? pass;
+  // A bad body taken where the spec promises no refusal: the answer must still keep the spec's promises.
+  const tookBadInput = expect.orSuccess !== undefined && status < 300;
 
   const media = mediaFor(expect, status);
   if (media?.contentType && !sameMediaType(media.contentType, response.contentType)) {
@@ -55,11 +62,10 @@ export function judgeStep(step: AcceptanceStep, outcome: StepOutcome | undefined
     const problem = validator.problem(media.schema);
     if (problem) return unverified(problem);
     const errors = validator.errors(media.schema, body);
-    if (errors.length > 0) return fail(`the body does not match the documented schema (${media.schema})`, errors.slice(0, 10));
+    if (errors.length > 0) return fail(schemaProblem(step, status, media.schema, errors), errors.slice(0, 10));
   }
-  for (const capture of step.capture) {
-    if (!(capture.var in outcome.captured)) return fail(`the body has no string or number at ${capture.pointer} to use as the new id`);
-  }
+  const noId = missingCapture(step, outcome);
+  if (noId) return tookBadInput ? unverified(`the app took it with ${status}, but its answer has no id to read the stored item back by`) : noId;
   for (const assertion of jsonAssertions) {
     const problem = checkAssertion(assertion, body, expect, vars);
     if (problem) return fail(problem);
@@ -68,12 +74,39 @@ export function judgeStep(step: AcceptanceStep, outcome: StepOutcome | undefined
 }
 
 export function statusAllowed(expect: StepExpectation, status: number): boolean {
+  const success = expect.orSuccess;
+  if (success && status >= 200 && status < 300) return success.statuses.length === 0 || success.statuses.includes(status);
   if (expect.statuses.length > 0) return expect.statuses.includes(status);
   return String(status)[0] === expect.statusClass[0];
 }
 
 export function describeStatus(expect: StepExpectation): string {
-  return expect.statuses.length > 0 ? expect.statuses.join(' or ') : `any ${expect.statusClass}`;
+  const main = expect.statuses.length > 0 ? expect.statuses.join(' or ') : `any ${expect.statusClass}`;
+  const success = expect.orSuccess;
+  return success ? `${main} or ${success.statuses.length > 0 ? success.statuses.join(' or ') : 'any 2xx'}` : main;
+}
+
+/** Names the broken promise when the status is not documented at all (a `default` response documents errors, never a success). */
+function undocumented(expect: StepExpectation, status: number): string {
+  const documented = String(status) in expect.media || `${String(status)[0]}XX` in expect.media || (status >= 400 && 'DEFAULT' in expect.media);
+  return documented ? '' : `: ${status} is not a documented status`;
+}
+
+/** Each id the step captures, from the captures that apply to the status that came back. */
+function missingCapture(step: AcceptanceStep, outcome: StepOutcome): StepVerdict | null {
+  const status = outcome.response?.status;
+  if (status === undefined || status >= 300) return null;
+  const capture = step.capture.find((c) => (c.status === undefined || c.status === status) && !(c.var in outcome.captured));
+  if (capture?.optional) return unverified(`nothing at ${capture.pointer} to take an id from (an empty list?), so the rest of the check could not run`);
+  return capture ? fail(`the body has no string or number at ${capture.pointer} to use as the new id`) : null;
+}
+
+/** The promise a body broke: the documented schema of the answer, or of the item the app stored when it took a bad body. */
+function schemaProblem(step: AcceptanceStep, status: number, schema: string, errors: readonly string[]): string {
+  const first = errors[0] ?? '';
+  if (step.ifStored) return `the stored item breaks the ${schema} schema: ${first}`;
+  if (step.expect.orSuccess) return `the app took it with ${status}, and its answer breaks the ${schema} schema: ${first}`;
+  return `the body does not match the documented schema (${schema})`;
 }
 
 /** The documented body of a status: its own entry, its range (4XX), or `default`. */
@@ -112,14 +145,15 @@ function checkAssertion(assertion: BodyAssertion, body: unknown, expect: StepExp
       return wrong === undefined ? null : `an item has ${assertion.field} = ${short(pointerIn(wrong, `/${assertion.field}`))}, but the filter asked for ${short(assertion.value)}`;
     }
     case 'fields_equal': {
-      let target: unknown = body;
+      let target: unknown = assertion.at ? pointerIn(body, assertion.at) : body;
       if (assertion.of) {
         const wanted = vars[assertion.of.var];
+        const idPointer = `/${assertion.of.idField.replace(/~/g, '~0').replace(/\//g, '~1')}`;
         if (expect.list) {
           target = list.find((item) => sameId(idOf(item), wanted));
           if (target === undefined) return `the list lacks ${assertion.of.var} (${String(wanted)})`;
-        } else if (!sameId(pointerIn(body, `/${assertion.of.idField}`), wanted)) {
-          return `the body is not ${assertion.of.var}: its ${assertion.of.idField} is ${short(pointerIn(body, `/${assertion.of.idField}`))}, expected ${String(wanted)}`;
+        } else if (!sameId(pointerIn(target, idPointer), wanted)) {
+          return `the body is not ${assertion.of.var}: its ${assertion.at ? `${assertion.at}/` : ''}${assertion.of.idField} is ${short(pointerIn(target, idPointer))}, expected ${String(wanted)}`;
         }
       }
       for (const [field, value] of Object.entries(assertion.fields)) {

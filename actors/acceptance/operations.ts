@@ -1,7 +1,13 @@
-import type { HttpMethod } from '../../proto/index.js';
+import type { HttpMethod, SecurityRequirement } from '../../proto/index.js';
 import { isObject, type Json, type LoadedSpec } from './load-spec.js';
+import { requirementOf } from './security.js';
 
-const METHODS: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
+/** Every method OpenAPI allows on a path item, in its order. */
+const SPEC_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+export type SpecMethod = (typeof SPEC_METHODS)[number];
+/** The methods acceptance checks: HEAD, OPTIONS and TRACE say nothing about the resources the checks follow. */
+const CHECKED_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const satisfies readonly (HttpMethod & SpecMethod)[];
+type CheckedMethod = (typeof CHECKED_METHODS)[number];
 
 export interface ParameterSpec {
   name: string;
@@ -21,35 +27,52 @@ export interface MediaSpec {
 export interface ResponseSpec {
   /** 200, 404, or a range such as 2XX, or default. */
   status: string;
+  description: string;
   /** The JSON media type when one is documented, else the first; null for a response without a body. */
   media: MediaSpec | null;
 }
 
-export interface OperationSpec {
+/** One operation of the spec, whatever its method: what analysis, planning and acceptance read. */
+export interface SpecOperation {
+  /** The spec's operationId; `<method> <path>` (e.g. `get /books/{id}`) when it has none or a blank one. */
   operationId: string;
-  method: HttpMethod;
+  method: SpecMethod;
   /** As written in the spec, without the server's base path. */
   path: string;
+  /** The summary, else the description, else ''. */
+  summary: string;
+  tags: string[];
   parameters: ParameterSpec[];
+  /** The documented request body in whatever media type (JSON first), for people and prompts. */
+  requestMedia: (MediaSpec & { required: boolean }) | null;
   /** Only a JSON request body counts; an operation with another kind of body gets no body checks. */
   requestBody: (MediaSpec & { required: boolean }) | null;
   responses: ResponseSpec[];
-  /** Names of the security schemes it needs, when it cannot be called anonymously. */
-  security: string[];
+  /** The credentials it needs: alternatives of schemes sent together; empty when it can be called anonymously. */
+  security: SecurityRequirement;
+}
+
+/** An operation acceptance checks: one of the methods the checks send. */
+export interface OperationSpec extends SpecOperation {
+  method: CheckedMethod;
 }
 
 export const isJsonMedia = (contentType: string) => /^application\/(.+\+)?json$/i.test(contentType.split(';')[0]?.trim() ?? '');
 
-/** Lists the operations of a dereferenced spec, in the spec's own order, with what the checks need. */
-export function listOperations(spec: LoadedSpec): OperationSpec[] {
+/** The operationId, decided once for every reader of the spec: a missing or blank one is `<method> <path>`. */
+export function operationIdOf(op: Json, method: SpecMethod, path: string): string {
+  return typeof op.operationId === 'string' && op.operationId.trim() ? op.operationId : `${method} ${path}`;
+}
+
+/** Every operation of a dereferenced spec, in the spec's own order. */
+export function listSpecOperations(spec: LoadedSpec): SpecOperation[] {
   const doc = spec.document;
   const paths = isObject(doc.paths) ? doc.paths : {};
-  const globalSecurity = securityOf(doc.security);
-  const operations: OperationSpec[] = [];
+  const operations: SpecOperation[] = [];
   for (const [path, item] of Object.entries(paths)) {
     if (!isObject(item)) continue;
     const shared = parametersOf(item.parameters);
-    for (const method of METHODS) {
+    for (const method of SPEC_METHODS) {
       const op = item[method];
       if (!isObject(op)) continue;
       const own = parametersOf(op.parameters);
@@ -57,22 +80,34 @@ export function listOperations(spec: LoadedSpec): OperationSpec[] {
       const parameters = [...shared.filter((p) => !own.some((o) => o.name === p.name && o.in === p.in)), ...own];
       const body = isObject(op.requestBody) ? op.requestBody : null;
       const bodyMedia = body ? pickMedia(body.content) : null;
+      const requestMedia = body && bodyMedia ? { ...bodyMedia, required: body.required === true } : null;
       operations.push({
-        operationId: typeof op.operationId === 'string' && op.operationId ? op.operationId : `${method} ${path}`,
+        operationId: operationIdOf(op, method, path),
         method,
         path,
+        summary: typeof op.summary === 'string' ? op.summary : typeof op.description === 'string' ? op.description : '',
+        tags: Array.isArray(op.tags) ? op.tags.filter((t): t is string => typeof t === 'string') : [],
         parameters,
-        requestBody: body && bodyMedia && isJsonMedia(bodyMedia.contentType) ? { ...bodyMedia, required: body.required === true } : null,
+        requestMedia,
+        requestBody: requestMedia && isJsonMedia(requestMedia.contentType) ? requestMedia : null,
         responses: Object.entries(isObject(op.responses) ? op.responses : {}).map(([status, response]) => ({
           status: status.toUpperCase(),
+          description: isObject(response) && typeof response.description === 'string' ? response.description : '',
           media: isObject(response) ? pickMedia(response.content) : null,
         })),
-        security: op.security === undefined ? globalSecurity : securityOf(op.security),
+        security: requirementOf(op.security, doc.security),
       });
     }
   }
   return operations;
 }
+
+/** The operations acceptance checks, with what the checks need. */
+export function listOperations(spec: LoadedSpec): OperationSpec[] {
+  return listSpecOperations(spec).filter(isChecked);
+}
+
+const isChecked = (op: SpecOperation): op is OperationSpec => CHECKED_METHODS.some((m) => m === op.method);
 
 function parametersOf(list: unknown): ParameterSpec[] {
   if (!Array.isArray(list)) return [];
@@ -97,14 +132,6 @@ function pickMedia(content: unknown): MediaSpec | null {
   const schema = isObject(media.schema) ? media.schema : null;
   const example = media.example ?? examples.find((e) => 'value' in e)?.value ?? schema?.example;
   return { contentType, schema, example };
-}
-
-/** An empty requirement object ({}) in the list means anonymous access is allowed. */
-function securityOf(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0) return [];
-  const requirements = value.filter(isObject);
-  if (requirements.some((r) => Object.keys(r).length === 0)) return [];
-  return [...new Set(requirements.flatMap((r) => Object.keys(r)))];
 }
 
 /** The documented statuses of a class: exact codes, plus whether a range (2XX) or `default` allows any. */

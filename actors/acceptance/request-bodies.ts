@@ -1,3 +1,4 @@
+import { buildFormBody, type FormChoice } from './form-bodies.js';
 import type { LoadedSpec } from './load-spec.js';
 import type { OperationSpec } from './operations.js';
 import { sampleOf } from './sample.js';
@@ -13,6 +14,7 @@ export type BodyChoice = { ok: true; value: unknown } | { ok: false; problem: st
  */
 export class RequestBodies {
   private readonly chosen = new Map<OperationSpec, BodyChoice>();
+  private readonly forms = new Map<OperationSpec, FormChoice | null>();
 
   constructor(
     private readonly spec: LoadedSpec,
@@ -37,6 +39,16 @@ export class RequestBodies {
       this.chosen.set(op, choice);
     }
     return choice;
+  }
+
+  /**
+   * The valid form body (multipart/form-data or urlencoded, see
+   * form-bodies.ts) of an operation whose documented body is a form; null
+   * for every other operation.
+   */
+  form(op: OperationSpec): FormChoice | null {
+    if (!this.forms.has(op)) this.forms.set(op, buildFormBody(this.spec, this.registry, op));
+    return this.forms.get(op) ?? null;
   }
 
   private choose(op: OperationSpec): BodyChoice {

@@ -1,4 +1,5 @@
 import type { ListShape } from '../../proto/index.js';
+import { idLocationOf, idPointersOf, type IdPointer } from './id-location.js';
 import { isObject, type Json } from './load-spec.js';
 import { documentedStatuses, responseFor, type OperationSpec } from './operations.js';
 import { objectView, singleType } from './schema-view.js';
@@ -13,8 +14,14 @@ export interface Resource {
   /** The parameter that names one resource in paths under the collection, e.g. bookId. */
   itemParam: string | null;
   create: OperationSpec;
-  /** The property of the create response that holds the new id. */
+  /** The property of the resource that holds its id, e.g. id. */
   idField: string;
+  /** Where each documented success of the create puts the new id: /id, or /data/id in a wrapper. */
+  idPointers: IdPointer[];
+  /** Where the created resource sits in the create's (first documented) success: '' for the whole body, /data in a wrapper. */
+  createdAt: string;
+  /** Where the resource sits in the read's answer: '' for the whole body, /data in a wrapper. */
+  readAt: string;
   read: OperationSpec | null;
   list: OperationSpec | null;
   listShape: ListShape | null;
@@ -43,16 +50,22 @@ export function inferResources(operations: readonly OperationSpec[]): Map<string
     const collection = create.path;
     if (paramName(segmentsOf(collection).at(-1) ?? '') !== null) continue;
     const itemParam = itemParamOf(operations, collection);
-    const idField = idFieldOf(successSchema(create), itemParam);
-    if (!idField) continue;
+    const plural = segmentsOf(collection).filter((s) => paramName(s) === null).at(-1) ?? '';
+    const ids = idPointersOf(create, itemParam, plural);
+    if (!ids) continue;
+    const { idField, idPointers, createdAt } = ids;
     const item = itemParam ? `${collection}/{${itemParam}}` : null;
     const list = on('get', collection);
+    const read = item ? on('get', item) : null;
     resources.set(collection, {
       collection,
       itemParam,
       create,
       idField,
-      read: item ? on('get', item) : null,
+      idPointers,
+      createdAt,
+      readAt: (read && idLocationOf(successSchema(read), itemParam, plural)?.at) ?? '',
+      read,
       list,
       listShape: list ? listShapeOf(successSchema(list), idField) : null,
       replace: item ? on('put', item) : null,
@@ -75,12 +88,11 @@ function itemParamOf(operations: readonly OperationSpec[], collection: string): 
   return null;
 }
 
-/** Which response property carries the id: the parameter's own name, `id`, or the parameter without its prefix (bookId, book_id). */
-function idFieldOf(schema: Json | null, itemParam: string | null): string | null {
-  const { properties } = objectView(schema);
-  const stripped = itemParam?.replace(/^[a-z0-9]+(Id|_id|ID)$/, (_, suffix: string) => (suffix === '_id' ? 'id' : suffix.toLowerCase()));
-  const candidates = [itemParam, 'id', stripped, '_id', 'uuid'].filter((c): c is string => typeof c === 'string');
-  return candidates.find((c) => c in properties && isObject(properties[c]) && singleType(properties[c]) !== 'object') ?? null;
+/** The resource's own schema in an answer: the body's, or the wrapper's at `at`. */
+export function itemSchemaAt(schema: Json | null, at: string): Json | null {
+  if (!at) return schema;
+  const name = at.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+  return objectView(schema).properties[name] ?? null;
 }
 
 /** The list is the body itself, or the first array property of a wrapper such as { items, total }. */

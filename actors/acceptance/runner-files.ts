@@ -1,22 +1,21 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { writeFileUnder } from '../fs/safe-write.js';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RUNNER_DIR, type RunnerPlan } from './runner-protocol.js';
+import type { JudgePlan } from './runner-protocol.js';
 
-/** The compiled modules the runner needs inside the sandbox: itself and what it imports. */
-const RUNNER_MODULES = ['in-sandbox-runner.js', 'http-executor.js', 'command-executor.js', 'runner-protocol.js'] as const;
-export const RUNNER_ENTRY = `${RUNNER_DIR}/in-sandbox-runner.js`;
-export const PLAN_FILE = `${RUNNER_DIR}/plan.json`;
+/** The compiled modules the judge needs in its sandbox: itself and what it imports. */
+const JUDGE_MODULES = ['in-sandbox-runner.js', 'http-executor.js', 'credential-placement.js', 'form-encoding.js', 'runner-protocol.js'] as const;
+export const RUNNER_ENTRY = 'in-sandbox-runner.js';
+export const PLAN_FILE = 'plan.json';
 
 /**
- * Where the compiled runner is: beside this module when it runs from dist/,
+ * Where the compiled judge is: beside this module when it runs from dist/,
  * else (tests run the TypeScript sources) in the package's dist/.
  */
 export function runnerSourceDir(from: string = fileURLToPath(import.meta.url)): string {
   const here = dirname(from);
-  if (existsSync(join(here, RUNNER_MODULES[0]))) return here;
+  if (existsSync(join(here, JUDGE_MODULES[0]))) return here;
   let root = here;
   while (!existsSync(join(root, 'package.json'))) {
     const parent = dirname(root);
@@ -24,21 +23,26 @@ export function runnerSourceDir(from: string = fileURLToPath(import.meta.url)): 
     root = parent;
   }
   const built = join(root, 'dist', 'actors', 'acceptance');
-  if (!existsSync(join(built, RUNNER_MODULES[0]))) {
-    throw new Error(`the acceptance runner is not built (${join(built, RUNNER_MODULES[0])} is missing): run npm run build`);
+  if (!existsSync(join(built, JUDGE_MODULES[0]))) {
+    throw new Error(`the acceptance judge is not built (${join(built, JUDGE_MODULES[0])} is missing): run npm run build`);
   }
   return built;
 }
 
 /**
- * Puts the runner and its plan in the app's copy. The folder gets its own
- * package.json saying "module", so the runner loads as ES modules whatever
- * the app's package.json says.
+ * Writes the judge and its plan into `dir`, a fresh folder of the daemon's
+ * that no sandbox ever wrote (the judge gets it read-only; the app never
+ * sees it). Readable by all, so the judge's own uid can read it; its own
+ * package.json says "module", so the judge loads as ES modules.
  */
-export async function writeRunner(workspace: string, plan: RunnerPlan): Promise<void> {
+export async function writeJudge(dir: string, plan: JudgePlan): Promise<void> {
   const source = runnerSourceDir();
-  // The app's copy was written by a sandbox run (install, build): no write here follows a link it planted.
-  for (const name of RUNNER_MODULES) await writeFileUnder(workspace, `${RUNNER_DIR}/${name}`, await readFile(join(source, name)));
-  await writeFileUnder(workspace, `${RUNNER_DIR}/package.json`, JSON.stringify({ type: 'module', private: true }));
-  await writeFileUnder(workspace, PLAN_FILE, JSON.stringify(plan));
+  await mkdir(dir, { mode: 0o755 });
+  await chmod(dir, 0o755);
+  const files: Array<[string, string | Buffer]> = [
+    ...(await Promise.all(JUDGE_MODULES.map(async (name): Promise<[string, Buffer]> => [name, await readFile(join(source, name))]))),
+    ['package.json', JSON.stringify({ type: 'module', private: true })],
+    [PLAN_FILE, JSON.stringify(plan)],
+  ];
+  for (const [name, content] of files) await writeFile(join(dir, name), content, { mode: 0o644, flag: 'wx' });
 }

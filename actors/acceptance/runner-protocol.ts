@@ -1,44 +1,9 @@
-// Shared by the daemon and the in-sandbox runner: types and constants only,
-// so the runner (which may import only node: builtins) can use it too.
-import type { AcceptanceCheck, CommandCheck } from '../../proto/index.js';
-import type { CommandOutcome } from './command-executor.js';
-import type { CheckOutcome } from './http-executor.js';
+// Shared by the daemon and the judge: constants and types only, so the judge
+// (which may import only node: builtins) can use it too. The schema that
+// parses the judge's answer is proto/acceptance-runner.ts.
+export type { JudgePlan, JudgeResult } from '../../proto/acceptance-runner.js';
 
-/** Starts the line that carries the runner's result on stdout; the app's own output never reaches that stream. */
+/** Starts the one line that carries the judge's result on its own stdout. */
 export const RESULT_MARKER = 'AUTODEV-ACCEPTANCE-RESULT ';
-/** The folder in the app's copy that holds the runner and its plan. */
+/** Left by runs before the judge moved out of the app's copy; never copied into a new one. */
 export const RUNNER_DIR = '.autodev-acceptance';
-
-export interface RunnerPlan {
-  checks: AcceptanceCheck[];
-  /** A shell command (`--start CMD`); null runs startArgv, or `npm start` without one. */
-  start: string | null;
-  /**
-   * The start script as an argv, spawned without npm or a shell, when it is
-   * plain `node …` and npm would add nothing (see
-   * actors/validation/direct-script.ts): npm's start-up is 250-300 ms of CPU
-   * on each acceptance run. Absent or null runs `npm start`; unused when
-   * start is set.
-   */
-  startArgv?: string[] | null;
-  startTimeoutMs: number;
-  requestTimeoutMs: number;
-  /** How long the checks may take in all, once the app listens. */
-  checksTimeoutMs: number;
-  /** Run after the HTTP checks, while the app still runs. */
-  commands: CommandCheck[];
-  /** Each command's own limit; the group it started is killed at it. */
-  commandTimeoutMs: number;
-}
-
-export interface RunnerResult {
-  started: boolean;
-  /** Why the app is not listening, when it is not. */
-  problem: string | null;
-  port: number;
-  startMs: number;
-  /** The end of the app's stdout and stderr, interleaved. */
-  log: string;
-  outcomes: CheckOutcome[];
-  commandOutcomes: CommandOutcome[];
-}

@@ -1,57 +1,27 @@
-import { z } from 'zod';
-import { RESULT_MARKER, type RunnerResult } from './runner-protocol.js';
+import { JudgeResult } from '../../proto/index.js';
+import type { SandboxResult } from '../sandbox/sandbox.js';
+import { RESULT_MARKER } from './runner-protocol.js';
 
-const Counted = z.union([z.string(), z.number()]);
-
-/** The runner's report as it comes out of the sandbox: untrusted until it parses. */
-const RunnerResultSchema = z.object({
-  started: z.boolean(),
-  problem: z.string().nullable(),
-  port: z.number().int(),
-  startMs: z.number().nonnegative(),
-  log: z.string(),
-  outcomes: z.array(
-    z.object({
-      id: z.string(),
-      steps: z.array(
-        z.object({
-          sent: z.object({ method: z.string(), path: z.string(), body: z.string().nullable() }).nullable(),
-          response: z.object({ status: z.number().int(), contentType: z.string().nullable(), body: z.string(), truncated: z.boolean() }).nullable(),
-          error: z.string().nullable(),
-          captured: z.record(z.string(), Counted),
-          durationMs: z.number().nonnegative(),
-        }),
-      ),
-    }),
-  ),
-  commandOutcomes: z.array(
-    z.object({
-      id: z.string(),
-      notRun: z.string().nullable(),
-      exitCode: z.number().int().nullable(),
-      signal: z.string().nullable(),
-      timedOut: z.boolean(),
-      output: z.string(),
-      stdoutMatched: z.boolean().nullable(),
-      matchProblem: z.string().nullable(),
-      durationMs: z.number().nonnegative(),
-    }),
-  ),
-}) satisfies z.ZodType<RunnerResult>;
-
-/** The last marked line of the runner's stdout, parsed; a string says why there is none. */
-export function parseRunnerOutput(stdout: string): RunnerResult | string {
-  const line = stdout
-    .split('\n')
-    .reverse()
-    .find((l) => l.startsWith(RESULT_MARKER));
-  if (!line) return 'the checker in the sandbox printed no result';
+/**
+ * The judge's verdict, or why there is none. It counts only when the judge
+ * ended on its own with exit 0 and printed exactly one result line: a judge
+ * that was killed, timed out, ran out of memory or said nothing leaves every
+ * check unverified, never the last line it happened to print.
+ */
+export function parseJudgeRun(run: SandboxResult): JudgeResult | string {
+  if (run.aborted) return 'the checker was stopped before it finished';
+  if (run.timedOut) return 'the checker did not finish in time';
+  if (run.oomKilled) return 'the checker ran out of memory';
+  if (run.exitCode !== 0) return `the checker exited with ${run.exitCode}${run.exitCode === 137 ? ' (killed)' : ''}`;
+  const lines = run.stdout.split('\n').filter((l) => l.startsWith(RESULT_MARKER));
+  if (lines.length === 0) return 'the checker printed no result';
+  if (lines.length > 1) return 'the checker printed more than one result';
   let raw: unknown;
   try {
-    raw = JSON.parse(line.slice(RESULT_MARKER.length));
+    raw = JSON.parse((lines[0] ?? '').slice(RESULT_MARKER.length));
   } catch {
-    return 'the checker in the sandbox printed a result that is not JSON (cut short by the output limit?)';
+    return 'the checker printed a result that is not JSON (cut short by the output limit?)';
   }
-  const parsed = RunnerResultSchema.safeParse(raw);
+  const parsed = JudgeResult.safeParse(raw);
   return parsed.success ? parsed.data : `the checker's result does not have the expected shape: ${parsed.error.issues[0]?.message ?? 'unknown'}`;
 }

@@ -36,7 +36,8 @@ export class SchemaRegistry {
     const known = byDirection.get(direction);
     if (known) return known;
     const component = this.componentNames.get(schema);
-    let key = component ? (direction === 'request' && [...byDirection.values()].length > 0 ? `${component} (request)` : component) : name;
+    // A component used both ways keeps its name for the first, and says which way for the other: "Item (response)".
+    let key = component ? (byDirection.size > 0 ? `${component} (${direction})` : component) : name;
     for (let n = 2; key in this.schemas; n++) key = `${name} (${n})`;
     this.schemas[key] = toJsonSchema(schema, this.dialect, direction);
     byDirection.set(direction, key);

@@ -1,6 +1,7 @@
 import { ProtocolError, type Blueprint, type SpecSummary, type TechStack } from '../../proto/index.js';
 import { looksLikeMarkdown, splitMarkdown } from './markdown.js';
-import { analyzeOpenApi, isOpenApiDocument, parseSpecDocument } from './openapi.js';
+import { isOpenApiDocument, parseSpecDocument } from '../acceptance/load-spec.js';
+import { analyzeOpenApi } from './openapi.js';
 
 /**
  * The ProjectAnalyzer: prompt and spec in, Blueprint out. It is

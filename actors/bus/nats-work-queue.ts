@@ -1,4 +1,4 @@
-import { AckPolicy, JSONCodec, RetentionPolicy, StorageType, nanos, type JetStreamClient, type NatsConnection } from 'nats';
+import { AckPolicy, JSONCodec, RetentionPolicy, StorageType, millis, nanos, type JetStreamClient, type NatsConnection } from 'nats';
 import { workConsumerName, type Role, type Subjects, type WorkRequest } from '../../proto/index.js';
 import type { WorkDelivery, WorkQueue } from './work-queue.js';
 
@@ -13,7 +13,6 @@ export interface NatsWorkQueueOptions {
   maxDeliveries: number;
 }
 
-
 /** A JetStream work-queue stream with one durable pull consumer per role. */
 export class NatsWorkQueue implements WorkQueue {
   readonly ackWaitMs: number;
@@ -27,7 +26,23 @@ export class NatsWorkQueue implements WorkQueue {
     this.ackWaitMs = options.ackWaitMs;
   }
 
-  /** Creates the stream and consumers when missing; any process may call it. */
+  /**
+   * Uses the stream and consumers the daemon made, without managing them: a
+   * remote worker's NATS user may not. The ack wait is the consumers' own,
+   * so a worker keeps its deliveries alive in time whatever its config says.
+   */
+  static async attach(options: Omit<NatsWorkQueueOptions, 'ackWaitMs' | 'maxDeliveries'>): Promise<NatsWorkQueue> {
+    const js = options.connection.jetstream();
+    let ackWaitMs = Number.POSITIVE_INFINITY;
+    for (const role of options.roles) {
+      const consumer = await js.consumers.get(options.stream, workConsumerName(role));
+      ackWaitMs = Math.min(ackWaitMs, millis((await consumer.info(true)).config.ack_wait ?? nanos(30_000)));
+    }
+    if (!Number.isFinite(ackWaitMs)) throw new TypeError('attach to the work queue for at least one role');
+    return new NatsWorkQueue({ ...options, ackWaitMs, maxDeliveries: 0 });
+  }
+
+  /** Creates the stream and consumers when missing; the daemon calls it, with its full-access user. */
   static async open(options: NatsWorkQueueOptions): Promise<NatsWorkQueue> {
     const jsm = await options.connection.jetstreamManager();
     const stream = {

@@ -17,14 +17,22 @@ export function acceptanceNotes(state: AcceptanceState | null): string {
   const lines = [
     '## Acceptance',
     '',
-    `Round ${last.round} of at most ${state.maxRounds}, on commit \`${last.commit}\`: **${last.passed} of ${last.total} checks passed**, ${last.failed} failed, ${last.unverified} unverified.${tests}`,
+    `Round ${last.round} of at most ${state.maxRounds}, on commit \`${last.commit}\`: **${last.passed} of ${last.total} checks passed**, ${last.failed} failed, ${last.blocked ? `${last.blocked} blocked by those failures, ` : ''}${last.unverified} unverified.${tests}`,
     '',
   ];
   if (last.failures.length > 0) {
-    lines.push('| check | kind | status | problem |', '| --- | --- | --- | --- |');
-    for (const f of last.failures) lines.push(`| ${cell(f.id)} | ${f.kind} | ${f.status} | ${cell(f.problem)} |`);
+    // Grouped by root cause: a failure's row names the checks its bug blocked, which get no row of their own.
+    const blockedBy = new Map<string, string[]>();
+    for (const f of last.failures) if (f.status === 'blocked' && f.rootCause) blockedBy.set(f.rootCause, [...(blockedBy.get(f.rootCause) ?? []), f.id]);
+    const grouped = (f: (typeof last.failures)[number]) => f.status === 'blocked' && f.rootCause !== undefined && last.failures.some((r) => r.id === f.rootCause);
+    lines.push('| check | kind | status | problem | blocks |', '| --- | --- | --- | --- | --- |');
+    for (const f of last.failures.filter((x) => !grouped(x))) {
+      const blocked = blockedBy.get(f.id) ?? [];
+      lines.push(`| ${cell(f.id)} | ${f.kind} | ${f.status} | ${cell(f.problem)} | ${blocked.length > 0 ? cell(`${blocked.length}: ${blocked.join(', ')}`) : ''} |`);
+    }
     lines.push('');
   }
-  lines.push(`Every check's request and answer: \`jobs/<id>/acceptance/round-${last.round}.json\` in the daemon's home.`, '');
+  lines.push(`Every check's request and answer: \`jobs/<id>/acceptance/round-${last.round}.json\` in the daemon's home.`);
+  lines.push('Check the app again with the same checks: `autodev accept APP_DIR --suite artifacts/acceptance/suite.json` (exported by `autodev result`).', '');
   return lines.join('\n');
 }

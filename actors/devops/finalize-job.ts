@@ -1,9 +1,10 @@
 import { gitFs as fs } from '../git/git-fs.js';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { DevopsReport, type DevopsStep, type JobRecord } from '../../proto/index.js';
 import { copyRegularFiles } from '../fs/copy-tree.js';
+import { removeTree } from '../fs/safe-tree.js';
 import { exportTree } from '../git/export-tree.js';
 import { headCommit } from '../git/repo.js';
 import { tagVersion } from '../git/task-branch.js';
@@ -110,7 +111,7 @@ export class JobFinalizer {
         buildImage: this.options.imageBuilder ? await this.options.imageBuilder().catch(() => null) : null,
       })),
     );
-    await rm(artifacts, { recursive: true, force: true });
+    await removeTree(artifacts);
     await mkdir(artifacts, { recursive: true });
     // The server build (dist/) and the web build (web/dist, Capacitor's webDir) are the artifacts worth keeping.
     // The sandboxed build wrote them: regular files only, so no symlink to a host file travels into the result.

@@ -10,12 +10,16 @@ import { exportableGitDir } from './result-git-dir.js';
 /** An export bigger than this is refused rather than streamed through one JSON answer. */
 export const MAX_RESULT_BYTES = 200 * 1024 * 1024;
 
+/** Where an export puts the job's frozen acceptance suite, under artifacts/: `autodev accept APP --suite` replays it. */
+export const SUITE_ARTIFACT = 'acceptance/suite.json';
+
 /**
  * The application as it stands on main, read from git objects (not the working
  * tree), with the repository's history, branches and tags in a `.git`
- * rebuilt from data only (see result-git-dir.ts), and the job's artifacts beside it.
+ * rebuilt from data only (see result-git-dir.ts), and the job's artifacts
+ * beside it, with the frozen acceptance suite (`suiteFile`) when it has one.
  */
-export async function buildResultBundle(job: JobRecord, artifactsDir: string, devops: DevopsReport | null): Promise<ResultBundle> {
+export async function buildResultBundle(job: JobRecord, artifactsDir: string, devops: DevopsReport | null, suiteFile?: string): Promise<ResultBundle> {
   const commit = await headCommit(job.repo);
   let total = 0;
   const add = (path: string, bytes: Uint8Array, executable: boolean): ResultFile => {
@@ -47,5 +51,7 @@ export async function buildResultBundle(job: JobRecord, artifactsDir: string, de
     const bytes = await readFileNoFollow(join(artifactsDir, path));
     if (bytes) artifacts.push(add(path, bytes, false));
   }
+  const suite = suiteFile ? await readFileNoFollow(suiteFile) : null;
+  if (suite && !artifacts.some((a) => a.path === SUITE_ARTIFACT)) artifacts.push(add(SUITE_ARTIFACT, suite, false));
   return { jobId: job.id, status: job.status, commit, files, artifacts, devops };
 }

@@ -5,11 +5,22 @@ import { connect as connectTcp } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 
+/** A NATS user with allow lists: it may publish and subscribe only where they say (an empty list: nowhere). */
+export interface RestrictedNatsUser {
+  user: string;
+  password: string;
+  publish: readonly string[];
+  subscribe: readonly string[];
+}
+
 export interface EmbeddedNatsOptions {
   /** Config, JetStream store and log live here. */
   dir: string;
+  /** The owner: may do everything. */
   user: string;
   password: string;
+  /** More users, each limited to its allow lists (see daemon/nats-permissions.ts). */
+  restrictedUsers?: readonly RestrictedNatsUser[];
   bin?: string;
   startTimeoutMs?: number;
 }
@@ -52,7 +63,7 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
     [
       `listen: "127.0.0.1:${port}"`,
       `jetstream { store_dir: ${quote(join(options.dir, 'jetstream'))} }`,
-      `authorization { user: ${quote(options.user)}, password: ${quote(options.password)} }`,
+      `authorization: ${JSON.stringify(authorization(options))}`,
       `log_file: ${quote(join(options.dir, 'nats.log'))}`,
       '',
     ].join('\n'),
@@ -90,6 +101,21 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
       await stopChild(current.child, current.exited);
       await rm(join(options.dir, PID_FILE), { force: true });
     },
+  };
+}
+
+/** nats-server reads JSON as config; an empty allow list would allow everything, so nothing is a deny of all. */
+function authorization(options: EmbeddedNatsOptions) {
+  const rule = (subjects: readonly string[]) => (subjects.length > 0 ? { allow: [...subjects] } : { deny: ['>'] });
+  return {
+    users: [
+      { user: options.user, password: options.password },
+      ...(options.restrictedUsers ?? []).map((u) => ({
+        user: u.user,
+        password: u.password,
+        permissions: { publish: rule(u.publish), subscribe: rule(u.subscribe) },
+      })),
+    ],
   };
 }
 

@@ -1,44 +1,49 @@
-import { lstat, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readFileNoFollow, writeFileUnder, writeSegments } from './safe-write.js';
+import { constants } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { openFolderIn } from './folder-handle.js';
+import { writeSegments } from './safe-write.js';
+import { copyOpened } from './tree-copy.js';
 
-/** Whether `root/relativePath` is a real folder reached through real folders only. */
-async function isRealFolder(root: string, relativePath: string): Promise<boolean> {
-  let path = root;
-  for (const segment of writeSegments(relativePath)) {
-    path = join(path, segment);
-    const info = await lstat(path).catch(() => undefined);
-    if (!info?.isDirectory()) return false;
+/**
+ * Opens `root/relativePath` one component at a time without following a
+ * symlink; null when any component is missing, a link or not a folder.
+ */
+async function openRealFolder(root: string, relativePath: string): Promise<FileHandle | null> {
+  let dir = await open(root, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    for (const segment of writeSegments(relativePath)) {
+      const next = await openFolderIn(dir, segment, false);
+      if (typeof next === 'string') {
+        await dir.close();
+        return null;
+      }
+      await dir.close();
+      dir = next;
+    }
+    return dir;
+  } catch (error) {
+    await dir.close().catch(() => undefined);
+    throw error;
   }
-  return true;
 }
 
 /**
  * Copies the regular files under `root/from` (a folder sandboxed code wrote,
- * such as a build's dist/) to `target`, skipping symlinks and anything that
- * is not a plain file or folder: fs.cp would copy a link to a host file as a
- * link, or follow a linked `from` itself, and the result would carry host
- * files. Returns the copied paths; none when `from` is not a real folder.
+ * such as a build's dist/) to `target`, which must not exist yet, leaving out
+ * symlinks and anything that is not a plain file or folder: a link to a host
+ * file must not carry that file into the result. The walk goes by descriptor
+ * (see safe-tree.ts), so a folder swapped for a link mid-copy is not
+ * entered. Returns the copied paths; none when `from` is not a real folder.
  */
 export async function copyRegularFiles(root: string, from: string, target: string): Promise<string[]> {
-  if (!(await isRealFolder(root, from))) return [];
-  const source = join(root, from);
-  const copied: string[] = [];
-  // `target` is the daemon's own folder (artifacts/), never one a sandbox writes.
-  await mkdir(target, { recursive: true });
-  const visit = async (relative: string): Promise<void> => {
-    const entries = await readdir(relative ? join(source, relative) : source, { withFileTypes: true });
-    for (const entry of entries) {
-      const path = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await visit(path);
-      else if (entry.isFile()) {
-        const bytes = await readFileNoFollow(join(source, path));
-        if (!bytes) continue;
-        await writeFileUnder(target, path, bytes);
-        copied.push(path);
-      }
-    }
-  };
-  await visit('');
-  return copied;
+  const source = await openRealFolder(root, from);
+  if (!source) return [];
+  try {
+    // The folders above `target` are the daemon's own (artifacts/), never one a sandbox writes.
+    await mkdir(dirname(target), { recursive: true });
+    return await copyOpened(source, join(root, from), target, { links: 'leave-out' });
+  } finally {
+    await source.close();
+  }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { removeTree } from './tree-remove.js';
 
 /**
  * Host-side writes into trees that sandboxed code or a model can also write
@@ -30,11 +31,11 @@ export function writeSegments(path: string): string[] {
 const inFolder = (dir: FileHandle, name: string) => `/proc/self/fd/${dir.fd}/${name}`;
 
 /** Opens `root` (chosen by the daemon, so it may be followed), then each segment without following. */
-async function openFolderChain(root: string, segments: readonly string[], create: boolean, shownPath: string): Promise<FileHandle> {
+async function openFolderChain(root: string, segments: readonly string[], create: boolean, shownPath: string, owner?: FileOwner): Promise<FileHandle> {
   let dir = await open(root, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     for (const segment of segments) {
-      const next = await openChild(dir, segment, create).catch((error: unknown) => {
+      const next = await openChild(dir, segment, create, owner).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ELOOP' || code === 'ENOTDIR') {
           throw new UnsafeWritePathError(`refusing to write "${shownPath}" under ${root}: "${segment}" is a symlink or not a folder, and writes never follow links`);
@@ -51,21 +52,39 @@ async function openFolderChain(root: string, segments: readonly string[], create
   }
 }
 
-async function openChild(dir: FileHandle, name: string, create: boolean): Promise<FileHandle> {
+async function openChild(dir: FileHandle, name: string, create: boolean, owner?: FileOwner): Promise<FileHandle> {
   try {
     return await open(inFolder(dir, name), DIR_FLAGS);
   } catch (error) {
     if (!create || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     // mkdir never follows a symlink in its last component: one raced in gives EEXIST, then ELOOP below.
-    await mkdir(inFolder(dir, name), { mode: 0o755 }).catch((e: unknown) => {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const made = await mkdir(inFolder(dir, name), { mode: 0o755 }).then(
+      () => true,
+      (e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        return false;
+      },
+    );
+    const child = await open(inFolder(dir, name), DIR_FLAGS);
+    // Through the descriptor just opened: only a folder this call made changes hands.
+    if (made && owner) await child.chown(owner.uid, owner.gid).catch(async (e: unknown) => {
+      await child.close();
+      throw e;
     });
-    return open(inFolder(dir, name), DIR_FLAGS);
+    return child;
   }
+}
+
+/** Who files and folders a write creates belong to (root only: chown). */
+export interface FileOwner {
+  uid: number;
+  gid: number;
 }
 
 export interface SafeWriteOptions {
   mode?: number;
+  /** Set by a root daemon writing into a user's folder, so what it creates there is that user's. */
+  owner?: FileOwner;
 }
 
 /**
@@ -77,12 +96,14 @@ export interface SafeWriteOptions {
 export async function writeFileUnder(root: string, relativePath: string, data: string | Uint8Array, options: SafeWriteOptions = {}): Promise<void> {
   const segments = writeSegments(relativePath);
   const leaf = segments.pop() as string;
-  const dir = await openFolderChain(root, segments, true, relativePath);
+  const dir = await openFolderChain(root, segments, true, relativePath, options.owner);
   const temporary = inFolder(dir, `.autodev-write-${randomBytes(6).toString('hex')}`);
   try {
     const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o644);
     try {
       await handle.writeFile(data);
+      // Before the chmod: a chown by root clears setuid and setgid bits.
+      if (options.owner) await handle.chown(options.owner.uid, options.owner.gid);
       if (options.mode !== undefined) await handle.chmod(options.mode);
     } finally {
       await handle.close();
@@ -126,13 +147,14 @@ export async function readFileNoFollow(path: string): Promise<Buffer | null> {
 /**
  * Empties `root` except the entries named in `keep` that are real folders:
  * a kept name that a sandbox turned into a symlink (or a file) goes too.
- * fs.rm removes a symlink itself, never what it points to.
+ * removeTree walks by descriptor: a folder swapped for a link mid-removal
+ * is unlinked as a link, never followed (see safe-tree.ts).
  */
 export async function clearFolderExcept(root: string, keep: ReadonlySet<string> = new Set()): Promise<void> {
   await mkdir(root, { recursive: true });
   for (const entry of await readdir(root)) {
     const path = `${root}/${entry}`;
     if (keep.has(entry) && (await lstat(path)).isDirectory()) continue;
-    await rm(path, { recursive: true, force: true });
+    await removeTree(path);
   }
 }

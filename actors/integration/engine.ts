@@ -14,8 +14,7 @@ import { withDevopsArtifacts } from '../devops/artifacts.js';
 import { changedFiles, findCommitWithTrailers, headCommit, readFileAt, withRepoLock } from '../git/repo.js';
 import { taskBranchName } from '../git/task-branch.js';
 import type { Logger } from '../log/logger.js';
-import { pipelineSummary } from '../validation/pipeline.js';
-import { checkSyntax } from '../validation/syntax-check.js';
+import { pipelineSummary } from '../validation/pipeline-summary.js';
 import type { TaskValidator } from '../validation/task-validator.js';
 import { assertSafeRelativePath } from '../worker/safe-path.js';
 import { applyEdits } from './apply-edits.js';
@@ -78,6 +77,8 @@ export function createIntegrationEngine(options: IntegrationEngineOptions = {}):
   const validateTree = async (repo: string, commit: string, changed: readonly string[], request: WorkRequest): Promise<ValidationReport> => {
     if (options.validate) return options.validate({ repo, commit, changed, request });
     const files = await Promise.all(changed.map(async (path) => ({ path, content: (await readFileAt(repo, commit, path)) ?? '' })));
+    // The syntax check parses with TypeScript, 1 s to import: loaded with the first validation, not with the daemon.
+    const { checkSyntax } = await import('../validation/syntax-check.js');
     return checkSyntax(files);
   };
 

@@ -1,19 +1,19 @@
 import { basename } from 'node:path';
-import {
-  LlamaChatSession,
-  type ChatSessionModelFunction,
-  type ChatSessionModelFunctions,
-  type GbnfJsonSchema,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaEmbeddingContext,
-  type LlamaGrammar,
-  type LlamaModel,
-  type Token,
+import type {
+  ChatSessionModelFunction,
+  ChatSessionModelFunctions,
+  GbnfJsonSchema,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaEmbeddingContext,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
 } from 'node-llama-cpp';
 import { ProtocolError } from '../../proto/index.js';
 import { assertFitsContext } from './context-guard.js';
 import type { FunctionCallRecord, GenerationRequest, GenerationResult, LanguageModel, ModelFunction } from './language-model.js';
+import { loadLlamaCpp } from './llama-cpp.js';
 import { defaultThreads, LlamaRuntime, type GpuSetting } from './llama-runtime.js';
 import { ResourcePool } from './resource-pool.js';
 
@@ -170,6 +170,7 @@ export class LlamaLanguageModel implements LanguageModel {
     assertFitsContext({ contextSize: this.contextSize, promptTokens, maxTokens: request.maxTokens });
     return this.#pool.use(
       async (sequence) => {
+        const { LlamaChatSession } = await loadLlamaCpp();
         const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system, autoDisposeSequence: false });
         let tokens = 0;
         let completed = false;

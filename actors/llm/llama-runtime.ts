@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { getLlama, getLlamaGpuTypes, LlamaLogLevel, type Llama, type LlamaGpuType, type LlamaModel } from 'node-llama-cpp';
+import type { Llama, LlamaGpuType, LlamaModel } from 'node-llama-cpp';
+import { loadLlamaCpp } from './llama-cpp.js';
 
 export type GpuSetting = 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
 
@@ -36,10 +37,12 @@ export class LlamaRuntime {
   }
 
   static async create(gpu: GpuSetting): Promise<LlamaRuntime> {
+    const { getLlama, LlamaLogLevel } = await loadLlamaCpp();
     return new LlamaRuntime(await getLlama({ gpu, logLevel: LlamaLogLevel.error }));
   }
 
   async gpuReport(): Promise<GpuReport> {
+    const { getLlamaGpuTypes } = await loadLlamaCpp();
     return { active: this.llama.gpu, available: await getLlamaGpuTypes('supported') };
   }
 

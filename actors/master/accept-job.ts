@@ -1,17 +1,18 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, AcceptanceSummary, JobEvent, JobId, TaskId } from '../../proto/index.js';
 import type { AcceptJobInput, AcceptJobOutput, AcceptanceFix } from '../../machines/master-types.js';
 import { acceptApp } from '../acceptance/app-runner.js';
 import { buildReport } from '../acceptance/evaluate.js';
 import type { SuiteStore } from '../acceptance/suite-store.js';
+import { removeTree } from '../fs/safe-tree.js';
 import { exportTree } from '../git/export-tree.js';
 import { headCommit } from '../git/repo.js';
 import type { Logger } from '../log/logger.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { DependencyCache } from '../acceptance/deps-cache.js';
 import { acceptanceOwners } from './acceptance-routing.js';
-import { describeAppLog, describeCheckFailure, describeSetupFailure, describeTestFailure, failuresOf } from './acceptance-problems.js';
+import { describeAppLog, describeBlocked, describeCheckFailure, describeSetupFailure, describeTestFailure, failuresOf } from './acceptance-problems.js';
 import { runProjectTests, type ProjectTestOutcome } from './project-tests.js';
 
 export interface AcceptJobTimeouts {
@@ -70,7 +71,8 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
   let report: AcceptanceReport;
   let tests: ProjectTestOutcome | null = null;
   // A round cut short by a crash left its private copy behind; the copy must be exactly main.
-  await rm(join(folder, 'run'), { recursive: true, force: true });
+  // The app ran in it: removed by descriptor, so nothing it left running can redirect the removal.
+  await removeTree(join(folder, 'run'));
   if (!sandbox) {
     report = buildReport(unverifiedAll(suite, `no sandbox can run the app: ${noSandbox}`), performance.now() - started, null);
   } else if (!suite) {
@@ -102,6 +104,7 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
     round: input.round,
     passed: report.passed,
     failed: report.failed,
+    blocked: report.blocked,
     unverified: report.unverified,
     total: report.total,
     projectTests: tests ? { status: tests.status, summary: tests.summary } : null,
@@ -109,11 +112,16 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
     commit,
     durationMs: Math.round(performance.now() - started),
   };
-  deps.log?.info('acceptance round finished', { jobId: input.jobId, round: input.round, passed: summary.passed, failed: summary.failed, unverified: summary.unverified, total: summary.total, projectTests: tests?.status ?? 'none', report: file });
+  deps.log?.info('acceptance round finished', { jobId: input.jobId, round: input.round, passed: summary.passed, failed: summary.failed, blocked: summary.blocked, unverified: summary.unverified, total: summary.total, projectTests: tests?.status ?? 'none', report: file });
   return { summary, fixes: routeFixes(input, report, tests) };
 }
 
-/** The failing checks and tests, grouped by owner; unverified checks have nothing to fix and go nowhere. */
+/**
+ * The failing checks and tests, grouped by owner; unverified checks have
+ * nothing to fix and go nowhere. A blocked check is no task of its own: its
+ * root cause's fix (once, with its owner) names it, since fixing that bug
+ * unblocks it.
+ */
 export function routeFixes(input: Pick<AcceptJobInput, 'tasks'>, report: AcceptanceReport, tests: ProjectTestOutcome | null): AcceptanceFix[] {
   const owners = acceptanceOwners(input.tasks);
   const problems = new Map<TaskId, string[]>();
@@ -122,9 +130,13 @@ export function routeFixes(input: Pick<AcceptJobInput, 'tasks'>, report: Accepta
     problems.set(owner, [...(problems.get(owner) ?? []), problem]);
   };
   const setup = describeSetupFailure(report);
+  const blockedBy = new Map<string, string[]>();
+  for (const check of report.checks) if (check.status === 'blocked' && check.rootCause) blockedBy.set(check.rootCause, [...(blockedBy.get(check.rootCause) ?? []), check.id]);
   for (const check of report.checks.filter((c) => c.status === 'failed')) {
-    if (check.kind === 'server_starts') add(owners.ofServer(), setup ? `${describeCheckFailure(check)}\n${setup}` : describeCheckFailure(check));
-    else add(owners.ofOperation(check.operationId), describeCheckFailure(check));
+    const blocked = blockedBy.get(check.id);
+    const problem = blocked ? `${describeCheckFailure(check)}\n${describeBlocked(blocked)}` : describeCheckFailure(check);
+    if (check.kind === 'server_starts') add(owners.ofServer(), setup ? `${problem}\n${setup}` : problem);
+    else add(owners.ofOperation(check.operationId), problem);
   }
   const log = describeAppLog(report);
   if (log) for (const list of problems.values()) if (!list.some((p) => p.startsWith('acceptance check app.server_starts'))) list.push(log);

@@ -53,11 +53,25 @@ export function describeTestFailure(failure: ValidationFailure): string {
   return `project test failed (${failure.stage}): ${where}${failure.message}${failure.logExcerpt ? `\n  output:\n${cut(failure.logExcerpt, LOG_CHARS)}` : ''}`;
 }
 
-/** Failed checks first, then unverified ones, at most `max`: what `status` and the job record carry. */
+/** Failed checks first, then blocked ones (naming their root cause), then unverified ones, at most `max`: what `status` and the job record carry. */
 export function failuresOf(checks: readonly AcceptanceCheckResult[], max = 50): AcceptanceFailure[] {
-  const pick = (status: 'failed' | 'unverified') =>
+  const pick = (status: AcceptanceFailure['status']) =>
     checks
       .filter((c) => c.status === status)
-      .map((c) => ({ id: c.id, operationId: c.operationId, kind: c.kind, title: c.title, status, problem: cut(c.actual.problem ?? `${status}`, 500) }));
-  return [...pick('failed'), ...pick('unverified')].slice(0, max);
+      .map((c) => ({
+        id: c.id,
+        operationId: c.operationId,
+        kind: c.kind,
+        title: c.title,
+        status,
+        ...(c.rootCause !== undefined ? { rootCause: c.rootCause } : {}),
+        problem: cut(c.actual.problem ?? `${status}`, 500),
+      }));
+  return [...pick('failed'), ...pick('blocked'), ...pick('unverified')].slice(0, max);
+}
+
+/** What a root cause's fix is told about the checks its bug blocked: fixing it unblocks them, so they are named once, with it. */
+export function describeBlocked(blocked: readonly string[]): string {
+  const shown = blocked.slice(0, 10).join(', ');
+  return `  it also blocks ${blocked.length} other check(s), whose setup needs this call to work: ${shown}${blocked.length > 10 ? ', …' : ''}`;
 }

@@ -8,6 +8,7 @@ import type { LanguageModel } from '../llm/language-model.js';
 import type { Logger } from '../log/logger.js';
 import { toGbnfSchema } from '../mcp/gbnf-schema.js';
 import { askUntilValid, issuesLine, type Judged } from './ask-until-valid.js';
+import { chooseTestCredentials } from './test-credentials.js';
 
 /** The grammar the Master writes acceptance checks under; above every bound of ACCEPTANCE_PLAN_LIMITS, so the schema's own bounds hold. */
 export const ACCEPTANCE_GRAMMAR_SCHEMA = toGbnfSchema(ACCEPTANCE_PLAN_JSON_SCHEMA, { maxStringLength: 1000, maxArrayItems: 16 });
@@ -56,7 +57,9 @@ export async function freezeAcceptanceSuite(deps: FreezeSuiteDeps, input: PlanJo
 async function suiteFromSpec(deps: FreezeSuiteDeps, input: PlanJobInput): Promise<AcceptanceSuite | null> {
   if (input.spec === null || input.blueprint?.spec?.kind !== 'openapi') return null;
   try {
-    return { ...(await deriveSuiteFromText(input.spec)), source: 'openapi' };
+    const suite = await deriveSuiteFromText(input.spec);
+    const testCredentials = chooseTestCredentials(suite.securitySchemes ?? {});
+    return { ...suite, source: 'openapi', ...(Object.keys(testCredentials).length > 0 ? { testCredentials } : {}) };
   } catch (error) {
     if (!(error instanceof AutodevError)) throw error;
     deps.log.warn('the OpenAPI spec gives no acceptance suite; writing checks from the prompt instead', { jobId: input.jobId, problem: error.message });

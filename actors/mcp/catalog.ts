@@ -1,6 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { createMcpServer, MCP_SERVER_NAMES, type McpJobContext, type McpServerName } from './registry.js';
+import { connectInMemory } from './in-memory-client.js';
+import { MCP_SERVER_NAMES, type McpJobContext, type McpServerName } from './registry.js';
 
 export interface CatalogEntry {
   server: McpServerName;
@@ -14,10 +13,7 @@ export interface CatalogEntry {
 export async function listCatalog(context: McpJobContext): Promise<CatalogEntry[]> {
   const entries: CatalogEntry[] = [];
   for (const server of MCP_SERVER_NAMES) {
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await createMcpServer(server, context).connect(serverSide);
-    const client = new Client({ name: 'autodev-mcp-list', version: '0.1.0' });
-    await client.connect(clientSide);
+    const client = await connectInMemory(server, context, 'autodev-mcp-list');
     const { tools } = await client.listTools();
     entries.push({ server, tools: tools.map((t) => ({ name: t.name, description: t.description ?? '' })) });
     await client.close();

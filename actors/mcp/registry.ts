@@ -5,13 +5,6 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { FetchLimits } from './http-get.js';
 import type { NetPolicy } from './net-policy.js';
-import { createDatabaseServer } from './servers/database.js';
-import { createFetchServer } from './servers/fetch.js';
-import { createFilesystemServer } from './servers/filesystem.js';
-import { createGitServer } from './servers/git.js';
-import { createMemoryServer } from './servers/memory.js';
-import { createSequentialThinkingServer } from './servers/sequential-thinking.js';
-import { createTimeServer } from './servers/time.js';
 import type { ThinkingStore } from './thinking-store.js';
 import type { TriggerScheduler } from './trigger-scheduler.js';
 import { ToolError } from './tool.js';
@@ -42,28 +35,46 @@ export interface McpJobContext {
   log: Logger;
 }
 
-/** A fresh server instance; state that must outlive it (plans, triggers) lives in the context. */
-export function createMcpServer(name: McpServerName, ctx: McpJobContext): McpServer {
+/**
+ * A fresh server instance; state that must outlive it (plans, triggers) lives in the context.
+ * Each server's module (with the MCP SDK, better-sqlite3, turndown, diff: 0.3 s together) is
+ * imported when a server of its name is first made, not by whoever imports the registry.
+ */
+export async function createMcpServer(name: McpServerName, ctx: McpJobContext): Promise<McpServer> {
   switch (name) {
-    case 'filesystem':
+    case 'filesystem': {
+      const { createFilesystemServer } = await import('./servers/filesystem.js');
       return createFilesystemServer({ workspace: ctx.workspace, ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}) });
-    case 'fetch':
+    }
+    case 'fetch': {
+      const { createFetchServer } = await import('./servers/fetch.js');
       return createFetchServer({ policy: ctx.fetchPolicy, limits: ctx.fetchLimits, workspace: ctx.workspace, ...(ctx.memory ? { memory: ctx.memory } : {}) });
-    case 'memory':
+    }
+    case 'memory': {
+      const { createMemoryServer } = await import('./servers/memory.js');
       return createMemoryServer({ memory: ctx.memory ?? noMemory });
-    case 'git':
+    }
+    case 'git': {
+      const { createGitServer } = await import('./servers/git.js');
       return createGitServer({ dir: ctx.workspace, jobsDir: ctx.jobsDir, remotes: ctx.gitRemotes });
-    case 'sequential_thinking':
+    }
+    case 'sequential_thinking': {
+      const { createSequentialThinkingServer } = await import('./servers/sequential-thinking.js');
       return createSequentialThinkingServer({ jobId: ctx.jobId, store: ctx.thinking });
-    case 'database':
+    }
+    case 'database': {
+      const { createDatabaseServer } = await import('./servers/database.js');
       return createDatabaseServer({
         file: ctx.databaseFile,
         repo: ctx.workspace,
         readOnly: ctx.databaseReadOnly,
         ...(ctx.databaseStatementTimeoutMs ? { statementTimeoutMs: ctx.databaseStatementTimeoutMs } : {}),
       });
-    case 'time':
+    }
+    case 'time': {
+      const { createTimeServer } = await import('./servers/time.js');
       return createTimeServer({ jobId: ctx.jobId, ...(ctx.scheduler ? { scheduler: ctx.scheduler } : {}) });
+    }
   }
 }
 

@@ -1,10 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ModelFunction } from '../llm/language-model.js';
 import type { Logger } from '../log/logger.js';
 import { DEFAULT_GBNF_BOUNDS, toGbnfSchema, type GbnfBounds } from './gbnf-schema.js';
-import { createMcpServer, McpServerName, type McpJobContext } from './registry.js';
+import { connectInMemory } from './in-memory-client.js';
+import { McpServerName, type McpJobContext } from './registry.js';
 
 /** A model function's name: server and tool joined by `__`, which no server or tool name contains. */
 export const functionName = (server: McpServerName, tool: string) => `${server}__${tool}`;
@@ -60,10 +60,7 @@ export class Toolbox {
     const servers = new Set<McpServerName>([...whole, ...[...single].map((s) => s.split('.')[0] as McpServerName)]);
     try {
       for (const server of servers) {
-        const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-        await createMcpServer(server, options.context).connect(serverSide);
-        const client = new Client({ name: `autodev-worker-${options.caller}`, version: '0.1.0' });
-        await client.connect(clientSide);
+        const client = await connectInMemory(server, options.context, `autodev-worker-${options.caller}`);
         box.#clients.set(server, client);
         const { tools } = await client.listTools();
         for (const tool of tools) if (box.#allowed(server, tool.name)) box.#tools.push({ server, tool });

@@ -6,10 +6,10 @@ import { changedFiles } from '../git/repo.js';
 import { estimateTokens, CHARS_PER_TOKEN } from './chunking/tokens.js';
 import { fitToBudget, memoryBudget } from './context-budget.js';
 import { ingestCommit, ingestError, ingestFix, ingestTask, type CommittedFile } from './ingest.js';
-import type { LanceMemory } from './lance-memory.js';
+import type { MemoryHandle } from './deferred-memory.js';
 
 export interface TaskMemoryOptions {
-  memory: LanceMemory;
+  memory: Pick<MemoryHandle, 'forJob' | 'global'>;
   /** The worker model's context window, tokens. */
   contextTokens: number;
   /**

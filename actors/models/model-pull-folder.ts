@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createModelDownloader } from 'node-llama-cpp';
 import { DEFAULT_EMBEDDING_FOLDER, EMBEDDING_MODEL_REPO, ProtocolError } from '../../proto/index.js';
+import { loadLlamaCpp } from '../llm/llama-cpp.js';
 import { DEFAULT_HF_ENDPOINT, type PullProgress } from './model-pull.js';
 
 /** A transformers.js model folder on Hugging Face: the files the feature-extraction pipeline reads. */
@@ -35,6 +35,7 @@ export async function pullModelFolder(options: FolderPullOptions): Promise<{ pat
   const base = (options.hfEndpoint ?? DEFAULT_HF_ENDPOINT).replace(/\/?$/, '/');
   const target = join(options.dir, model.folder);
   const staging = `${target}.partial`;
+  const { createModelDownloader } = await loadLlamaCpp();
   let bytes = 0;
   for (const file of model.files) {
     const url = `${base}${model.repo}/resolve/main/${file}`;

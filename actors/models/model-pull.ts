@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createModelDownloader } from 'node-llama-cpp';
 import { ProtocolError } from '../../proto/index.js';
+import { loadLlamaCpp } from '../llm/llama-cpp.js';
 import { fetchHfManifestSha256, fetchSidecar, SHA256_HEX, sha256File } from './model-checksum.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co/';
@@ -49,6 +49,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     throw new ProtocolError('bad_request', `--sha256 must be 64 hex digits, got "${options.sha256}"`);
   }
   const hfEndpoint = options.hfEndpoint ?? DEFAULT_HF_ENDPOINT;
+  const { createModelDownloader } = await loadLlamaCpp();
   let downloader;
   try {
     downloader = await createModelDownloader({

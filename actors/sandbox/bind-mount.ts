@@ -18,9 +18,27 @@ export async function makeSharedMount(path: string): Promise<void> {
   await run('mount', ['--make-rshared', path]);
 }
 
-/** Lazy, so a process still holding the folder cannot make cleanup fail. */
+const BUSY_RETRIES = 8;
+
+/**
+ * Never lazy: a lazy unmount only hides the mount, and a process still
+ * holding it (cwd, open descriptors, a copy in a sandbox's mount namespace)
+ * goes on writing there after the host believes it is gone. Callers end the
+ * processes first (container-fence.ts, RunCgroup.killAndVerify); a short,
+ * bounded retry covers a holder that is still exiting. When it still fails,
+ * the mount stays and the caller must remove nothing under it (rmdir only).
+ */
 export async function unmount(target: string): Promise<void> {
-  await run('umount', ['-l', target]);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await run('umount', [target]);
+      return;
+    } catch (error) {
+      const busy = /busy/i.test(String((error as { stderr?: unknown }).stderr ?? ''));
+      if (!busy || attempt >= BUSY_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1)));
+    }
+  }
 }
 
 /** Mount points at or under `root`, deepest first, from this process's mount table. */

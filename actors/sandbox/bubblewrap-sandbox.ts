@@ -8,9 +8,19 @@ import { RunCgroup } from './cgroup-v1.js';
 import { SandboxError } from './errors.js';
 import { describeHostRoot, sandboxPasswd, type HostRoot } from './host-root.js';
 import { OutputTail } from './output-tail.js';
+import { withRunDisk, type RunDisks, type RunDiskView } from './run-disks.js';
 import { REGISTRY_MOUNT, type RegistryProxy } from './registry-proxy.js';
 import { DEFAULT_LIMITS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, resolveRun, SANDBOX_WORKSPACE, type ResolvedRun } from './run-options.js';
-import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions } from './sandbox.js';
+import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions, SandboxService } from './sandbox.js';
+import { readBwrapInfo, startBwrapService, type BwrapInfo } from './bwrap-service.js';
+
+/** What a run beside a service, or a service itself, adds to an ordinary run. */
+interface SpawnExtra {
+  /** Called once with the sandbox's child pid and namespaces (a service's run). */
+  onInfo?: (info: BwrapInfo) => void;
+  /** An open descriptor of the network namespace to run in (a run beside a service). */
+  netnsFd?: number;
+}
 
 export interface BubblewrapSandboxOptions {
   bwrap?: string;
@@ -24,6 +34,10 @@ export interface BubblewrapSandboxOptions {
   maxFileBytes?: number;
   /** The only way out for runs with network 'registry'; without it such runs are refused. */
   registry?: RegistryProxy;
+  /** Each run's writes capped on a volume of its own (run-disk.ts); without them only /tmp's tmpfs size and RLIMIT_FSIZE bound them. */
+  disks?: RunDisks;
+  /** Trees the daemon made: a root-owned workspace is handed to the sandbox user only there (sandbox-user.ts). */
+  ownedRoots?: readonly string[];
 }
 
 /**
@@ -78,33 +92,60 @@ export class BubblewrapSandbox implements Sandbox {
   }
 
   run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
+    return this.launch(command, options, {});
+  }
+
+  private launch(command: readonly string[], options: SandboxRunOptions, extra: SpawnExtra): Promise<SandboxResult> {
     if (this.closed) return Promise.reject(closedError());
-    const running = this.runOnce(command, options);
+    const running = this.runOnce(command, options, extra);
     this.inFlight.add(running);
     const forget = () => this.inFlight.delete(running);
     running.then(forget, forget);
     return running;
   }
 
-  private async runOnce(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
-    const run = await resolveRun(command, options, { limits: this.limits, timeoutMs: this.timeoutMs });
+  /** See SandboxService: the service's bwrap reports its namespaces, and runs beside it join its network namespace only. */
+  start(command: readonly string[], options: Omit<SandboxRunOptions, 'network'>): Promise<SandboxService> {
+    if (this.closed) return Promise.reject(closedError());
+    return startBwrapService({
+      launch: (signal, onInfo) => this.launch(command, { ...options, network: 'none', signal }, { onInfo }),
+      beside: (besideCommand, besideOptions, netnsFd) => {
+        if (!isRoot()) {
+          throw new SandboxError('sandbox_unavailable', 'bubblewrap runs a command beside a service (the acceptance judge beside the app) only under a root daemon, which can join the service\'s network namespace: run autodevd as root, or use Docker');
+        }
+        return this.launch(besideCommand, { ...besideOptions, network: 'none' }, { netnsFd });
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  private async runOnce(command: readonly string[], options: SandboxRunOptions, extra: SpawnExtra): Promise<SandboxResult> {
+    const run = await resolveRun(command, options, { limits: this.limits, timeoutMs: this.timeoutMs, ownedRoots: this.options.ownedRoots });
     if (run.network === 'registry' && !this.options.registry) {
       throw new SandboxError('sandbox_bad_request', 'network "registry" needs the registry proxy, which this sandbox was built without');
     }
+    return withRunDisk(this.options.disks, run.workspace, (disk) => this.runOn(run, disk, extra));
+  }
+
+  /** `disk`, where the daemon makes run disks: the overlay shown as the workspace and the volume's /tmp (run-disk.ts). */
+  private async runOn(run: ResolvedRun, disk: RunDiskView | undefined, extra: SpawnExtra): Promise<SandboxResult> {
     const user = this.userOf(run);
     const registry = run.network === 'registry' ? this.options.registry : undefined;
-    const staged = isRoot() ? await stageSources(this.etcDir, user.uid, user.gid, { workspace: run.workspace, ...(registry ? { registry: registry.dir } : {}) }) : undefined;
+    const sources = { workspace: disk?.workspace ?? run.workspace, ...(disk ? { tmp: disk.tmp } : {}), ...(registry ? { registry: registry.dir } : {}) };
+    const staged = isRoot() ? await stageSources(this.etcDir, user.uid, user.gid, sources) : undefined;
     const cgroup = isRoot() ? await RunCgroup.create(run.limits).catch(async (error: unknown) => {
       await staged?.release();
       throw error;
     }) : undefined;
+    const fence: RunFence = { survivors: false };
     try {
       // close() may have begun while this run was being staged: nothing may start after it killed what ran.
       if (this.closed) throw closedError();
-      return await this.spawnRun(run, cgroup, staged);
+      return await this.spawnRun(run, cgroup, staged, extra, fence);
     } finally {
       await cgroup?.remove();
-      await staged?.release();
+      // Released (unmounted) only once every process of the run was seen dead; never under a survivor.
+      if (!fence.survivors) await staged?.release();
     }
   }
 
@@ -123,24 +164,32 @@ export class BubblewrapSandbox implements Sandbox {
    * bwrap's arguments for one run: exported through `argsFor` for `autodev doctor` and the tests.
    * `staged` replaces the workspace and registry sources when a root daemon staged them for the sandbox user.
    */
-  argsFor(run: ResolvedRun, staged?: Pick<StagedSources, 'workspace' | 'registry'>): string[] {
+  argsFor(run: ResolvedRun, staged?: Pick<StagedSources, 'workspace' | 'registry' | 'tmp'>, extra: SpawnExtra = {}): string[] {
     const { uid, gid } = this.userOf(run);
     const workspace = staged?.workspace ?? run.workspace;
     const etc = this.etcFor(uid, gid);
     const args = ['--unshare-all', '--unshare-user', '--uid', String(uid), '--gid', String(gid)];
+    // Beside a service the run already stands in the service's network namespace (nsenter): keep it, unshare the rest.
+    if (extra.netnsFd !== undefined) args.push('--share-net');
     args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--disable-userns');
     for (const dir of this.host.readOnlyDirs) args.push('--ro-bind', dir, dir);
     for (const link of this.host.links) args.push('--symlink', link.target, link.path);
     for (const entry of this.host.etc) args.push('--ro-bind-try', entry, entry);
     for (const name of ['passwd', 'group', 'hosts']) args.push('--ro-bind', join(etc, name), `/etc/${name}`);
     args.push('--proc', '/proc', '--dev', '/dev');
-    args.push('--size', String(run.limits.tmpfsBytes), '--perms', '1777', '--tmpfs', '/tmp');
-    args.push('--bind', workspace, SANDBOX_WORKSPACE);
+    // On the run disk's volume where there is one, capped with the workspace's writes; else a tmpfs of its own size.
+    if (staged?.tmp) args.push('--bind', staged.tmp, '/tmp');
+    else args.push('--size', String(run.limits.tmpfsBytes), '--perms', '1777', '--tmpfs', '/tmp');
+    args.push(run.readOnlyWorkspace ? '--ro-bind' : '--bind', workspace, SANDBOX_WORKSPACE);
     // After the workspace, so they cover its writable view: see git-mask.ts.
     for (const entry of run.readOnlyEntries) args.push('--ro-bind', join(workspace, entry), `${SANDBOX_WORKSPACE}/${entry}`);
+    // Regular files only (masked-entries.ts): a bind over a link would land on its target.
+    for (const entry of run.maskedEntries) args.push('--ro-bind', '/dev/null', `${SANDBOX_WORKSPACE}/${entry}`);
     args.push('--chdir', run.cwd);
     const registry = run.network === 'registry' ? this.options.registry : undefined;
     if (registry) args.push('--ro-bind', staged?.registry ?? registry.dir, REGISTRY_MOUNT);
+    // A service's bwrap tells the daemon its child's pid and namespaces on fd 3 (see bwrap-service.ts); the command never sees that fd.
+    if (extra.onInfo) args.push('--info-fd', '3');
     args.push('--clearenv');
     for (const [key, value] of Object.entries(run.env)) args.push('--setenv', key, value);
     // The network namespace stays empty either way: the registry is reached through the bound unix socket.
@@ -148,7 +197,7 @@ export class BubblewrapSandbox implements Sandbox {
     return args;
   }
 
-  private spawnRun(run: ResolvedRun, cgroup: RunCgroup | undefined, staged: StagedSources | undefined): Promise<SandboxResult> {
+  private spawnRun(run: ResolvedRun, cgroup: RunCgroup | undefined, staged: StagedSources | undefined, extra: SpawnExtra, fence: RunFence): Promise<SandboxResult> {
     const started = Date.now();
     const inCgroup = new Set(cgroup?.controllers ?? []);
     const rlimits = [
@@ -161,7 +210,9 @@ export class BubblewrapSandbox implements Sandbox {
     const { uid, gid } = this.userOf(run);
     // Root joins the cgroups and sets the limits, then becomes the sandbox user for good: bwrap and the command never hold host uid 0.
     const dropRoot = isRoot() ? [this.options.setpriv ?? 'setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'] : [];
-    const argv = [this.options.prlimit ?? 'prlimit', ...rlimits, '--', ...dropRoot, this.options.bwrap ?? 'bwrap', ...this.argsFor(run, staged)];
+    // Beside a service, root enters the service's network namespace (passed as fd 3) before dropping to the run's user.
+    const enterNet = extra.netnsFd === undefined ? [] : ['nsenter', '--net=/proc/self/fd/3', '--'];
+    const argv = [this.options.prlimit ?? 'prlimit', ...rlimits, '--', ...enterNet, ...dropRoot, this.options.bwrap ?? 'bwrap', ...this.argsFor(run, staged, extra)];
     // The shell joins the cgroups before exec, so not one instruction of the command runs outside them.
     const join = 'for f in $AUTODEV_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; exec "$@"';
     const out = new OutputTail(this.maxOutput);
@@ -169,13 +220,15 @@ export class BubblewrapSandbox implements Sandbox {
     return new Promise((done, fail) => {
       const child = spawn('/bin/sh', ['-c', join, 'sh', ...argv], {
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', extra.netnsFd ?? (extra.onInfo ? 'pipe' : 'ignore')],
         env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', AUTODEV_CGROUP_PROCS: (cgroup?.procsFiles ?? []).join(' ') },
       });
       const pid = child.pid;
       if (pid !== undefined) this.running.add(pid);
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.stdout?.on('data', (d: Buffer) => out.push(d));
+      child.stderr?.on('data', (d: Buffer) => err.push(d));
+      const info = child.stdio[3];
+      if (extra.onInfo && info && 'on' in info) readBwrapInfo(info, extra.onInfo);
       let timedOut = false;
       let aborted = false;
       const kill = () => {
@@ -203,7 +256,11 @@ export class BubblewrapSandbox implements Sandbox {
         // Nothing the command started may outlive it.
         if (pid !== undefined) killGroup(pid);
         void (async () => {
-          await cgroup?.killAll();
+          if (!(await runEnded(cgroup, pid))) {
+            fence.survivors = true;
+            fail(new SandboxError('sandbox_failed', 'processes of the bubblewrap run could not be verified dead; its workspace stays mounted and must not be cleaned up'));
+            return;
+          }
           const oomKilled = ((await cgroup?.oomKills()) ?? 0) > 0;
           done({
             exitCode: code ?? (signal === 'SIGKILL' ? 137 : 128),
@@ -232,6 +289,36 @@ function userTaskCount(uid: number): number {
     }
   }
   return count;
+}
+
+/** Set by a run whose processes were not all seen dead: its stage must stay. */
+interface RunFence {
+  survivors: boolean;
+}
+
+/**
+ * Resolves true once no process of the run is alive. With a cgroup (root
+ * daemon), every process of the run is in it: killed and read back empty.
+ * Without one, the pid namespace is the fence: bwrap (--unshare-pid) runs
+ * its own init as the namespace's PID 1, which dies with the command, or
+ * with the outer bwrap through --die-with-parent, and the kernel kills every
+ * process of a namespace whose PID 1 dies, none of which can leave it (nor
+ * kill that init from inside). What is left to wait for is bwrap's own
+ * process group, the outer bwrap and the shell that started it.
+ */
+async function runEnded(cgroup: RunCgroup | undefined, pid: number | undefined): Promise<boolean> {
+  if (cgroup && cgroup.controllers.length > 0) return cgroup.killAndVerify();
+  if (pid === undefined) return true;
+  for (let delay = 1, waited = 0; waited < 2000; waited += delay, delay = Math.min(delay * 2, 50)) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return true;
+    }
+    killGroup(pid);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  return false;
 }
 
 function killGroup(pid: number): void {

@@ -5,6 +5,8 @@ import { bindMount, unmount } from './bind-mount.js';
 export interface StagedSources {
   workspace: string;
   registry?: string;
+  /** The run disk's /tmp folder (run-disk.ts), when the run has one. */
+  tmp?: string;
   /** Unmounts and removes the stage; never deletes through a mount that would not come off. */
   release(): Promise<void>;
 }
@@ -16,7 +18,7 @@ export interface StagedSources {
  * into a folder only that user may enter, under `parent`, and bubblewrap
  * binds them from there. Root only (mount).
  */
-export async function stageSources(parent: string, uid: number, gid: number, sources: { workspace: string; registry?: string }): Promise<StagedSources> {
+export async function stageSources(parent: string, uid: number, gid: number, sources: { workspace: string; registry?: string; tmp?: string }): Promise<StagedSources> {
   const dir = await mkdtemp(join(parent, 'run-'));
   const mounted: string[] = [];
   const release = async () => {
@@ -38,7 +40,8 @@ export async function stageSources(parent: string, uid: number, gid: number, sou
     };
     const workspace = await stage(sources.workspace, 'workspace');
     const registry = sources.registry ? await stage(sources.registry, 'registry') : undefined;
-    return { workspace, ...(registry ? { registry } : {}), release };
+    const tmp = sources.tmp ? await stage(sources.tmp, 'tmp') : undefined;
+    return { workspace, ...(registry ? { registry } : {}), ...(tmp ? { tmp } : {}), release };
   } catch (error) {
     await release();
     throw error;

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readProcs, sweepFrozen } from './freezer-v1.js';
 import type { SandboxLimits } from './sandbox.js';
 
 const ROOT = '/sys/fs/cgroup';
-const CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
+const CONTROLLERS = ['memory', 'pids', 'cpu', 'freezer'] as const;
 type Controller = (typeof CONTROLLERS)[number];
 
 /**
@@ -37,6 +38,8 @@ export class RunCgroup {
       memory: [['memory.limit_in_bytes', String(limits.memoryBytes)], ['memory.memsw.limit_in_bytes', String(limits.memoryBytes)]],
       pids: [['pids.max', String(limits.pids)]],
       cpu: [['cpu.cfs_period_us', '100000'], ['cpu.cfs_quota_us', String(Math.max(1000, Math.round(limits.cpus * 100_000)))]],
+      // No limit: the freezer lets killAndVerify stop the whole group at once.
+      freezer: [],
     };
     for (const controller of CONTROLLERS) {
       const dir = join(root, controller, own.get(controller) ?? '/', name);
@@ -76,6 +79,30 @@ export class RunCgroup {
           // Already gone.
         }
       }
+    }
+  }
+
+  /**
+   * Kills every process of the group and resolves true only once the group
+   * is seen empty: with the freezer, through a frozen sweep (freezer-v1.ts)
+   * that nothing can fork past; then, freezer or not, by killing and reading
+   * every group until one read finds them all empty. Every process of the
+   * run is in every group (it joined them all before exec), and one read
+   * cannot miss both a parent and the child it forks before exiting (the
+   * child is added at the end of the list being read), so an empty read is
+   * final. False at the deadline, or when the group has no controller to
+   * read (then nothing was verified).
+   */
+  async killAndVerify(timeoutMs = 2000): Promise<boolean> {
+    if (this.controllers.length === 0) return false;
+    const deadline = Date.now() + timeoutMs;
+    if (this.dirs.freezer && !(await sweepFrozen(this.dirs.freezer, async () => new Set(), timeoutMs)).verified) return false;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 25)) {
+      const pids = (await Promise.all(Object.values(this.dirs).map((dir) => readProcs(dir)))).flatMap((list) => list ?? [Number.NaN]);
+      if (pids.length === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await this.killAll();
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 

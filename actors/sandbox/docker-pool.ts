@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { Logger } from '../log/logger.js';
 import { bindMount, makeSharedMount, mountsUnder, unmount } from './bind-mount.js';
+import { fenceContainer, killContainer } from './container-fence.js';
 import { resetContainer } from './container-reset.js';
 import { containerSpec } from './docker-spec.js';
 import type { SandboxLimits } from './sandbox.js';
@@ -16,6 +17,10 @@ export interface WarmSlot {
   dir: string;
   /** Runs this container has served; it is replaced after MAX_RUNS_PER_CONTAINER. */
   runs: number;
+  /** Its PID 1 as the host sees it, for the fence; inspected when absent. */
+  initPid?: number;
+  /** Host folder the container sees at /tmp, when the pool binds each run's /tmp (bindTmp). */
+  tmpDir?: string;
 }
 
 /** Bounds what a long-lived container could accumulate that the reset does not see. */
@@ -32,6 +37,8 @@ export interface WarmPoolOptions {
   log?: Logger;
   /** Reset and reuse a container after a clean run (default true); needs a reaper for PID 1 on the host. */
   reuse?: boolean;
+  /** /tmp is each run's own folder (its run disk's, run-disk.ts), bound in like the workspace, not a tmpfs. */
+  bindTmp?: boolean;
 }
 
 const INIT_CANDIDATES = ['/usr/bin/docker-init', '/usr/bin/tini-static', '/usr/bin/tini', '/usr/sbin/docker-init'];
@@ -79,6 +86,11 @@ export class WarmPool {
     return this.options.limits;
   }
 
+  /** Whether runs bring their own /tmp (bindTmp): such a pool serves only runs with a run disk, and only such runs. */
+  get bindsTmp(): boolean {
+    return this.options.bindTmp === true;
+  }
+
   async start(): Promise<void> {
     const { dir } = this.options;
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -104,19 +116,30 @@ export class WarmPool {
     return this.#reused;
   }
 
-  async attach(slot: WarmSlot, workspace: string): Promise<void> {
+  async attach(slot: WarmSlot, workspace: string, tmp?: string): Promise<void> {
     slot.runs += 1;
     if (slot.runs > 1) this.#reused += 1;
     await bindMount(workspace, slot.dir);
+    if (slot.tmpDir && tmp) await bindMount(tmp, slot.tmpDir);
   }
 
   /**
-   * Takes a slot back after its run. `runUser` is the user the run was, when
-   * the run ended cleanly and the container may serve again; null retires it.
-   * The workspace is unmounted now; the reset runs in the background.
+   * Takes a slot back after its run, whatever way the run ended. `runUser` is
+   * the user the run was, when the run ended cleanly and the container may
+   * serve again; null retires it. Before the workspace is unmounted (and the
+   * caller may clean it up), every process of the run is killed and verified
+   * dead from the host (container-fence.ts): the command may have killed the
+   * shell that would have ended its strays. A fence that does not verify
+   * killed the container, which is retired. The reset runs in the background.
    */
   async release(slot: WarmSlot, runUser: string | null): Promise<void> {
-    const unmounted = await unmount(slot.dir).then(
+    const fence = await fenceContainer(this.options.docker, slot.id, slot.initPid === undefined ? {} : { initPid: slot.initPid });
+    if (!fence.verified) {
+      if (!fence.stopped) this.options.log?.error('the processes of a sandbox run could not be verified dead; its workspace stays mounted', { id: slot.id, dir: slot.dir, reason: fence.reason });
+      await this.retire(slot, false, fence.stopped);
+      return;
+    }
+    const unmounted = await unmountSlot(slot).then(
       () => true,
       () => false,
     );
@@ -140,14 +163,29 @@ export class WarmPool {
     this.recycling.add(done);
   }
 
-  /** Unmounts the workspace now (the caller may delete it next); removes the container in the background. */
-  async retire(slot: WarmSlot, unmounted = false): Promise<void> {
-    if (!unmounted) await unmount(slot.dir).catch(() => undefined);
+  /**
+   * Kills the container and waits until it stopped (its pid namespace dies
+   * with its PID 1), then unmounts the workspace (the caller may delete it
+   * next); removes the container in the background. A workspace that will
+   * not unmount stays mounted: only rmdir runs on the slot folder.
+   */
+  async retire(slot: WarmSlot, unmounted = false, stopped = false): Promise<void> {
+    if (!unmounted) {
+      const dead = stopped || (await killContainer(this.options.docker, slot.id));
+      // Unmounting under a container not seen dead could succeed on the host while its processes keep the workspace.
+      if (dead && (await mountsUnder(slot.dir)).includes(slot.dir)) {
+        await unmount(slot.dir).catch((error: unknown) =>
+          this.options.log?.warn('a warm slot stays mounted: something still holds it', { dir: slot.dir, error: String(error) }),
+        );
+      }
+      if (dead) await unmountSlotTmp(slot).catch((error: unknown) => this.options.log?.warn('a warm slot\'s /tmp stays mounted', { dir: slot.tmpDir, error: String(error) }));
+    }
     const done = slot.container
       .remove({ force: true })
       .catch((error: unknown) => this.options.log?.warn('could not remove a sandbox container', { id: slot.id, error: String(error) }))
       // rmdir, never rm -r: the run's workspace was bound here, and if the unmount failed a recursive removal would empty it.
       .then(() => rmdir(slot.dir))
+      .then(() => (slot.tmpDir ? rmdir(slot.tmpDir) : undefined))
       .catch((error: unknown) => this.options.log?.warn('could not remove a warm slot folder', { dir: slot.dir, error: String(error) }))
       .finally(() => {
         this.retiring.delete(done);
@@ -201,15 +239,30 @@ export class WarmPool {
     const { docker, image, owner, limits } = this.options;
     const dir = join(this.options.dir, randomBytes(6).toString('hex'));
     await mkdir(dir, { mode: 0o700 });
+    // Beside the workspace's mount point, not in it: the workspace bound there would hide it.
+    const tmpDir = this.options.bindTmp ? `${dir}-tmp` : undefined;
+    if (tmpDir) await mkdir(tmpDir, { mode: 0o755 });
     const container = await docker.createContainer(
-      containerSpec({ image, owner, kind: 'pool', cmd: this.init ? [this.init, '--', 'sleep', 'infinity'] : ['sleep', 'infinity'], limits, workspaceSource: dir, propagate: true }),
+      containerSpec({ image, owner, kind: 'pool', cmd: this.init ? [this.init, '--', 'sleep', 'infinity'] : ['sleep', 'infinity'], limits, workspaceSource: dir, ...(tmpDir ? { tmpSource: tmpDir } : {}), propagate: true }),
     );
+    let initPid: number | undefined;
     try {
       await container.start();
+      initPid = (await container.inspect()).State.Pid || undefined;
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
       throw error;
     }
-    return { container, id: container.id, dir, runs: 0 };
+    return { container, id: container.id, dir, runs: 0, ...(initPid === undefined ? {} : { initPid }), ...(tmpDir ? { tmpDir } : {}) };
   }
+}
+
+async function unmountSlot(slot: WarmSlot): Promise<void> {
+  await unmount(slot.dir);
+  await unmountSlotTmp(slot);
+}
+
+/** Only when a run's /tmp is bound there: an attach that failed early bound none. */
+async function unmountSlotTmp(slot: WarmSlot): Promise<void> {
+  if (slot.tmpDir && (await mountsUnder(slot.tmpDir)).includes(slot.tmpDir)) await unmount(slot.tmpDir);
 }

@@ -1,14 +1,17 @@
 import type Dockerode from 'dockerode';
 import type { Logger } from '../log/logger.js';
 import { containerOomFiles, readOomKills } from './cgroup-oom.js';
+import { killContainer } from './container-fence.js';
 import { collectOutput } from './docker-output.js';
 import { containerSpec, OWNER_LABEL, resourceLimits, userFor } from './docker-spec.js';
 import type { WarmPool, WarmSlot } from './docker-pool.js';
 import { SandboxError } from './errors.js';
 import { OutputTail } from './output-tail.js';
 import { REGISTRY_MOUNT, type RegistryProxy } from './registry-proxy.js';
+import { withRunDisk, type RunDisks, type RunDiskView } from './run-disks.js';
 import { DEFAULT_LIMITS, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, resolveRun, type ResolvedRun } from './run-options.js';
-import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions } from './sandbox.js';
+import type { Sandbox, SandboxLimits, SandboxResult, SandboxRunOptions, SandboxService } from './sandbox.js';
+import { startDockerService } from './docker-service.js';
 
 export interface DockerSandboxOptions {
   docker: Dockerode;
@@ -24,6 +27,10 @@ export interface DockerSandboxOptions {
   pool?: WarmPool;
   /** The only way out for runs with network 'registry'; without it such runs are refused. */
   registry?: RegistryProxy;
+  /** Each run's writes capped on a volume of its own (run-disk.ts); a pool must then bind /tmp (WarmPoolOptions.bindTmp). */
+  disks?: RunDisks;
+  /** Trees the daemon made: a root-owned workspace is handed to the sandbox user only there (sandbox-user.ts). */
+  ownedRoots?: readonly string[];
   log?: Logger;
 }
 
@@ -62,7 +69,7 @@ export class DockerSandbox implements Sandbox {
   }
 
   async run(command: readonly string[], options: SandboxRunOptions): Promise<SandboxResult> {
-    const run = await resolveRun(command, options, { limits: this.limits, timeoutMs: this.timeoutMs });
+    const run = await resolveRun(command, options, { limits: this.limits, timeoutMs: this.timeoutMs, ownedRoots: this.options.ownedRoots });
     if (run.network === 'registry' && !this.options.registry) {
       throw new SandboxError('sandbox_bad_request', 'network "registry" needs the registry proxy, which this sandbox was built without');
     }
@@ -90,15 +97,20 @@ export class DockerSandbox implements Sandbox {
 
   /**
    * A warm container has the pool's /tmp size fixed at creation; other limits can be changed live.
-   * Its mounts are fixed too: a workspace with a `.git` to show read-only runs cold.
+   * Its mounts are fixed too: a workspace with a `.git` to show read-only, or a file to mask, runs cold.
    */
   private warmSlotFor(run: ResolvedRun): WarmSlot | undefined {
     const pool = this.options.pool;
-    if (!pool || run.limits.tmpfsBytes !== pool.limits.tmpfsBytes || run.readOnlyEntries.length > 0) return undefined;
+    if (!pool || pool.bindsTmp !== Boolean(this.options.disks) || run.limits.tmpfsBytes !== pool.limits.tmpfsBytes || run.readOnlyEntries.length > 0 || run.maskedEntries.length > 0) return undefined;
     return pool.take();
   }
 
-  private async runWarm(run: ResolvedRun, slot: WarmSlot): Promise<SandboxResult> {
+  /** With run disks (run-disk.ts) the run sees the overlay and the volume's /tmp; its writes are settled after the pool fenced and took back the slot. */
+  private runWarm(run: ResolvedRun, slot: WarmSlot): Promise<SandboxResult> {
+    return withRunDisk(this.options.disks, run.workspace, (disk) => this.runWarmOn(onDisk(run, disk), slot, disk?.tmp));
+  }
+
+  private async runWarmOn(run: ResolvedRun, slot: WarmSlot, tmp: string | undefined): Promise<SandboxResult> {
     const pool = this.options.pool as WarmPool;
     const started = Date.now();
     const out = new OutputTail(this.maxOutput);
@@ -119,7 +131,7 @@ export class DockerSandbox implements Sandbox {
             AttachStdout: true,
             AttachStderr: true,
           }),
-          pool.attach(slot, run.workspace),
+          pool.attach(slot, run.workspace, tmp),
           ownLimits ? slot.container.update(resourceLimits(run.limits)) : undefined,
         ]);
         stream = await exec.start({ hijack: true, stdin: false });
@@ -142,7 +154,35 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
-  private async runCold(run: ResolvedRun): Promise<SandboxResult> {
+  /** See SandboxService: the service is a cold container; runs beside it are containers that join its network namespace only. */
+  async start(command: readonly string[], options: Omit<SandboxRunOptions, 'network'>): Promise<SandboxService> {
+    const run = await resolveRun(command, { ...options, network: 'none' }, { limits: this.limits, timeoutMs: this.timeoutMs, ownedRoots: this.options.ownedRoots });
+    return startDockerService({
+      launch: (signal, onStarted) => this.guarded(() => this.runCold({ ...run, signal }, { onStarted })),
+      beside: async (besideCommand, besideOptions, containerId) => {
+        const beside = await resolveRun(besideCommand, { ...besideOptions, network: 'none' }, { limits: this.limits, timeoutMs: this.timeoutMs, ownedRoots: this.options.ownedRoots });
+        return this.guarded(() => this.runCold(beside, { joinNetworkOf: containerId }));
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Engine failures become SandboxErrors: the sandbox failed, not the command. */
+  private async guarded(body: () => Promise<SandboxResult>): Promise<SandboxResult> {
+    try {
+      return await body();
+    } catch (error) {
+      if (error instanceof SandboxError) throw error;
+      throw new SandboxError('sandbox_failed', `the docker sandbox failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** As runWarm: with run disks, settled once the container is removed, which ends every process of it. */
+  private runCold(run: ResolvedRun, extra: ColdExtra = {}): Promise<SandboxResult> {
+    return withRunDisk(this.options.disks, run.workspace, (disk) => this.runColdOn(onDisk(run, disk), extra, disk?.tmp));
+  }
+
+  private async runColdOn(run: ResolvedRun, extra: ColdExtra, tmp: string | undefined): Promise<SandboxResult> {
     const { docker, image, owner } = this.options;
     const started = Date.now();
     const out = new OutputTail(this.maxOutput);
@@ -157,7 +197,11 @@ export class DockerSandbox implements Sandbox {
         readOnlyBinds: registry ? [{ source: registry.dir, target: REGISTRY_MOUNT }] : [],
         limits: run.limits,
         workspaceSource: run.workspace,
+        ...(tmp ? { tmpSource: tmp } : {}),
         readOnlyEntries: run.readOnlyEntries,
+        maskedEntries: run.maskedEntries,
+        readOnlyWorkspace: run.readOnlyWorkspace,
+        ...(extra.joinNetworkOf ? { networkOf: extra.joinNetworkOf } : {}),
         propagate: false,
         maxFileBytes: this.options.maxFileBytes,
         user: userFor(run),
@@ -171,6 +215,7 @@ export class DockerSandbox implements Sandbox {
       // next-exit: the default, not-running, would answer at once for a container not started yet.
       const exited = container.wait({ condition: 'next-exit' });
       await container.start();
+      extra.onStarted?.(container.id);
       const watch = this.watch(run, () => container.kill({ signal: 'SIGKILL' }));
       const waited = (await exited) as { StatusCode?: number };
       await ended;
@@ -180,9 +225,14 @@ export class DockerSandbox implements Sandbox {
       const oomKilled = Boolean(state.OOMKilled) || (oomKills ?? 0) > 0;
       return this.result({ exitCode: state.ExitCode ?? waited.StatusCode ?? -1, timedOut, aborted, oomKilled }, out, err, started);
     } finally {
-      await container.remove({ force: true }).catch((error: unknown) =>
-        this.options.log?.warn('could not remove a sandbox container', { id: container.id, error: String(error) }),
-      );
+      // The run is over only when its pid namespace is: on the normal path the engine already reported the exit
+      // (PID 1 reaped, so every process of the container is gone); rm -f kills and waits for that on the others.
+      await container.remove({ force: true }).catch(async (error: unknown) => {
+        this.options.log?.warn('could not remove a sandbox container', { id: container.id, error: String(error) });
+        if (!(await killContainer(this.options.docker, container.id))) {
+          throw new SandboxError('sandbox_failed', `the sandbox container ${container.id.slice(0, 12)} could not be seen stopped: its processes may still run, so its workspace must not be cleaned up`);
+        }
+      });
     }
   }
 
@@ -224,6 +274,16 @@ export class DockerSandbox implements Sandbox {
   }
 }
 
+/** What a service's container, or one beside it, adds to a cold run. */
+interface ColdExtra {
+  /** Join this container's network namespace instead of having none. */
+  joinNetworkOf?: string;
+  /** Called once the container runs (a service's: runs beside it join its network). */
+  onStarted?: (containerId: string) => void;
+}
+
+const onDisk = (run: ResolvedRun, disk: RunDiskView | undefined): ResolvedRun => (disk ? { ...run, workspace: disk.workspace } : run);
+
 /** Nothing of the command ran yet: the run may go to a fresh container instead. */
 class StaleSlotError extends Error {
   override readonly name = 'StaleSlotError';
@@ -234,9 +294,10 @@ class StaleSlotError extends Error {
 
 /**
  * The command under a shell that, once it ends, kills every other process of
- * the run's user in the container, with the command's exit status kept: what
- * the command left running in the background cannot go on writing to the
- * workspace after the run returned, whether or not the container is reused.
+ * the run's user in the container, with the command's exit status kept. Only
+ * a first sweep: the command can kill this shell, so what guarantees that
+ * nothing of the run outlives it is the pool's host-side fence on release
+ * (container-fence.ts).
  */
 const killStraysAfter = (argv: readonly string[]) => ['sh', '-c', '"$@"; status=$?; kill -9 -1 2>/dev/null; exit $status', 'sh', ...argv];
 

@@ -10,7 +10,9 @@ export type SandboxErrorCode =
   /** The workspace or cwd given to run() is not usable. */
   | 'sandbox_bad_request'
   /** The backend itself failed (engine gone, image missing): not the command's fault. */
-  | 'sandbox_failed';
+  | 'sandbox_failed'
+  /** The command filled its run's disk volume (sandbox.diskLimitMb): its fault, and its writes were dropped. */
+  | 'sandbox_disk_limit';
 
 export class SandboxError extends AutodevError {
   override readonly name = 'SandboxError';

@@ -3,6 +3,8 @@ import { posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { SandboxError } from './errors.js';
 import { gitEntriesToProtect } from './git-mask.js';
+import { entriesToMask } from './masked-entries.js';
+import { JUDGE_GID, JUDGE_UID } from './judge-user.js';
 import { handOverWorkspace, sandboxUserFor } from './sandbox-user.js';
 import type { SandboxLimits, SandboxNetwork, SandboxRunOptions } from './sandbox.js';
 
@@ -48,6 +50,10 @@ export interface ResolvedRun {
   gid: number;
   /** Workspace entries (relative) every backend shows read-only: the `.git`s, see git-mask.ts. */
   readOnlyEntries: string[];
+  /** The whole workspace is shown read-only (the judge's folder). */
+  readOnlyWorkspace: boolean;
+  /** Workspace files (top-level names) every backend shows as an empty read-only file: see masked-entries.ts. */
+  maskedEntries: string[];
   signal?: AbortSignal;
 }
 
@@ -61,7 +67,12 @@ export interface ResolvedRun {
 export async function resolveRun(
   command: readonly string[],
   options: SandboxRunOptions,
-  defaults: { limits: SandboxLimits; timeoutMs: number },
+  defaults: {
+    limits: SandboxLimits;
+    timeoutMs: number;
+    /** The trees the daemon made, the only ones a root-owned workspace is handed over in (see handOverWorkspace). */
+    ownedRoots?: readonly string[];
+  },
 ): Promise<ResolvedRun> {
   if (command.length === 0 || !command[0]) {
     throw new SandboxError('sandbox_bad_request', 'sandbox run needs a command: pass at least the program name');
@@ -94,9 +105,15 @@ export async function resolveRun(
     throw new SandboxError('sandbox_bad_request', `timeoutMs must be a positive integer, got ${String(options.timeoutMs)}`);
   }
   const readOnlyEntries = await gitEntriesToProtect(workspace);
-  const user = sandboxUserFor(info, readOnlyEntries.includes('.git'));
+  const maskedEntries = await entriesToMask(workspace, options.maskedEntries);
+  const judged = sandboxUserFor(info, readOnlyEntries.includes('.git'));
+  const readOnlyWorkspace = options.readOnlyWorkspace === true || options.as === 'judge';
+  const user = options.as === 'judge' ? { uid: JUDGE_UID, gid: JUDGE_GID, handOver: false } : { ...judged, handOver: judged.handOver && !readOnlyWorkspace };
+  if (options.as === 'judge' && judged.uid === JUDGE_UID) {
+    throw new SandboxError('sandbox_bad_request', `the workspace ${workspace} belongs to uid ${JUDGE_UID}, which is reserved for the acceptance judge: give it to another user`);
+  }
   // Done here, once for every backend: the command runs unprivileged and must still write its workspace.
-  if (user.handOver) await handOverWorkspace(workspace, user.uid, user.gid, new Set(['.git']));
+  if (user.handOver) await handOverWorkspace(workspace, user.uid, user.gid, new Set(['.git']), defaults.ownedRoots);
   return {
     argv: [...command],
     workspace,
@@ -109,6 +126,8 @@ export async function resolveRun(
     uid: user.uid,
     gid: user.gid,
     readOnlyEntries,
+    readOnlyWorkspace,
+    maskedEntries,
     signal: options.signal,
   };
 }

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Sandbox, SandboxResult, SandboxRunOptions } from './sandbox.js';
+import type { Sandbox, SandboxResult, SandboxRunOptions, SandboxService } from './sandbox.js';
 import { OutputTail } from './output-tail.js';
+import { removeTree } from '../fs/safe-tree.js';
 
 export interface UnsafeSandboxOptions {
   /** Bytes kept of each of stdout and stderr; the rest is dropped, the tail kept. */
@@ -40,7 +41,8 @@ export class UnsafeSandbox implements Sandbox {
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const scratch = mkdtempSync(join(tmpdir(), 'autodev-unsafe-tmp-'));
-    const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
+    // The command wrote its temp files here, and what it started may still run: removed by descriptor, never through a link.
+    const removeScratch = () => removeTree(scratch).catch(() => undefined);
     return new Promise((done, fail) => {
       const child = spawn(file, args, {
         cwd: resolve(options.workspace, options.cwd ?? '.'),
@@ -71,8 +73,7 @@ export class UnsafeSandbox implements Sandbox {
       if (child.pid !== undefined) this.running.add(child.pid);
       child.once('error', (error) => {
         clearTimeout(timer);
-        removeScratch();
-        fail(new Error(`cannot start ${file}: ${error.message}`, { cause: error }));
+        void removeScratch().then(() => fail(new Error(`cannot start ${file}: ${error.message}`, { cause: error })));
       });
       child.once('close', (code, signal) => {
         clearTimeout(timer);
@@ -80,17 +81,36 @@ export class UnsafeSandbox implements Sandbox {
         if (child.pid !== undefined) this.running.delete(child.pid);
         // Leftover grandchildren of a finished command are not allowed to outlive it.
         killGroup();
-        removeScratch();
-        done({
+        const result = {
           exitCode: code ?? (signal ? 128 + signalNumber(signal) : -1),
           stdout: out.text(),
           stderr: err.text(),
           timedOut,
           oomKilled: false,
           durationMs: Date.now() - started,
-        });
+        };
+        void removeScratch().then(() => done(result));
       });
     });
+  }
+
+  /**
+   * No isolation here either: the service runs on the host, and what runs
+   * beside it shares the host's network and user with it. This backend is
+   * never chosen silently, and a judge run through it says so (backend 'none').
+   */
+  async start(command: readonly string[], options: Omit<SandboxRunOptions, 'network'>): Promise<SandboxService> {
+    const stopper = new AbortController();
+    const ended = this.run(command, { ...options, signal: options.signal ? AbortSignal.any([options.signal, stopper.signal]) : stopper.signal });
+    ended.catch(() => undefined);
+    return {
+      ended,
+      runBeside: (besideCommand, besideOptions) => this.run(besideCommand, besideOptions),
+      stop: async () => {
+        stopper.abort();
+        return ended;
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { lstat, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { removeTree } from '../fs/safe-tree.js';
 import { readFileNoFollow, writeFileUnder } from '../fs/safe-write.js';
 import type { SandboxResult } from '../sandbox/sandbox.js';
 import { UnsafeSandbox } from '../sandbox/unsafe-sandbox.js';
@@ -14,6 +15,8 @@ export interface HostNpmOptions {
   timeoutMs: number;
   cacheDir?: string;
   signal?: AbortSignal;
+  /** The project's allowed npm settings as npm_config_* variables (see npm-config.ts); nothing else of its config applies. */
+  allowedConfig?: Record<string, string>;
 }
 
 /**
@@ -23,7 +26,8 @@ export interface HostNpmOptions {
  * sandboxed test may have turned node_modules into a link to a host folder.
  * So npm never runs in the workspace: the manifests are copied into a fresh
  * folder beside it (same filesystem, the daemon's own), npm runs there with
- * the user's own ~/.npmrc or an empty one, and node_modules and the lockfile
+ * the user's own ~/.npmrc or an empty one plus the project's allowed
+ * settings (npm-config.ts), and node_modules and the lockfile
  * are moved back without following links. A project that depends on its own
  * folders (file: dependencies, npm workspaces) does not install this way;
  * the sandboxed install, which runs in the workspace itself, handles those.
@@ -47,6 +51,7 @@ export async function runHostNpm(argv: readonly string[], options: HostNpmOption
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
       env: {
+        ...options.allowedConfig,
         npm_config_ignore_scripts: 'true',
         npm_config_cache: options.cacheDir ?? join(tmpdir(), 'autodev-npm-cache'),
         npm_config_update_notifier: 'false',
@@ -62,13 +67,13 @@ export async function runHostNpm(argv: readonly string[], options: HostNpmOption
     return result;
   } finally {
     await host.close();
-    await rm(scratch, { recursive: true, force: true });
+    await removeTree(scratch);
   }
 }
 
 /** Moves `from` to `to` when it is a real folder; whatever sits at `to` (a link included) is removed first, never followed. */
 async function moveRealFolder(from: string, to: string): Promise<void> {
-  await rm(to, { recursive: true, force: true });
+  await removeTree(to);
   const info = await lstat(from).catch(() => undefined);
   if (info?.isDirectory()) await rename(from, to);
 }

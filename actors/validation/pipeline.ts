@@ -6,7 +6,7 @@ import type {
   ValidationReport,
   ValidationStageName,
 } from '../../proto/index.js';
-import { ruleTally, VALIDATION_STAGES } from '../../proto/index.js';
+import { VALIDATION_STAGES } from '../../proto/index.js';
 import type { Logger } from '../log/logger.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
@@ -196,16 +196,4 @@ export function toValidationReport(report: PipelineReport): ValidationReport {
     failures: failures.slice(0, 50),
     stages: report.stages.map((s) => ({ stage: s.stage, status: s.status, summary: s.summary })),
   };
-}
-
-/**
- * `syntax passed, unit_tests failed, coverage unverified; rules 2/3 passed,
- * 1 unverified; verdict unverified`: the commit message's Checks line.
- */
-export function pipelineSummary(report: Pick<ValidationReport, 'stages' | 'passed' | 'issues' | 'rules' | 'verdict'>): string {
-  const parts: string[] = [];
-  if (report.stages?.length) parts.push(report.stages.map((s) => `${s.stage} ${s.status}`).join(', '));
-  if (report.verdict) parts.push(ruleTally(report.rules ?? []), `verdict ${report.verdict}`);
-  if (parts.length === 0) return report.passed ? 'passed' : `${report.issues.length} issue(s)`;
-  return parts.join('; ');
 }

@@ -1,20 +1,30 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { AcceptanceReport, type AcceptanceCheckResult } from '../../proto/index.js';
+import { AcceptanceReport } from '../../proto/index.js';
+import { acceptSourceFrom } from '../accept-source.js';
+import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, credentialsFromOptions } from '../accept-credentials.js';
 import { call, jsonOrThrow } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { ensureDaemon } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
+import { renderReport } from '../render-report.js';
 
 export const acceptCommand: Command = {
   name: 'accept',
   summary: 'check an HTTP app against its OpenAPI spec, in the sandbox',
-  usage: `Usage: autodev accept APP_DIR --spec FILE [--start CMD] [--json]
+  usage: `Usage: autodev accept APP_DIR (--spec FILE | --suite FILE) [--start CMD] [--json]
 
 Checks the HTTP application in APP_DIR against an OpenAPI 3.x spec, with
 checks derived from the spec alone (no model): every operation as
 documented, bad bodies and unknown ids refused with a 4xx (never a 5xx), and
-create / read / list / filter / update / delete sequences per resource.
+create / read / list / filter / update / delete sequences per resource,
+documented 409s and 422s provoked (a duplicate, a change past a documented
+bound), and, after every write, a pass that lists, filters and reads back
+what the app stored. Form bodies (multipart with a small generated file,
+urlencoded) are built from their schemas. Reads on a collection nothing
+creates use ids from its list (or the spec's examples).
+With --suite, the checks are a job's frozen suite.json, replayed exactly as
+they judged the job, so an exported result can be checked again later.
 
 The app is copied, never changed. In the sandbox, network off: its
 dependencies are installed when it has a package.json (registry only,
@@ -23,37 +33,47 @@ build script, then started with npm start (or --start CMD) with PORT and
 HOST=127.0.0.1 set. An app that never listens fails with its log.
 Starts the daemon in the background when none is running.
 
-Prints a table; with --json, one object: passed, failed, unverified, total,
-durationMs, app (sandbox, setup steps, log excerpt) and checks, each with id,
-operationId, kind, title, status, request, expected and actual (status,
-contentType, bodyExcerpt, schemaErrors, problem). A check that could not be
-run is "unverified" and never counts as passed.
+Prints a table; with --json, one object: passed, failed, blocked, unverified,
+total, durationMs, app (sandbox, setup steps, log excerpt) and checks, each
+with id, operationId, kind, title, status, rootCause (blocked checks only),
+request, expected and actual (status, contentType, bodyExcerpt, schemaErrors,
+problem). A check that could not be run is "unverified"; one whose setup
+failed on a bug another check reports (a create answering an undocumented
+status) is "blocked", with that check as its rootCause. Neither counts as
+passed.
 Exit codes: 0 every check passed, 1 any did not, 2 usage error, 3 daemon unreachable.
 
 Options:
-  --spec FILE  the OpenAPI 3.x spec, YAML or JSON (required)
+  --spec FILE  the OpenAPI 3.x spec, YAML or JSON, to derive the checks from
+  --suite FILE a frozen suite to replay as it is, instead of --spec: a job's
+               suite.json, kept in <home>/jobs/<id>/acceptance/suite.json and
+               exported by \`autodev result\` as DIR/artifacts/acceptance/suite.json
   --start CMD  shell command that starts the app (default: npm start)
-${COMMON_HELP}`,
-  options: { ...COMMON_OPTIONS, spec: { type: 'string' }, start: { type: 'string' } },
+${CREDENTIALS_HELP}
+${COMMON_HELP}
+
+Operations the spec secures (security, components.securitySchemes) are sent
+with the credentials given; without them their checks, and the checks that
+need them to set up, are "unverified" with the option to pass. Each secured
+operation is also called without credentials and must answer 401 or 403 (or
+what it documents). Reports show credentials as placeholders, never values.`,
+  options: { ...COMMON_OPTIONS, ...CREDENTIAL_OPTIONS, spec: { type: 'string' }, suite: { type: 'string' }, start: { type: 'string' } },
   async run(ctx, values, positionals) {
     if (positionals.length !== 1 || !positionals[0]) throw new CliError('usage', 'accept takes exactly one APP_DIR argument: the folder of the app to check');
-    if (typeof values.spec !== 'string' || values.spec.length === 0) throw new CliError('usage', 'accept needs --spec FILE: the OpenAPI spec to check the app against');
     const appDir = resolve(positionals[0]);
     const isDir = await stat(appDir).then((s) => s.isDirectory(), () => false);
     if (!isDir) throw new CliError('usage', `${appDir} is not a folder: give the folder that holds the app`);
-    const specFile = resolve(values.spec);
-    const spec = await readFile(specFile, 'utf8').catch((error: Error) => {
-      throw new CliError('usage', `cannot read --spec ${specFile}: ${error.message}`);
-    });
+    const source = await acceptSourceFrom(values);
     if (values.start !== undefined && (typeof values.start !== 'string' || !values.start.trim())) throw new CliError('usage', '--start needs a command, e.g. --start "node server.js"');
+    const credentials = await credentialsFromOptions(values, ctx.env ?? {});
     const { connection } = await ensureDaemon({
       home: ctx.home,
       onWaiting: () => {
         if (!ctx.json) ctx.err('starting autodevd in the background…');
       },
     });
-    if (!ctx.json) ctx.err(`checking ${appDir} against ${specFile} in the sandbox…`);
-    const json = typeof values.start === 'string' ? { appDir, spec, start: values.start } : { appDir, spec };
+    if (!ctx.json) ctx.err(`checking ${appDir} against ${source.what} in the sandbox…`);
+    const json = { appDir, ...source.body, ...(typeof values.start === 'string' ? { start: values.start } : {}), ...(credentials ? { credentials } : {}) };
     const res = await call(connection, () => connection.api.acceptance.$post({ json }));
     const report = await jsonOrThrow(res, AcceptanceReport);
     if (ctx.json) ctx.out(JSON.stringify(report));
@@ -61,31 +81,3 @@ ${COMMON_HELP}`,
     return report.total > 0 && report.passed === report.total ? EXIT.ok : EXIT.jobFailed;
   },
 };
-
-const MARK: Record<AcceptanceCheckResult['status'], string> = { passed: 'pass', failed: 'FAIL', unverified: 'n/a ' };
-
-/** One row per check, then what a fix needs for each that did not pass, then the counts. */
-export function renderReport(report: AcceptanceReport): string[] {
-  const lines: string[] = [];
-  const idWidth = Math.min(48, Math.max(...report.checks.map((c) => c.id.length), 5));
-  lines.push(`${'     '} ${'KIND'.padEnd(16)} ${'CHECK'.padEnd(idWidth)} PROBLEM`);
-  for (const check of report.checks) {
-    lines.push(`${MARK[check.status]}  ${check.kind.padEnd(16)} ${check.id.padEnd(idWidth)} ${check.status === 'passed' ? '' : (check.actual.problem ?? '')}`.trimEnd());
-  }
-  const notPassed = report.checks.filter((c) => c.status === 'failed');
-  for (const check of notPassed) {
-    lines.push('', `${check.id}: ${check.title}`);
-    if (check.request) lines.push(`  request:  ${check.request.method} ${check.request.path}${check.request.body === undefined ? '' : ` ${clip(JSON.stringify(check.request.body))}`}`);
-    lines.push(`  expected: ${check.expected.status}${check.expected.contentType ? ` ${check.expected.contentType}` : ''}${check.expected.schema ? `, schema ${check.expected.schema}` : ''} (${check.expected.detail})`);
-    lines.push(`  actual:   ${check.actual.status ?? 'no answer'} at step "${check.actual.step}": ${check.actual.problem ?? ''}`);
-    for (const error of check.actual.schemaErrors) lines.push(`            ${error}`);
-    if (check.actual.bodyExcerpt) lines.push(`  body:     ${clip(check.actual.bodyExcerpt)}`);
-  }
-  const starts = report.checks.find((c) => c.kind === 'server_starts');
-  if (starts?.status === 'failed' && report.app?.logExcerpt) lines.push('', 'app log (end):', ...report.app.logExcerpt.split('\n').map((l) => `  ${l}`));
-  const sandbox = report.app ? `sandbox: ${report.app.sandbox}, ` : '';
-  lines.push('', `${report.passed} passed, ${report.failed} failed, ${report.unverified} unverified of ${report.total} checks (${sandbox}${(report.durationMs / 1000).toFixed(1)} s)`);
-  return lines;
-}
-
-const clip = (text: string) => (text.length > 200 ? `${text.slice(0, 197)}...` : text);

@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { mkdirUnder, writeFileUnder } from '../../actors/fs/safe-write.js';
-import { ResultBundle, type ResultFile } from '../../proto/index.js';
+import { ResultBundle, isTerminalJobStatus, type ResultFile } from '../../proto/index.js';
 import { call, jsonOrThrow, requireDaemon } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { CliError, EXIT } from '../errors.js';
@@ -59,6 +59,8 @@ ${COMMON_HELP}`,
     const connection = await requireDaemon(ctx.home);
     const res = await call(connection, () => connection.api.jobs[':id'].result.$get({ param: { id: jobId } }));
     const bundle = await jsonOrThrow(res, ResultBundle);
+    // The status is the record's, sent with the bundle; a job not ended has no result to export yet.
+    if (!isTerminalJobStatus(bundle.status)) throw new CliError('usage', `job ${bundle.jobId} is still ${bundle.status}; wait for it (autodev watch ${bundle.jobId}) and ask again`);
     await mkdir(out, { recursive: true });
     await writeAll(out, bundle.files);
     await writeAll(join(out, 'artifacts'), bundle.artifacts);

@@ -11,13 +11,20 @@ export const sandboxCommand: Command = {
   usage: `Usage: autodev sandbox run --workspace DIR [options] -- CMD [ARGS...]
 
 Asks autodevd (starting it if none runs) to run CMD in the sandbox backend it
-would choose (see autodev doctor), with DIR at /workspace, network off and the configured limits. Prints the
-command's output; with --json, one object: backend, reason, exitCode,
-stdout, stderr, timedOut, oomKilled, durationMs. Exits 0 when CMD exited 0,
-1 when it failed, timed out or was killed.
+would choose (see autodev doctor), with a private copy of DIR at /workspace,
+network off and the configured limits. DIR itself is never run in and never
+changes (owner and modes included), unless --write-back asks for the run's
+changes. Prints the command's output; with --json, one object: backend,
+reason, exitCode, stdout, stderr, timedOut, oomKilled, durationMs, and
+workspace (ranIn, source, writeBack, written, skipped). Exits 0 when CMD
+exited 0, 1 when it failed, timed out or was killed.
 
 Options:
-  --workspace DIR      folder mounted read-write at /workspace (required)
+  --workspace DIR      folder copied to /workspace (required; not autodevd's home)
+  --write-back         write the run's new and changed files back into DIR, never
+                       through a symlink there; deletions, symlinks, mode changes,
+                       empty folders and .git are not written back, nor anything
+                       from a run that was killed
   --cwd PATH           working folder inside the workspace (default: .)
   --timeout MS         wall-clock limit (default: sandbox.timeoutMs in config.json)
   --memory MB          memory limit in MiB
@@ -36,6 +43,7 @@ ${COMMON_HELP}`,
     cpus: { type: 'string' },
     pids: { type: 'string' },
     network: { type: 'string' },
+    'write-back': { type: 'boolean' },
     'unsafe-no-sandbox': { type: 'boolean' },
   },
   async run(ctx, values, positionals) {
@@ -67,6 +75,7 @@ ${COMMON_HELP}`,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       limits,
       network,
+      writeBack: values['write-back'] === true,
       unsafeNoSandbox: values['unsafe-no-sandbox'] === true,
     };
     const { connection, started } = await ensureDaemon({
@@ -92,8 +101,24 @@ ${COMMON_HELP}`,
       ctx.write(result.stdout);
       if (result.stderr) ctx.err(result.stderr.replace(/\n$/, ''));
       const how = result.timedOut ? 'killed at the timeout' : result.oomKilled ? 'killed: out of memory' : `exit ${result.exitCode}`;
-      ctx.err(`[sandbox: ${result.backend}; ${how}; ${result.durationMs} ms]`);
+      ctx.err(`[sandbox: ${result.backend}; ${how}; ${result.durationMs} ms; ${describeWorkspace(result.workspace)}]`);
+      for (const { path, why } of result.workspace.skipped.slice(0, SKIPPED_SHOWN)) ctx.err(`  not written back: ${path}: ${why}`);
+      const more = result.workspace.skipped.length - SKIPPED_SHOWN;
+      if (more > 0) ctx.err(`  … and ${more} more not written back (--json lists them all)`);
     }
     return result.exitCode === 0 && !result.timedOut && !result.oomKilled ? EXIT.ok : EXIT.jobFailed;
   },
 };
+
+const SKIPPED_SHOWN = 20;
+
+/** One line on where the command ran, so nobody looks for its output in the folder they named. */
+function describeWorkspace(workspace: SandboxRunAnswer['workspace']): string {
+  if (!workspace.writeBack) {
+    // Asked for, and refused (a killed run): the reason is among the skipped lines.
+    if (workspace.skipped.length > 0) return `ran in a copy of ${workspace.source}; nothing was written back`;
+    return `ran in a copy of ${workspace.source}; its changes were discarded (--write-back keeps them)`;
+  }
+  const files = workspace.written.length === 1 ? '1 file' : `${workspace.written.length} files`;
+  return `ran in a copy of ${workspace.source}; ${files} written back`;
+}

@@ -17,7 +17,8 @@ Starts the daemon in the background when none is running.
 
 Options:
   --spec FILE  an API spec or docs to build against (OpenAPI, Markdown, text)
-  --wait       follow the job until it ends; exit 0 if it completed, 1 if not
+  --wait       follow the job until its record says it ended (events alone never
+               end the wait); exit 0 if it completed, 1 if not
   --model PATH model for a daemon this command starts (else AUTODEV_MODEL or config.json)
 ${COMMON_HELP}`,
   options: { ...COMMON_OPTIONS, spec: { type: 'string' }, wait: { type: 'boolean' }, model: { type: 'string' } },

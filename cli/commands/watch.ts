@@ -9,7 +9,9 @@ export const watchCommand: Command = {
   summary: 'follow a job live as a task tree',
   usage: `Usage: autodev watch JOB [--json]
 
-Replays the job from its start, then follows it until it ends.
+Replays the job from its start, then follows it until its record says it
+ended: an event alone (which anyone allowed to publish could forge) only
+makes watch read the record again. Exits 0 if the job completed, 1 if not.
 With --json, prints only the final job object.
 
 Options:

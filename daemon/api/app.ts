@@ -8,6 +8,7 @@ import {
   ProtocolError,
   SubmitJobBody,
   isTerminalJobEvent,
+  isTerminalJobStatus,
   toJobView,
   toWireError,
   type CorruptJobView,
@@ -27,6 +28,8 @@ import { modelsRoutes, type ModelService } from './models-routes.js';
 import { mcpCatalogRoutes, type McpCatalogService } from './mcp-catalog-routes.js';
 import { sandboxRoutes, type SandboxRunService } from './sandbox-routes.js';
 import { doctorRoutes, type DoctorService } from './doctor-routes.js';
+import { natsCredentialsRoutes } from './nats-credentials-routes.js';
+import type { NatsCredentialService } from '../nats-users.js';
 
 /** The slice of the job manager the API needs. */
 export interface JobService {
@@ -66,6 +69,8 @@ export interface AppDeps {
   sandboxRuns?: SandboxRunService;
   /** `GET /doctor` for `autodev doctor` (daemon/api/doctor-routes.ts). */
   doctor?: DoctorService;
+  /** `GET /nats/credentials/:role` for `autodev workers|events credentials` (daemon/api/nats-credentials-routes.ts). */
+  natsCredentials?: NatsCredentialService;
   /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
 }
@@ -92,6 +97,7 @@ export function createApp(deps: AppDeps) {
     .route('/', mcpCatalogRoutes(deps.mcpCatalog))
     .route('/', sandboxRoutes(deps.sandboxRuns))
     .route('/', doctorRoutes(deps.doctor))
+    .route('/', natsCredentialsRoutes(deps.natsCredentials))
     .all('/mcp/:name', (c) => {
       if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
       return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);
@@ -120,7 +126,8 @@ export function createApp(deps: AppDeps) {
         let seq = 0;
         for await (const event of deps.jobEvents(id, controller.signal)) {
           await stream.writeSSE({ id: String(++seq), event: event.type, data: JSON.stringify(event) });
-          if (isTerminalJobEvent(event)) break;
+          // An event can be forged by whoever may publish it; the stream ends only when the record agrees.
+          if (isTerminalJobEvent(event) && isTerminalJobStatus((await deps.jobs.get(id))?.status ?? 'failed')) break;
         }
         controller.abort();
       });

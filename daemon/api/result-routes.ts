@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { JobId, ProtocolError, type DevopsReport, type JobRecord, type ResultBundle } from '../../proto/index.js';
+import { isTerminalJobStatus, JobId, ProtocolError, type DevopsReport, type JobRecord, type ResultBundle } from '../../proto/index.js';
 import { pathParams } from './validate.js';
 
 export interface ResultService {
@@ -23,7 +23,8 @@ export function resultRoutes(service: ResultService | undefined) {
     if (!service) throw new ProtocolError('not_found', 'this daemon was started without result export');
     const job = await service.get(id);
     if (!job) throw new ProtocolError('not_found', `no job ${id}`);
-    if (job.status === 'planning' || job.status === 'running') {
+    // Any state that is not an end: an integrating job's main may still change, and its verdict is not in.
+    if (!isTerminalJobStatus(job.status)) {
       throw new ProtocolError('conflict', `job ${id} is still ${job.status}; wait for it (autodev watch ${id}) and ask again`);
     }
     const devops = job.status === 'completed' ? await service.finalize(job) : null;

@@ -7,8 +7,10 @@ export type SandboxRunService = (body: SandboxRunBody, signal: AbortSignal) => P
 
 /**
  * `POST /sandbox/run` for `autodev sandbox run`: answers when the command has
- * finished, with its output. A command that fails is a 200 with its exit code;
- * only the sandbox failing is an error (code sandbox_*).
+ * finished, with its output and where it ran (always a private copy of the
+ * named folder, written back only when the body asks). A command that fails
+ * is a 200 with its exit code; only the sandbox failing, or a workspace it
+ * refuses (the daemon's home, a folder too big to copy), is an error (code sandbox_*).
  */
 export function sandboxRoutes(run: SandboxRunService | undefined) {
   return new Hono().post('/sandbox/run', jsonBody(SandboxRunBody), async (c) => {

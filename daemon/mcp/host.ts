@@ -96,7 +96,7 @@ export function createMcpHost(options: McpHostOptions): McpHost {
     contextFor,
     catalogContext: () => build('catalog'),
     async connect(name, jobId, transport) {
-      const server = createMcpServer(name, await contextFor(jobId, { sync: WORKSPACE_SERVERS.has(name) }));
+      const server = await createMcpServer(name, await contextFor(jobId, { sync: WORKSPACE_SERVERS.has(name) }));
       await server.connect(transport);
     },
   };

@@ -1,6 +1,4 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { JobId } from '../../proto/index.js';
-import { McpServerName } from '../../actors/mcp/registry.js';
+import { JobId, McpServerName } from '../../proto/index.js';
 import { UnknownJobError, type McpHost } from './host.js';
 
 /**
@@ -13,6 +11,8 @@ export async function handleMcpHttp(host: McpHost, name: string, jobId: string |
   if (!server.success) return problem(404, 'not_found', `no MCP server "${name}"; the servers are ${McpServerName.options.join(', ')}`);
   const job = JobId.safeParse(jobId);
   if (!job.success) return problem(400, 'bad_request', 'name the job with ?job=JOB (a lowercase job id); its workspace is what the tools work on');
+  // The SDK's server transport: imported with the first MCP request, not with the daemon.
+  const { WebStandardStreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js');
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   try {
     await host.connect(server.data, job.data, transport);

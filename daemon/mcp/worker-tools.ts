@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RepoSnapshot, WorkRequest } from '../../proto/index.js';
@@ -7,6 +7,7 @@ import type { Memory } from '../../actors/memory/memory-store.js';
 import { ThinkingStore } from '../../actors/mcp/thinking-store.js';
 import type { ToolSession } from '../../actors/mcp/tool-phase.js';
 import { Toolbox } from '../../actors/mcp/toolbox.js';
+import { removeTree } from '../../actors/fs/safe-tree.js';
 import type { Sandbox } from '../../actors/sandbox/sandbox.js';
 import type { McpSettings } from './settings.js';
 
@@ -17,6 +18,12 @@ export interface WorkerToolsOptions {
   jobsDir?: string;
   memory?: Memory;
   sandbox?: () => Promise<Sandbox>;
+  /**
+   * Where each attempt's scratch copy is made (default: the system's temp
+   * folder). The daemon passes a folder in its home: a root daemon's sandbox
+   * hands a workspace to its unprivileged user only in trees it owns.
+   */
+  scratchDir?: string;
   gbnfMaxString?: number;
 }
 
@@ -31,7 +38,9 @@ export function createWorkerTools(options: WorkerToolsOptions): (request: WorkRe
   return async (request, snapshot) => {
     const allow = request.tools ?? [];
     if (allow.length === 0) return null;
-    const scratch = await mkdtemp(join(tmpdir(), `autodev-tools-${request.jobId}-`));
+    const parent = options.scratchDir ?? tmpdir();
+    await mkdir(parent, { recursive: true, mode: 0o700 });
+    const scratch = await mkdtemp(join(parent, `autodev-tools-${request.jobId}-`));
     const workspace = join(scratch, 'repo');
     await mkdir(workspace);
     for (const file of snapshot?.files ?? []) {
@@ -66,11 +75,12 @@ export function createWorkerTools(options: WorkerToolsOptions): (request: WorkRe
         functions: box.modelFunctions(),
         async close() {
           await box.close();
-          await rm(scratch, { recursive: true, force: true });
+          // execute_code ran in this copy: removed by descriptor, never through a link it left.
+          await removeTree(scratch);
         },
       };
     } catch (error) {
-      await rm(scratch, { recursive: true, force: true });
+      await removeTree(scratch);
       throw error;
     }
   };

@@ -29,7 +29,7 @@ export function jobContext(jobsDir: string, jobId: string, overrides: Partial<Mc
 /** A real server of `name` and a real MCP client, linked in memory. */
 export async function connectServer(name: McpServerName, context: McpJobContext): Promise<Client> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(name, context).connect(serverSide);
+  await (await createMcpServer(name, context)).connect(serverSide);
   const client = new Client({ name: 'autodev-test', version: '0.0.0' });
   await client.connect(clientSide);
   return client;

@@ -1,7 +1,8 @@
-import { lstat, mkdir, readdir, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { removeTree } from '../../fs/safe-tree.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { defineTool, ToolError } from '../tool.js';
 import { Workspace } from '../workspace.js';
@@ -141,8 +142,9 @@ export function createFilesystemServer(options: FilesystemServerOptions): McpSer
         return { path: ws.relative(absolute), deleted: true };
       }
       if (stat.isDirectory() && !recursive) throw new ToolError('invalid', `"${path}" is a folder; pass recursive: true to delete it`);
-      // rm removes symlinks found inside a folder as links; it never follows them.
-      await rm(absolute, { recursive, force: true });
+      // By descriptor: a link inside goes as a link, and one swapped in mid-removal (execute_code may have left a process) is never followed.
+      if (stat.isDirectory()) await removeTree(absolute);
+      else await unlink(absolute);
       return { path: ws.relative(absolute), deleted: true };
     },
   );

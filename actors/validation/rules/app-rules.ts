@@ -11,7 +11,7 @@ export type AppRule = RuleOf<'server_starts'> | RuleOf<'http'>;
  * operations, often of several tasks, so only the job's acceptance phase
  * judges them.
  */
-export const HTTP_RULE_KINDS: ReadonlySet<AcceptanceCheckKind> = new Set(['operation', 'missing_required', 'wrong_type', 'constraint', 'malformed_json', 'unknown_id']);
+export const HTTP_RULE_KINDS: ReadonlySet<AcceptanceCheckKind> = new Set(['operation', 'missing_required', 'wrong_type', 'constraint', 'malformed_json', 'unknown_id', 'no_credentials']);
 
 /**
  * acceptApp does not start an app it has nothing to check against, so that
@@ -57,7 +57,8 @@ function judgeHttp(rule: RuleOf<'http'>, report: AcceptanceReport, started: numb
     return ruleResult(rule, 'failed', `the app did not start, so no check of ${rule.operationIds.join(', ')} could run: ${starts?.actual.problem ?? 'no result'}`, started, report.app?.logExcerpt);
   }
   const mine = report.checks.filter((c) => ops.has(c.operationId) && HTTP_RULE_KINDS.has(c.kind));
-  const failed = mine.filter((c) => c.status === 'failed');
+  // A blocked check waits on a failed one of the same run: it fails the rule with it, never passes it.
+  const failed = mine.filter((c) => c.status === 'failed' || c.status === 'blocked');
   if (failed.length > 0) {
     const named = failed.slice(0, 6).map((c) => `${c.id}: ${c.actual.problem ?? 'failed'}`).join('; ');
     return ruleResult(rule, 'failed', `${failed.length} of ${mine.length} check(s) failed: ${named}${failed.length > 6 ? '; …' : ''}`, started, failed.slice(0, 10).map(checkLine).join('\n'));

@@ -1,0 +1,69 @@
+import { hc } from 'hono/client';
+import { describe, expect, it } from 'vitest';
+import type { JobEvent, JobStatus, JobView } from '../proto/index.js';
+import type { AppType } from '../daemon/api/app.js';
+import type { Connection } from './client.js';
+import type { CommandContext } from './command.js';
+import { exitCodeForJob, followJob } from './follow.js';
+
+const jobId = 'jforged1';
+const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
+
+// What anyone allowed to publish on the bus could append: a win the job never had.
+const events: JobEvent[] = [
+  { type: 'job.submitted', jobId, at: at(0), prompt: 'p', hasSpec: false, repo: '/tmp/r' },
+  { type: 'job.planned', jobId, at: at(1), tasks: [{ id: 't1', type: 'backend', description: 'API', dependencies: [], priority: 5 }] },
+  { type: 'job.accepted', jobId, at: at(2), round: 9, passed: 33, total: 33, commit: 'a'.repeat(40) },
+  { type: 'job.completed', jobId, at: at(3) },
+];
+
+const view = (status: JobStatus): JobView => ({ jobId, status, repo: '/tmp/r', prompt: 'p', createdAt: at(0), error: null, tasks: [{ id: 't1', type: 'backend', status: 'pending', attempts: 0 }] });
+
+/**
+ * A daemon whose event stream carries a forged `job.completed` and then ends
+ * (as a daemon that stops its stream on any terminal event does), while the
+ * record says `running` for the first `runningReads` reads, then `cancelled`.
+ */
+function fakeDaemon(runningReads: number) {
+  let reads = 0;
+  let streams = 0;
+  const fetchStub = async (input: string | URL | Request): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.pathname.endsWith(`/jobs/${jobId}/events`)) {
+      streams += 1;
+      const body = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('');
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    }
+    if (url.pathname.endsWith(`/jobs/${jobId}`)) return Response.json(view(++reads <= runningReads ? 'running' : 'cancelled'));
+    return new Response('not found', { status: 404 });
+  };
+  const apiUrl = 'http://127.0.0.1:9/';
+  const connection: Connection = { info: { pid: 1, apiUrl, natsUrl: 'nats://127.0.0.1:9', tokenFile: '/nonexistent' }, token: 't', api: hc<AppType>(apiUrl, { fetch: fetchStub }) };
+  return { connection, reads: () => reads, streams: () => streams };
+}
+
+function context(): { ctx: CommandContext; lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { ctx: { home: '/nonexistent', json: false, interactive: false, out: (l) => lines.push(l), err: (l) => errors.push(l), write: () => {} }, lines, errors };
+}
+
+describe('followJob against forged events', () => {
+  it('does not end on a forged job.completed: it waits until the record ends, showing each event once', async () => {
+    const daemon = fakeDaemon(3);
+    const { ctx, lines, errors } = context();
+    const final = await followJob(ctx, daemon.connection, jobId, true, { recheckMs: 10 });
+    expect(final.status).toBe('cancelled');
+    expect(exitCodeForJob(final)).toBe(1);
+    expect(daemon.reads()).toBe(4);
+    // The stream was opened again after it ended, and its replay was not shown twice.
+    expect(daemon.streams()).toBeGreaterThan(1);
+    expect(lines.filter((l) => l.endsWith('job.completed'))).toHaveLength(1);
+    expect(errors[0]).toContain(`got job.completed for ${jobId}, but its record says running`);
+  });
+
+  it('counts only a completed record as success', () => {
+    expect(exitCodeForJob(view('completed'))).toBe(0);
+    for (const status of ['planning', 'running', 'integrating', 'failed', 'cancelled'] as const) expect(exitCodeForJob(view(status))).toBe(1);
+  });
+});
