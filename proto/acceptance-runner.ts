@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AcceptanceCheck } from './acceptance.js';
-import type { JudgeAuth } from './acceptance-security.js';
+import { AcceptanceCheck } from './acceptance.js';
+import { JudgeAuth } from './acceptance-security.js';
 
 /**
  * The acceptance judge's protocol: the plan the daemon writes into the
@@ -11,19 +11,26 @@ import type { JudgeAuth } from './acceptance-security.js';
  * 0 on its own.
  */
 
-/** Written by the daemon; the judge trusts it (nothing else can write its folder). */
-export interface JudgePlan {
-  checks: AcceptanceCheck[];
-  /** The PORT the app was given. */
-  port: number;
-  /** How long the app may take to listen. */
-  startTimeoutMs: number;
-  requestTimeoutMs: number;
-  /** How long the checks may take in all, once the app listens. */
-  checksTimeoutMs: number;
-  /** The credentials steps name, by scheme: the only place their values are written. */
-  auth?: JudgeAuth;
-}
+/**
+ * Written by the daemon, which parses it with this schema before writing;
+ * the judge trusts what it reads (nothing else can write its folder) and
+ * checks only its shape, having no zod in its sandbox.
+ */
+export const JudgePlan = z
+  .object({
+    checks: z.array(AcceptanceCheck),
+    /** The PORT the app was given. */
+    port: z.number().int().min(1).max(65535),
+    /** How long the app may take to listen. */
+    startTimeoutMs: z.number().int().positive(),
+    requestTimeoutMs: z.number().int().positive(),
+    /** How long the checks may take in all, once the app listens. */
+    checksTimeoutMs: z.number().int().positive(),
+    /** The credentials steps name, by scheme: the only place their values are written. */
+    auth: JudgeAuth.optional(),
+  })
+  .strict();
+export type JudgePlan = z.infer<typeof JudgePlan>;
 
 const Counted = z.union([z.string(), z.number()]);
 

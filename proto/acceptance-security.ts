@@ -70,16 +70,18 @@ export const AcceptCredentials = z
 export type AcceptCredentials = z.infer<typeof AcceptCredentials>;
 
 /** One credential as the judge sends it, and the placeholder reports show instead of its value. */
-export interface CredentialPlacement {
-  in: 'header' | 'query' | 'cookie';
-  /** Header names are lower case. */
-  name: string;
-  value: string;
-  /** e.g. `<apiKey credential ApiKeyAuth>`. */
-  shown: string;
-}
+export const CredentialPlacement = z
+  .object({
+    in: z.enum(['header', 'query', 'cookie']),
+    /** Header names are lower case. */
+    name: z.string().min(1),
+    value: z.string(),
+    /** e.g. `<apiKey credential ApiKeyAuth>`. */
+    shown: z.string(),
+  })
+  .strict();
+export type CredentialPlacement = z.infer<typeof CredentialPlacement>;
 
 /** The credentials in the judge's plan, by scheme name. */
-export interface JudgeAuth {
-  schemes: Record<string, CredentialPlacement>;
-}
+export const JudgeAuth = z.object({ schemes: z.record(z.string(), CredentialPlacement) }).strict();
+export type JudgeAuth = z.infer<typeof JudgeAuth>;

@@ -72,20 +72,22 @@ describe('autodev accept through the daemon and the sandbox', () => {
     expect(result.unverified).toBe(result.total - 1);
   });
 
-  it('an app that attacks the judge (pidfd_getfd, a forged result line, SIGKILL) still fails: issue 19 item 1', async () => {
-    const app = join(home.path, 'hostile');
-    mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'hostile', version: '1.0.0', private: true, scripts: { start: 'node server.js pidfd' } }));
-    // The forged line claims every check passed; the app itself answers 500 to everything.
-    writeFileSync(join(app, 'server.js'), hostileServer(`${MARKER}${JSON.stringify({ listening: true, problem: null, port: 20000, portNote: null, startMs: 1, outcomes: [] })}`));
+  it('an app that attacks the judge (fd write, pidfd_getfd, SIGKILL, each with a forged result line) still fails: issue 19 item 1', async () => {
     const spec = join(home.path, 'ping.yaml');
     writeFileSync(spec, PING_SPEC);
-    const { code, stdout, stderr } = await runCli(['accept', app, '--spec', spec, '--home', home.path, '--json'], {}, 180_000);
-    expect(code, stderr).toBe(1);
-    const result = report(stdout);
-    expect(result.app?.logExcerpt).toContain('attack pidfd: found 0 judge processes');
-    expect(result.failed).toBeGreaterThan(0);
-    expect(result.checks.filter((c) => c.kind !== 'server_starts').every((c) => c.status !== 'passed'), JSON.stringify(result.checks)).toBe(true);
+    for (const attack of ['fdwrite', 'pidfd', 'kill']) {
+      const app = join(home.path, `hostile-${attack}`);
+      mkdirSync(app);
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'hostile', version: '1.0.0', private: true, scripts: { start: `node server.js ${attack}` } }));
+      // The forged line claims every check passed; the app itself answers 500 to everything.
+      writeFileSync(join(app, 'server.js'), hostileServer(`${MARKER}${JSON.stringify({ listening: true, problem: null, port: 20000, portNote: null, startMs: 1, outcomes: [] })}`));
+      const { code, stdout, stderr } = await runCli(['accept', app, '--spec', spec, '--home', home.path, '--json'], {}, 180_000);
+      expect(code, stderr).toBe(1);
+      const result = report(stdout);
+      expect(result.app?.logExcerpt).toContain(`attack ${attack}: found 0 judge processes`);
+      expect(result.failed).toBeGreaterThan(0);
+      expect(result.checks.filter((c) => c.kind !== 'server_starts').every((c) => c.status !== 'passed'), JSON.stringify(result.checks)).toBe(true);
+    }
   });
 
   it('gives usage errors exit code 2: no spec, a spec that is not OpenAPI, a missing folder', async () => {

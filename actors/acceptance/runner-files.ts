@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JudgePlan } from './runner-protocol.js';
+import { JudgePlan } from '../../proto/index.js';
 
 /** The compiled modules the judge needs in its sandbox: itself and what it imports. */
 const JUDGE_MODULES = ['in-sandbox-runner.js', 'http-executor.js', 'credential-placement.js', 'form-encoding.js', 'runner-protocol.js'] as const;
@@ -42,7 +42,8 @@ export async function writeJudge(dir: string, plan: JudgePlan): Promise<void> {
   const files: Array<[string, string | Buffer]> = [
     ...(await Promise.all(JUDGE_MODULES.map(async (name): Promise<[string, Buffer]> => [name, await readFile(join(source, name))]))),
     ['package.json', JSON.stringify({ type: 'module', private: true })],
-    [PLAN_FILE, JSON.stringify(plan)],
+    // Parsed before it is written: a plan the judge could misread is the daemon's bug, caught here.
+    [PLAN_FILE, JSON.stringify(JudgePlan.parse(plan))],
   ];
   for (const [name, content] of files) await writeFile(join(dir, name), content, { mode: 0o644, flag: 'wx' });
 }

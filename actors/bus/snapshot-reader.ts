@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { JSONCodec, type NatsConnection } from 'nats';
 import { z } from 'zod';
+import { readSnapshotWithin } from './snapshot-decode.js';
 import { RepoSnapshot, jetStreamApi, objectChunkSubject, objectMetaSubject, objectStreamName } from '../../proto/index.js';
 
 const codec = JSONCodec<unknown>();
@@ -49,18 +50,8 @@ export class SnapshotReader {
    * arrive within `timeoutMs`; a worker then works without context rather
    * than hanging.
    */
-  async get(name: string, timeoutMs = 10_000): Promise<RepoSnapshot | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
-    const data = await Promise.race([this.#read(name, timeoutMs).catch(() => null), timeout]);
-    clearTimeout(timer);
-    if (!data) return null;
-    try {
-      const parsed = RepoSnapshot.safeParse(codec.decode(data));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+  get(name: string, timeoutMs = 10_000): Promise<RepoSnapshot | null> {
+    return readSnapshotWithin(() => this.#read(name, timeoutMs), timeoutMs);
   }
 
   async #read(name: string, timeoutMs: number): Promise<Buffer | null> {

@@ -1,4 +1,5 @@
 import { JSONCodec, StorageType, type NatsConnection, type ObjectStore } from 'nats';
+import { readSnapshotWithin } from './snapshot-decode.js';
 import { RepoSnapshot } from '../../proto/index.js';
 
 const codec = JSONCodec<unknown>();
@@ -44,17 +45,7 @@ export class SnapshotStore {
    * Null when the snapshot is gone, does not parse, or does not arrive within
    * `timeoutMs`; a worker then works without context rather than hanging.
    */
-  async get(name: string, timeoutMs = 10_000): Promise<RepoSnapshot | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
-    const data = await Promise.race([this.#store.getBlob(name).catch(() => null), timeout]);
-    clearTimeout(timer);
-    if (!data) return null;
-    try {
-      const parsed = RepoSnapshot.safeParse(codec.decode(data));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+  get(name: string, timeoutMs = 10_000): Promise<RepoSnapshot | null> {
+    return readSnapshotWithin(() => this.#store.getBlob(name), timeoutMs);
   }
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 /**
  * The npm configuration every npm the daemon starts on a generated project
  * runs with. npm reads a project's `.npmrc` whatever flags it is given, and
@@ -101,10 +102,21 @@ export function allowedNpmEnv(npmrc: string): Record<string, string> {
   return env;
 }
 
+/**
+ * The host's system CA bundle, which the sandbox sees read-only (/etc/ssl is
+ * shared: host-root.ts). With the global config pinned away, npm would
+ * otherwise lose the `cafile` a host sets there (Debian's npm reads
+ * /usr/etc/npmrc), and a registry reached through a TLS-inspecting proxy
+ * fails with SELF_SIGNED_CERT_IN_CHAIN. Trust is the host's to decide,
+ * never the project's.
+ */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
 /** What a sandboxed npm runs with: the project's allowed settings, then every pinned key and git's settings over them. */
-export function sandboxNpmEnv(allowed: Record<string, string>): Record<string, string> {
+export function sandboxNpmEnv(allowed: Record<string, string>, caBundle: string | null = existsSync(SYSTEM_CA_BUNDLE) ? SYSTEM_CA_BUNDLE : null): Record<string, string> {
   const pinned = Object.fromEntries(Object.entries(PINNED_NPM_KEYS).map(([key, value]) => [npmEnvName(key), value]));
-  return { ...allowed, ...pinned, ...GIT_ENV, npm_config_update_notifier: 'false' };
+  const trust: Record<string, string> = caBundle ? { npm_config_cafile: caBundle } : {};
+  return { ...allowed, ...pinned, ...trust, ...GIT_ENV, npm_config_update_notifier: 'false' };
 }
 
 function unquote(value: string): string {

@@ -3,6 +3,7 @@ import { call, connectToDaemon, jsonOrThrow } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { ensureDaemon, stopDaemon } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
+import { safeText } from '../safe-text.js';
 
 export const daemonCommand: Command = {
   name: 'daemon',
@@ -54,6 +55,12 @@ ${COMMON_HELP}`,
       if (health.models) {
         const role = (r: { provider: string; name: string | null }) => `${r.name ?? '(none)'}${r.provider === 'local' ? '' : ` via ${r.provider}`}`;
         ctx.out(`models: master ${role(health.models.master)}, worker ${role(health.models.worker)}, gpu ${health.models.gpu === null ? '(not loaded yet)' : health.models.gpu || 'none (CPU)'}`);
+      }
+      if (health.warmUp) {
+        // What the daemon still loads after it answered; a failure's message comes from the daemon's machine, so it is made safe to print.
+        const part = ([name, p]: [string, { state: string; ms: number | null; error: string | null }]) =>
+          `${name} ${p.state}${p.ms !== null ? ` (${p.ms} ms)` : ''}${p.error ? `: ${safeText(p.error)}` : ''}`;
+        ctx.out(`warm-up: ${Object.entries(health.warmUp).map(part).join(', ')}`);
       }
       ctx.out(`active jobs: ${health.jobs.active}`);
       const alive = health.workers.filter((w) => w.alive);

@@ -21,6 +21,8 @@ export interface StartupFigures {
 
 export interface TimedDaemon {
   figures: StartupFigures;
+  /** Resolves once /health shows nothing still loading in the background (at once for a daemon without `warmUp`). */
+  warm(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,7 +110,16 @@ export async function startTimedDaemon(options: TimedDaemonOptions): Promise<Tim
     const packagesAtAccept = [...packages];
     // Cancelled at once: the bench measures the daemon's start, not a job's first minutes.
     await (await fetch(`${apiUrl}/jobs/${body.jobId}/cancel`, { method: 'POST', headers, body: '{}' })).arrayBuffer();
-    return { figures: { healthMs, acceptMs, jobId: body.jobId, packagesAtHealth, packagesAtAccept }, stop };
+    const warm = async (timeoutMs = 60_000) => {
+      const until = performance.now() + timeoutMs;
+      while (performance.now() < until) {
+        const health = (await (await fetch(`${apiUrl}/health`, { headers })).json()) as { warmUp?: Record<string, { state: string }> };
+        if (!Object.values(health.warmUp ?? {}).some((part) => part.state === 'loading')) return;
+        await pause(50);
+      }
+      throw new Error('the daemon was still warming up after a minute');
+    };
+    return { figures: { healthMs, acceptMs, jobId: body.jobId, packagesAtHealth, packagesAtAccept }, warm, stop };
   } catch (error) {
     await stop();
     throw error;
