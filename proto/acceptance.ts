@@ -111,6 +111,12 @@ export const BodyAssertion = z.discriminatedUnion('type', [
     fields: z.record(z.string(), z.unknown()),
     /** Where the resource sits in a single body that wraps it ({ data: {...} }); the whole body when absent. */
     at: JsonPointer.optional(),
+    /**
+     * Fields a merging update did not send, expected as they were before it,
+     * and the promise that keeps them ("PUT is documented to merge"): a
+     * mismatch there is named as that broken promise.
+     */
+    kept: z.object({ promise: z.string().min(1), fields: z.array(z.string()) }).optional(),
   }),
   z.object({ type: z.literal('list_includes'), vars: z.array(VarName).min(1) }),
   z.object({ type: z.literal('list_excludes'), vars: z.array(VarName).min(1) }),

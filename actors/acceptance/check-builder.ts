@@ -2,6 +2,7 @@ import type { AcceptanceCheck, AcceptanceCheckKind, AcceptanceStep, ParamValue, 
 import { DistinctValues } from './distinct-values.js';
 import { existingIdSource } from './existing-ids.js';
 import { successExpectation } from './expectations.js';
+import { encodingsOf, partsOf } from './form-bodies.js';
 import { isObject, type LoadedSpec } from './load-spec.js';
 import type { OperationSpec } from './operations.js';
 import type { RequestBodies } from './request-bodies.js';
@@ -9,6 +10,7 @@ import { paramName, segmentsOf, type Resource } from './resources.js';
 import { operationCheckId } from './root-causes.js';
 import { sampleOf } from './sample.js';
 import type { SchemaRegistry } from './schema-registry.js';
+import { objectView } from './schema-view.js';
 import type { UniqueFields } from './unique-fields.js';
 
 /** What every check derivation reads: the spec, its operations and resources, and the shared schemas. */
@@ -99,10 +101,19 @@ export class CheckBuilder {
     const v = this.newVar(resource.collection);
     value = this.distinct.created(resource.create, value, v);
     const capture = resource.idPointers.map((p) => ({ var: v, ...p }));
-    this.push(name ?? `create ${nounOf(resource.collection)}`, resource.create, this.request(resource.create, params, { body: { kind: 'json', value } }), successExpectation(resource.create, this.ctx.registry), capture);
+    this.push(name ?? `create ${nounOf(resource.collection)}`, resource.create, this.request(resource.create, params, { body: this.createBody(resource.create, value) }), successExpectation(resource.create, this.ctx.registry), capture);
     if (role === 'setup') this.setupOf(resource.create);
     this.current.set(resource.collection, v);
     return v;
+  }
+
+  /** A create's body: JSON, or for a form create (an upload) the values as its parts, each file part a generated file. */
+  private createBody(create: OperationSpec, value: unknown): RequestBody {
+    const form = create.requestBody ? null : this.ctx.bodies.form(create);
+    const media = create.requestMedia;
+    if (!form?.ok || !media || !isObject(value)) return { kind: 'json', value };
+    const encodings = encodingsOf(this.ctx.spec, create, media.contentType);
+    return { kind: 'form', encoding: form.body.encoding, parts: partsOf(value, objectView(media.schema).properties, encodings, form.body.encoding) };
   }
 
   /** A request for `op`; required query and header parameters get sampled values unless given. */

@@ -3,7 +3,7 @@ import { CheckBuilder, nounOf, type DeriveContext } from './check-builder.js';
 import { bodyOf, codes, describe, kindOf, refusalExpectation } from './derive-conflict-checks.js';
 import { isObject, type Json } from './load-spec.js';
 import type { OperationSpec } from './operations.js';
-import { itemSchemaAt, successSchema, type Resource } from './resources.js';
+import { itemSchemaAt, segmentsOf, successSchema, type Resource } from './resources.js';
 import { objectView, singleType } from './schema-view.js';
 import { mentions } from './unique-fields.js';
 
@@ -14,6 +14,8 @@ const WORDS: Record<Direction, RegExp> = {
 };
 /** The body field a change-by-amount operation takes, when it has several numbers. */
 const AMOUNT = /^(amount|quantity|qty|count|delta|by|units|value)$/i;
+/** An operation whose name says which way its amount goes: the amount is a size, never signed. */
+const ONE_WAY = /withdraw|spend|debit|deduct|subtract|decrease|reduce|consume|redeem|charge|deposit|credit|increase|top-?up|refill|restock/i;
 
 interface Bound {
   field: string;
@@ -62,13 +64,31 @@ function boundCheck(ctx: DeriveContext, resource: Resource, op: OperationSpec, b
   const current = bodyOf(b)?.[bound.field] ?? bound.initial;
   const params = v ? b.paramsFor(op.path, { [resource.itemParam ?? '']: { var: v } }) : null;
   const past = bound.direction === 'below' ? (bound.exclusive ? bound.value : bound.value - 1) : bound.exclusive ? bound.value : bound.value + 1;
-  const change = direct ? past : typeof current === 'number' ? Math.abs(current - past) : null;
-  const body = change === null ? null : validBody(ctx, op, direct ? bound.field : (amountField ?? ''), change);
-  if (!body) return null;
+  const field = direct ? bound.field : (amountField ?? '');
+  const found = direct ? { change: past, body: validBody(ctx, op, field, past) } : typeof current === 'number' ? amountBody(ctx, op, field, past - current) : null;
+  const body = found?.body;
+  if (!found || !body) return null;
+  const { change } = found;
   const what = direct ? `set ${bound.field} to ${past}` : `change ${bound.field} by ${amountField}=${String(change)}, taking it to ${past}`;
   if (params) b.push(`${what}, past its documented ${bound.direction === 'below' ? 'minimum' : 'maximum'} ${bound.value}: ${describe(refusals)}`, op, b.request(op, params, { body: { kind: 'json', value: body } }), refusalExpectation(op, ctx.registry, expected));
   const kind = kindOf(refusals);
   return b.build(`${op.operationId}.${kind}.${bound.field}.${bound.direction}`, op.operationId, kind, `${op.method.toUpperCase()} ${op.path} refuses to take a ${noun}'s ${bound.field} ${bound.direction} ${bound.value} with ${codes(expected)}`);
+}
+
+/**
+ * The amount that moves the field by `step` (from what it holds to one past
+ * its bound): signed where the amount is added (a delta, negative to take out),
+ * its size where the operation's name says which way it goes (withdraw,
+ * deposit) or the schema takes no negative amount (spend, minimum 1).
+ */
+function amountBody(ctx: DeriveContext, op: OperationSpec, field: string, step: number): { change: number; body: Record<string, unknown> } | null {
+  const oneWay = ONE_WAY.test(`${op.operationId} ${segmentsOf(op.path).at(-1) ?? ''}`);
+  const changes = oneWay ? [Math.abs(step)] : [step, Math.abs(step)];
+  for (const change of changes) {
+    const body = validBody(ctx, op, field, change);
+    if (body) return { change, body };
+  }
+  return null;
 }
 
 /** A body for `op` with `field` = `value` that the request's own schema accepts; null when none is. */

@@ -1,10 +1,12 @@
 import type { AcceptanceCheck, BodyAssertion, ParamValue } from '../../proto/index.js';
 import { CheckBuilder, nounOf, type DeriveContext } from './check-builder.js';
 import { listExpectation, notFoundExpectation, successExpectation } from './expectations.js';
+import { isFileSchema } from './form-bodies.js';
 import { isObject, type Json } from './load-spec.js';
 import type { OperationSpec } from './operations.js';
 import { createdItemSchema, serverOwnedFields } from './identity.js';
-import { itemSchemaAt, successSchema, type Resource } from './resources.js';
+import { documentedMerge } from './merge-wording.js';
+import { itemSchemaAt, successSchema, writeSchemaOf, type Resource } from './resources.js';
 import { alternativesOf } from './sample.js';
 import { isPrimitive, objectView, singleType } from './schema-view.js';
 
@@ -67,9 +69,11 @@ export function sequenceChecks(ctx: DeriveContext, resource: Resource): Acceptan
 /** The fields sent that the response documents (and may return), less those the server owns: what must come back unchanged. */
 function comparable(resource: Resource, sent: Body): Body {
   const response = objectView(createdItemSchema(resource)).properties;
-  const request = objectView(resource.create.requestBody?.schema ?? null).properties;
+  const request = objectView(writeSchemaOf(resource.create)).properties;
   const owned = ownedFields(resource);
-  return Object.fromEntries(Object.entries(sent).filter(([k]) => k in response && !owned.has(k) && request[k]?.writeOnly !== true && response[k]?.writeOnly !== true));
+  // A form's file part is sent as bytes and read back (if at all) as metadata: never compared.
+  const file = (k: string) => isFileSchema(request[k] ?? {});
+  return Object.fromEntries(Object.entries(sent).filter(([k]) => k in response && !owned.has(k) && !file(k) && request[k]?.writeOnly !== true && response[k]?.writeOnly !== true));
 }
 
 /** What the server assigns, by every schema the resource's operations document. */
@@ -80,8 +84,8 @@ const ownedFields = (resource: Resource) =>
     ...[resource.replace, resource.patch].flatMap((op) => (op ? [successSchema(op), op.requestBody?.schema ?? null] : [])),
   );
 
-function readBack(b: CheckBuilder, ctx: DeriveContext, resource: Resource, v: string, fields: Body): void {
-  const assertion: BodyAssertion = { type: 'fields_equal', of: { var: v, idField: resource.idField }, fields };
+function readBack(b: CheckBuilder, ctx: DeriveContext, resource: Resource, v: string, fields: Body, kept?: { promise: string; fields: string[] }): void {
+  const assertion: BodyAssertion = { type: 'fields_equal', of: { var: v, idField: resource.idField }, fields, ...(kept ? { kept } : {}) };
   if (resource.read) {
     if (resource.readAt) assertion.at = resource.readAt;
     const params = b.paramsFor(resource.read.path, { [resource.itemParam ?? '']: { var: v } });
@@ -103,9 +107,15 @@ function gone(b: CheckBuilder, ctx: DeriveContext, resource: Resource, v: string
   } else b.fail(`no operation reads a ${nounOf(resource.collection)} back`);
 }
 
-/** Replace or patch one field, then read: the new value is there, and (for a patch) the rest is unchanged. */
+/**
+ * Replace or patch one field, then read: the new value is there. An update
+ * documented to merge (a PATCH, or a PUT whose spec says so) gets that one
+ * field alone, and the fields it did not send must read back as created: a
+ * merge that replaces drops them.
+ */
 function changeThenRead(b: CheckBuilder, ctx: DeriveContext, resource: Resource, update: OperationSpec, sent: Body): void {
-  const change = changedBody(ctx, resource, update, sent);
+  const merges = documentedMerge(ctx.spec, update);
+  const change = changedBody(ctx, resource, update, sent, merges);
   if (!change) {
     b.fail(`no field of ${update.operationId}'s body can be changed to another valid value`);
     return;
@@ -113,17 +123,30 @@ function changeThenRead(b: CheckBuilder, ctx: DeriveContext, resource: Resource,
   const v = b.create(resource, sent);
   const params = v ? b.paramsFor(update.path, { [resource.itemParam ?? '']: { var: v } }) : null;
   if (!v || !params) return;
-  b.push(`${update.method === 'put' ? 'replace' : 'patch'} ${change.field}`, update, b.request(update, params, { body: { kind: 'json', value: change.body } }), successExpectation(update, ctx.registry));
+  const verb = update.method === 'put' ? (merges ? 'update' : 'replace') : 'patch';
+  b.push(`${verb} ${change.field}${merges && Object.keys(change.body).length === 1 ? ' alone' : ''}`, update, b.request(update, params, { body: { kind: 'json', value: change.body } }), successExpectation(update, ctx.registry));
   b.setupOf(update);
-  const expected = update.method === 'put' ? comparable(resource, change.body) : { ...comparable(resource, sent), ...comparable(resource, change.body) };
-  readBack(b, ctx, resource, v, expected);
+  if (!merges) {
+    readBack(b, ctx, resource, v, comparable(resource, change.body));
+    return;
+  }
+  const changed = comparable(resource, change.body);
+  const before = comparable(resource, sent);
+  const kept = Object.keys(before).filter((field) => !(field in change.body));
+  const promise = `${update.method.toUpperCase()} is documented to merge`;
+  readBack(b, ctx, resource, v, { ...before, ...changed }, kept.length > 0 ? { promise, fields: kept } : undefined);
 }
 
-function changedBody(ctx: DeriveContext, resource: Resource, update: OperationSpec, sent: Body): { field: string; body: Body } | null {
+/**
+ * One field changed to another valid value. A merging update gets that field
+ * alone when its schema allows it; a replacing one, the whole body it sent (or
+ * a valid one) with that field changed.
+ */
+function changedBody(ctx: DeriveContext, resource: Resource, update: OperationSpec, sent: Body, merges: boolean): { field: string; body: Body } | null {
   const response = objectView(createdItemSchema(resource)).properties;
   const owned = ownedFields(resource);
   const fields = Object.entries(objectView(update.requestBody?.schema ?? null).properties).filter(([name, s]) => !owned.has(name) && name in response && singleType(s) !== 'object' && singleType(s) !== 'array');
-  const base = update.method === 'put' ? (ctx.bodies.isValid(update, sent) ? sent : validObject(ctx, update)) : null;
+  const base = merges ? null : ctx.bodies.isValid(update, sent) ? sent : validObject(ctx, update);
   for (const [field, schema] of fields) {
     for (const value of alternativesOf(schema, sent[field])) {
       const candidates = base ? [{ ...base, [field]: value }] : [{ [field]: value }, { ...(validObject(ctx, update) ?? {}), [field]: value }];
@@ -163,7 +186,7 @@ function listFilter(b: CheckBuilder, ctx: DeriveContext, resource: Resource, sen
   const list = resource.list;
   const shape = resource.listShape;
   if (!list || !shape) return;
-  const createHas = filter.field in objectView(resource.create.requestBody?.schema ?? null).properties;
+  const createHas = filter.field in objectView(writeSchemaOf(resource.create)).properties;
   const patch = resource.patch && filter.field in objectView(resource.patch.requestBody?.schema ?? null).properties ? resource.patch : null;
   const setVia = createHas ? resource.create : patch;
   if (!setVia) {

@@ -1,6 +1,6 @@
 import { stripIdPrefix } from './id-location.js';
 import type { Json } from './load-spec.js';
-import { itemSchemaAt, paramName, segmentsOf, successSchema, type Resource } from './resources.js';
+import { itemSchemaAt, paramName, segmentsOf, successSchema, writeSchemaOf, type Resource } from './resources.js';
 import { objectView } from './schema-view.js';
 
 /**
@@ -17,7 +17,7 @@ export function serverOwnedFields(resource: Resource, ...schemas: ReadonlyArray<
     owned.add(param);
     owned.add(stripIdPrefix(param));
   }
-  const all = [resource.create.requestBody?.schema ?? null, createdItemSchema(resource), ...schemas];
+  const all = [writeSchemaOf(resource.create), createdItemSchema(resource), ...schemas];
   for (const schema of all) {
     for (const [name, property] of Object.entries(objectView(schema).properties)) if (property.readOnly === true) owned.add(name);
   }

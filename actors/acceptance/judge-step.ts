@@ -86,8 +86,14 @@ export function describeStatus(expect: StepExpectation): string {
   return success ? `${main} or ${success.statuses.length > 0 ? success.statuses.join(' or ') : 'any 2xx'}` : main;
 }
 
-/** Names the broken promise when the status is not documented at all (a `default` response documents errors, never a success). */
+/**
+ * Names the broken promise when the status is not documented at all (a
+ * `default` response documents errors, never a success). A step with no
+ * documented responses (a scenario written from the prompt) has no spec to
+ * break: its expectation alone is the promise.
+ */
 function undocumented(expect: StepExpectation, status: number): string {
+  if (Object.keys(expect.media).length === 0) return '';
   const documented = String(status) in expect.media || `${String(status)[0]}XX` in expect.media || (status >= 400 && 'DEFAULT' in expect.media);
   return documented ? '' : `: ${status} is not a documented status`;
 }
@@ -158,7 +164,10 @@ function checkAssertion(assertion: BodyAssertion, body: unknown, expect: StepExp
       }
       for (const [field, value] of Object.entries(assertion.fields)) {
         const got = pointerIn(target, `/${field}`);
-        if (!sameValue(value, got)) return `${field} is ${got === undefined ? 'missing' : short(got)}, expected ${short(value)} (the value sent)`;
+        if (sameValue(value, got)) continue;
+        const is = `${field} is ${got === undefined ? 'missing' : short(got)}, expected ${short(value)}`;
+        if (assertion.kept?.fields.includes(field)) return `${assertion.kept.promise}, but \`${field}\` was dropped: ${is} (as created, and not sent in the update)`;
+        return `${is} (the value sent)`;
       }
       return null;
     }

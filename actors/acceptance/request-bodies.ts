@@ -27,11 +27,19 @@ export class RequestBodies {
     return schema ? this.registry.add(`${op.operationId} request`, schema, 'request') : null;
   }
 
+  /** A form's values are judged by the form's schema, a file part standing as its file name (form-bodies.ts). */
   isValid(op: OperationSpec, value: unknown): boolean {
-    const key = this.schemaKey(op);
+    const key = this.schemaKey(op) ?? this.formKey(op);
     return key === null || this.registry.isValid(key, value);
   }
 
+  private formKey(op: OperationSpec): string | null {
+    const form = this.form(op);
+    const schema = op.requestMedia?.schema;
+    return form && schema ? this.registry.add(`${op.operationId} form`, schema, 'request') : null;
+  }
+
+  /** The valid body: a JSON body's value, or a form's values (a file part as its file name). */
   valid(op: OperationSpec): BodyChoice {
     let choice = this.chosen.get(op);
     if (!choice) {
@@ -53,6 +61,9 @@ export class RequestBodies {
 
   private choose(op: OperationSpec): BodyChoice {
     const body = op.requestBody;
+    // A form create (an upload) creates a resource too: its values are what it sent, as a JSON body's are.
+    const form = body ? null : this.form(op);
+    if (form) return form.ok ? { ok: true, value: form.values } : form;
     if (!body) return { ok: false, problem: `${op.operationId} takes no JSON body` };
     const key = this.schemaKey(op);
     if (key === null) return { ok: true, value: body.example ?? {} };

@@ -1,5 +1,6 @@
 import type { ListShape } from '../../proto/index.js';
 import { idLocationOf, idPointersOf, type IdPointer } from './id-location.js';
+import { formEncodingOf } from './form-bodies.js';
 import { isObject, type Json } from './load-spec.js';
 import { documentedStatuses, responseFor, type OperationSpec } from './operations.js';
 import { objectView, singleType } from './schema-view.js';
@@ -42,11 +43,22 @@ export function successSchema(op: OperationSpec): Json | null {
   return status === null ? null : (responseFor(op, status)?.media?.schema ?? null);
 }
 
+/**
+ * The schema of the body an operation sends: its JSON body's, else its form's
+ * (multipart/form-data or urlencoded: an upload creates a file record as a
+ * JSON body creates a row); null for any other body or none.
+ */
+export function writeSchemaOf(op: OperationSpec): Json | null {
+  if (op.requestBody) return op.requestBody.schema ?? {};
+  const media = op.requestMedia;
+  return media && formEncodingOf(media.contentType) ? (media.schema ?? {}) : null;
+}
+
 export function inferResources(operations: readonly OperationSpec[]): Map<string, Resource> {
   const resources = new Map<string, Resource>();
   const on = (method: OperationSpec['method'], path: string) => operations.find((o) => o.method === method && o.path === path) ?? null;
   for (const create of operations) {
-    if (create.method !== 'post' || !create.requestBody) continue;
+    if (create.method !== 'post' || !writeSchemaOf(create)) continue;
     const collection = create.path;
     if (paramName(segmentsOf(collection).at(-1) ?? '') !== null) continue;
     const itemParam = itemParamOf(operations, collection);
