@@ -82,7 +82,8 @@ describe('autodevd under faults, as separate processes on one home', () => {
     const jobsDir = join(home.path, 'jobs');
     const record = readFileSync(join(jobsDir, finishedJobId, 'job.json'), 'utf8');
     // A record written before prompts were checked: ANSI clear-screen, colour and a right-to-left override.
-    const hostileId = `${finishedJobId.slice(0, -1)}x`;
+    // Another id of the same shape: the last character changed (an id that already ends in x made this collide, 1 run in 36).
+    const hostileId = `${finishedJobId.slice(0, -1)}${finishedJobId.endsWith('x') ? 'y' : 'x'}`;
     mkdirSync(join(jobsDir, hostileId));
     const hostile = { ...(JSON.parse(record) as Record<string, unknown>), id: hostileId, prompt: 'evil\u001b[2J\u001b[31mred\u202egnp.exe' };
     writeFileSync(join(jobsDir, hostileId, 'job.json'), JSON.stringify(hostile));
