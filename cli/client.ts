@@ -3,7 +3,7 @@ import { hc } from 'hono/client';
 import type { z } from 'zod';
 import { ProtocolError, WireError, type DaemonInfo } from '../proto/index.js';
 import type { AppType } from '../daemon/api/app.js';
-import { readDaemonFile } from './daemon-file.js';
+import { isProcessAlive, readDaemonFile } from './daemon-file.js';
 import { CliError } from './errors.js';
 
 export interface Connection {
@@ -40,12 +40,20 @@ export async function call<T extends Response>(connection: Connection, request: 
   try {
     return await request();
   } catch (error) {
-    throw new CliError(
-      'unreachable',
-      `the daemon at ${connection.info.apiUrl} does not answer (${(error as Error).message}); check it with: autodev daemon status`,
-      { cause: error },
-    );
+    throw new CliError('unreachable', notAnswering(connection.info, (error as Error).message), { cause: error });
   }
+}
+
+/**
+ * Why the daemon did not answer and what to do. A daemon killed with -9
+ * leaves daemon.json behind, so a dead pid means "start it", never "check
+ * it" (which `autodev daemon status` itself would advise in a loop).
+ */
+export function notAnswering(info: DaemonInfo, why: string): string {
+  if (!isProcessAlive(info.pid)) {
+    return `the daemon (pid ${info.pid}) is no longer running: it stopped without cleaning up; start it again with: autodev daemon start`;
+  }
+  return `the daemon at ${info.apiUrl} (pid ${info.pid}) runs but does not answer (${why}); if it is still starting, wait and retry, else restart it with: autodev daemon stop, then autodev daemon start`;
 }
 
 /** Reads a JSON body, turning an error body back into a ProtocolError. */

@@ -26,7 +26,8 @@ const USAGE_CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'conflict
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof ProtocolError) {
-    if (error.code === 'daemon_unreachable') return EXIT.unreachable;
+    // Both mean "cannot be reached now, try again later": the daemon, or a host or part it needs (a model download offline).
+    if (error.code === 'daemon_unreachable' || error.code === 'unavailable') return EXIT.unreachable;
     return USAGE_CODES.includes(error.code) ? EXIT.usage : EXIT.jobFailed;
   }
   return EXIT.jobFailed;

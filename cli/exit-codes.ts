@@ -7,5 +7,6 @@ export const EXIT = {
   ok: 0,
   jobFailed: 1,
   usage: 2,
+  /** The daemon, or something it needs (a download host), cannot be reached now: not the user's arguments. */
   unreachable: 3,
 } as const;

@@ -4,7 +4,7 @@ import type { JobEvent, JobView } from '../proto/index.js';
 import type { AppType } from '../daemon/api/app.js';
 import type { Connection } from './client.js';
 import type { CommandContext } from './command.js';
-import { followJob } from './follow.js';
+import { describeEvent, followJob } from './follow.js';
 
 const jobId = 'jfollow1';
 const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
@@ -77,5 +77,15 @@ describe('followJob', () => {
     expect(written.at(-1)).toContain(`job ${jobId}: failed`);
     expect(written.at(-1)).toContain('▶ t1 [backend] API  dispatched');
     expect(written.at(-1)).toContain('error: task t1 failed');
+  });
+
+  it('names a validation stage and its outcome on a line of its own, with why when it did not pass', () => {
+    const stage = (status: 'passed' | 'failed' | 'unverified', reason: string | null) => describeEvent({
+      type: 'validation.stage', jobId, taskId: 't1', at: at(4), attempt: 2,
+      result: { stage: 'unit_tests', status, durationMs: 5, summary: '3 of 3 tests passed', reason, failures: [], warnings: [], metrics: {} },
+    });
+    expect(stage('passed', null)).toBe(`${at(4)} t1 validation.stage: unit_tests passed: 3 of 3 tests passed (attempt 2)`);
+    expect(stage('failed', '1 test failed: GET /todos')).toBe(`${at(4)} t1 validation.stage: unit_tests failed: 1 test failed: GET /todos (attempt 2)`);
+    expect(stage('unverified', 'the project has no unit tests')).toContain('unit_tests unverified: the project has no unit tests');
   });
 });

@@ -1,4 +1,4 @@
-import { JobView, isTerminalJobEvent, isTerminalJobStatus, type JobEvent } from '../proto/index.js';
+import { JobView, isTerminalJobEvent, isTerminalJobStatus, type JobEvent, type StageResult } from '../proto/index.js';
 import { call, jsonOrThrow, type Connection } from './client.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './errors.js';
@@ -11,7 +11,7 @@ export async function fetchJob(connection: Connection, jobId: string): Promise<J
   return jsonOrThrow(res, JobView);
 }
 
-function describeEvent(event: JobEvent): string {
+export function describeEvent(event: JobEvent): string {
   const subject = 'taskId' in event ? `${event.taskId} ` : '';
   const detail =
     event.type === 'task.failed' || event.type === 'job.failed'
@@ -24,8 +24,16 @@ function describeEvent(event: JobEvent): string {
             ? `: ${event.result.status} ${event.result.id}${event.result.actual.problem && event.result.status !== 'passed' ? `: ${event.result.actual.problem.slice(0, 120)}` : ''}`
             : event.type === 'job.accepted'
               ? `: ${event.passed} of ${event.total} checks passed in round ${event.round}`
-              : '';
+              : event.type === 'validation.stage'
+                ? `: ${stageLine(event.result)} (attempt ${event.attempt})`
+                : '';
   return printable(`${event.at} ${subject}${event.type}${detail}`);
+}
+
+/** A stage's name and outcome, then why (a failure or an unverified stage) or what it found: the line a log reader needs. */
+function stageLine(result: StageResult): string {
+  const why = result.status === 'passed' ? result.summary : (result.reason ?? result.summary);
+  return `${result.stage} ${result.status}${why ? `: ${why.slice(0, 160)}` : ''}`;
 }
 
 /** Redraws the task tree in place on a terminal; prints one line per event otherwise. */

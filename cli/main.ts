@@ -4,6 +4,7 @@ import { resolveHome } from '../proto/home.js';
 import type { CommandContext, OptionValues } from './command.js';
 import { COMMANDS } from './command-table.js';
 import { EXIT } from './exit-codes.js';
+import { closest, describeArgError } from './arg-errors.js';
 
 // Only what the top-level help needs is imported statically: a command's module loads when it is named.
 export { COMMANDS } from './command-table.js';
@@ -19,7 +20,7 @@ function topHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run autodev COMMAND --help for its options. Every command takes --json and --home DIR.',
-    'Exit codes: 0 ok or job completed, 1 job failed, 2 usage error, 3 daemon unreachable.',
+    'Exit codes: 0 ok or job completed, 1 job failed, 2 usage error, 3 daemon (or a host it needs) unreachable.',
   ].join('\n');
 }
 
@@ -43,18 +44,25 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stdout(`${topHelp()}\n`);
     return name ? EXIT.ok : EXIT.usage;
   }
+  // Parsing failed or never ran, so --json is looked for by hand: a script asking for JSON gets JSON even then.
+  const wantsJson = (rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'))).includes('--json');
+  const usageError = (message: string, help: string): number => {
+    // The wire's error shape (cli/errors.ts wireErrorFor), written out so a usage error loads no zod.
+    if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'bad_request', message } })}\n`);
+    io.stderr(`${message}\n\n${help}\n`);
+    return EXIT.usage;
+  };
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
-    io.stderr(`autodev: unknown command "${name}"\n\n${topHelp()}\n`);
-    return EXIT.usage;
+    const suggestion = closest(name, COMMANDS.map((c) => c.name));
+    return usageError(`autodev: unknown command "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`, topHelp());
   }
   const command = await entry.load();
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
   } catch (error) {
-    io.stderr(`autodev ${name}: ${(error as Error).message}\n\n${command.usage}\n`);
-    return EXIT.usage;
+    return usageError(`autodev ${name}: ${describeArgError(name, error, rest, command.options)}`, command.usage);
   }
   const values: OptionValues = parsed.values;
   if (values.help) {

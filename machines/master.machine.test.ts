@@ -263,7 +263,7 @@ describe('master machine', () => {
     expect(h.dispatchOrder).toEqual(['t2#2', 't3#1']);
   });
 
-  it('escalates a task that fails the same way twice instead of retrying it to the limit', async () => {
+  it('fails a task that fails the same way twice at once instead of retrying it to the limit', async () => {
     const h = harness({ plan: [task('t1'), task('t2', { dependencies: ['t1'] })] });
     h.actor.start();
     await h.settle();
@@ -273,6 +273,9 @@ describe('master machine', () => {
     expect(h.statuses()).toEqual({ t1: 'failed', t2: 'blocked' });
     const last = h.notices.filter((n) => n.type === 'task.failed').at(-1);
     expect(last).toMatchObject({ retryInMs: null, error: { code: 'loop_detected' } });
+    // It says what happened (no more retries, the task failed), never an escalation that does not exist.
+    expect(last?.type === 'task.failed' && last.error.message).toMatch(/^t1 failed the same way twice in a row, so its remaining retries were skipped .* and it failed; .*line 7/);
+    expect(JSON.stringify(h.notices)).not.toContain('escalat');
     expect(h.dispatchOrder).toEqual(['t1#1', 't1#2']);
   });
 

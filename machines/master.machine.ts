@@ -155,11 +155,12 @@ export const masterMachine = setup({
         enqueue.raise({ type: 'RETRY_DUE', taskId: task.id }, { delay, id: `retry:${task.id}` });
         return;
       }
-      // The same failure twice in a row: retrying would only burn budget, so escalate now.
+      // The same failure twice in a row: retrying would only burn budget, so the task fails now. Nothing else takes it
+      // over (no reassignment, no escalation), and the message must not promise otherwise.
       const error: WireError = looping
         ? {
             code: 'loop_detected',
-            message: `${task.id} failed the same way twice in a row; escalated instead of retrying: ${event.error.message}`,
+            message: `${task.id} failed the same way twice in a row, so its remaining retries were skipped (another attempt would repeat it) and it failed; a clearer prompt or a stronger worker model may get past it: ${event.error.message}`,
             data: { taskId: task.id, signature },
           }
         : event.error;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
@@ -9,7 +10,7 @@ import { listModels, removeModel } from '../actors/models/model-store.js';
 import { stopDaemon } from '../cli/daemon-process.js';
 import { ProtocolError } from '../proto/index.js';
 import { loadTransformersEmbedder } from '../actors/memory/transformers-embedder.js';
-import { TINY_EMBEDDER, TINY_MODEL, tempDir } from './helpers/env.js';
+import { REPO_ROOT, TINY_EMBEDDER, TINY_MODEL, tempDir } from './helpers/env.js';
 import { startLoopbackServer, type LoopbackServer } from './helpers/loopback-http.js';
 
 const FIXTURE = readFileSync(TINY_MODEL);
@@ -18,6 +19,16 @@ const WRONG = '0'.repeat(64);
 /** Larger than ipull's 5 MiB chunks: a download resumes at chunk granularity. */
 const BIG = Buffer.alloc(32 * 1024 * 1024, 0).map((_, i) => (i * 2654435761) >>> 24);
 const BIG_SHA = createHash('sha256').update(BIG).digest('hex');
+
+/** The part of ipull's file writer a test reaches into to replay the race below. */
+interface IpullWriteStream {
+  fileSize: number;
+  saveMedataAfterFile(data: unknown): Promise<void>;
+  ftruncate(size?: number): Promise<void>;
+  _writeWithoutRetry(cursor: number, buffer: Uint8Array): Promise<number>;
+}
+/** Not exported by ipull, so by path: the same module instance node-llama-cpp loads (node_modules stays external). */
+const IPULL_WRITE_STREAM = join(REPO_ROOT, 'node_modules/ipull/dist/download/download-engine/streams/download-engine-write-stream/download-engine-write-stream-nodejs.js');
 
 /** Serves the fixture like a model hub: ranges, sidecars, a Hugging Face manifest; optionally slowly. */
 function hub(requests: Array<{ path: string; range: string | undefined }>) {
@@ -92,6 +103,36 @@ describe('autodev models pull through node-llama-cpp\'s downloader, against a lo
     expect(result.verifiedBy).toBe('manifest');
     expect(result.sha256).toBe(SHA);
     expect(requests.some((r) => r.path === '/hf/test/Tiny-GGUF/resolve/main/tiny.Q8_0.gguf')).toBe(true);
+  });
+
+  it('keeps a download whole when ipull\'s progress record lands after its truncate (the CI flake)', async () => {
+    // ipull writes its resume record past the file's end without awaiting it, then truncates.
+    // Under load the record's thread-pool write ran after the truncate: 63 bytes of JSON on a
+    // finished model, so its sha256 matched nothing. Replay that order deterministically.
+    const { default: WriteStream } = (await import(pathToFileURL(IPULL_WRITE_STREAM).href)) as { default: { prototype: IpullWriteStream } };
+    const proto = WriteStream.prototype;
+    const { saveMedataAfterFile, ftruncate } = proto;
+    let record: unknown = null;
+    let replayed = 0;
+    proto.saveMedataAfterFile = function (this: IpullWriteStream, data: unknown) {
+      record = data;
+      return saveMedataAfterFile.call(this, data);
+    };
+    proto.ftruncate = async function (this: IpullWriteStream, size?: number) {
+      await ftruncate.call(this, size);
+      if (record === null) return;
+      replayed++;
+      await this._writeWithoutRetry(this.fileSize, Buffer.from(JSON.stringify(record)));
+    };
+    try {
+      const result = await pullModel({ uri: `${server.url}/files/tiny.gguf`, dir: dir.path, fileName: 'late-record.gguf' });
+      expect(replayed).toBe(1);
+      expect(result.sha256).toBe(SHA);
+      expect(readFileSync(result.path).equals(FIXTURE)).toBe(true);
+    } finally {
+      proto.saveMedataAfterFile = saveMedataAfterFile;
+      proto.ftruncate = ftruncate;
+    }
   });
 
   it('deletes a download whose sha256 does not match, naming both hashes', async () => {

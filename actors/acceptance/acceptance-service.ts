@@ -33,6 +33,8 @@ export function createAcceptanceService(options: {
         workDir: join(options.workRoot, randomUUID()),
         suite,
         ...(body.start !== undefined ? { start: body.start } : {}),
+        // `autodev accept` is the one caller whose user can say how the app starts.
+        canPassStart: true,
         ...(options.depsCache ? { depsCache: options.depsCache } : {}),
         ...(signal ? { signal } : {}),
         ...(given ? { credentials: { auth: given.auth, appEnv: {}, secrets: given.secrets } } : {}),

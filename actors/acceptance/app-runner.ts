@@ -21,6 +21,11 @@ export interface AcceptAppOptions {
   suite: AcceptanceSuite;
   /** Shell command that starts the app; default `npm start`, or the start script as node itself when that is the same run. */
   start?: string;
+  /**
+   * True when whoever asked can give `start` (`autodev accept --start`). Inside
+   * a job nobody can, so an app with no way to start is told what it must have.
+   */
+  canPassStart?: boolean;
   installTimeoutMs?: number;
   buildTimeoutMs?: number;
   startTimeoutMs?: number;
@@ -65,7 +70,7 @@ export async function acceptApp(options: AcceptAppOptions): Promise<AcceptanceRe
     const manifest = await readManifest(workspace);
     if (manifest && 'problem' in manifest) return finish([], manifest.problem, '');
     if (options.start === undefined && !manifest?.scripts.start) {
-      return finish([], manifest ? 'package.json has no start script; add one or pass --start CMD' : 'the app has no package.json; pass --start CMD to say how it starts', '');
+      return finish([], noStartProblem(manifest !== null, options.canPassStart === true), '');
     }
     const steps = manifest
       ? await setUpApp(manifest, { sandbox, workspace, installTimeoutMs: options.installTimeoutMs ?? 300_000, buildTimeoutMs: options.buildTimeoutMs ?? 180_000, ...(options.signal ? { signal: options.signal } : {}), ...(options.depsCache ? { depsCache: options.depsCache } : {}) })
@@ -86,6 +91,13 @@ export async function acceptApp(options: AcceptAppOptions): Promise<AcceptanceRe
   } finally {
     await removeTree(options.workDir);
   }
+}
+
+/** Why the app cannot be started, and the remedy open to whoever reads it. */
+function noStartProblem(hasManifest: boolean, canPassStart: boolean): string {
+  if (canPassStart) return hasManifest ? 'package.json has no start script; add one or pass --start CMD' : 'the app has no package.json; pass --start CMD to say how it starts';
+  const need = 'the app must have a package.json whose "start" script starts the server on PORT (e.g. "start": "node server.js")';
+  return hasManifest ? `package.json has no start script: ${need}` : `the app has no package.json: ${need}`;
 }
 
 function serverStarts(status: AcceptanceCheckResult['status'], problem: string | null, log: string, step: string): AcceptanceCheckResult {

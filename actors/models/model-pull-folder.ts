@@ -1,7 +1,8 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DEFAULT_EMBEDDING_FOLDER, EMBEDDING_MODEL_REPO, ProtocolError } from '../../proto/index.js';
 import { loadLlamaCpp } from '../llm/llama-cpp.js';
+import { settleDownloadedFile } from './download-size.js';
 import { DEFAULT_HF_ENDPOINT, type PullProgress } from './model-pull.js';
 
 /** A transformers.js model folder on Hugging Face: the files the feature-extraction pipeline reads. */
@@ -51,11 +52,13 @@ export async function pullModelFolder(options: FolderPullOptions): Promise<{ pat
       });
       await downloader.download(options.signal ? { signal: options.signal } : {});
       options.signal?.throwIfAborted();
+      // These files carry no checksum, so a progress record ipull left appended would go unnoticed.
+      bytes += await settleDownloadedFile(path, downloader.totalSize);
     } catch (error) {
       if (options.signal?.aborted) throw new ProtocolError('cancelled', `download of ${model.repo} interrupted; run the same pull again to resume`, undefined, { cause: error });
+      if (error instanceof ProtocolError) throw error;
       throw new ProtocolError('model_unavailable', `cannot download ${url}: ${(error as Error).message}; run the same pull again to resume`, undefined, { cause: error });
     }
-    bytes += (await stat(path)).size;
   }
   await rm(target, { recursive: true, force: true });
   await rename(staging, target);

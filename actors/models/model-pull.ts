@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ProtocolError } from '../../proto/index.js';
 import { loadLlamaCpp } from '../llm/llama-cpp.js';
+import { settleDownloadedFile } from './download-size.js';
 import { fetchHfManifestSha256, fetchSidecar, SHA256_HEX, sha256File } from './model-checksum.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co/';
@@ -40,7 +41,7 @@ function isHfUri(uri: string): boolean {
 /**
  * Downloads a GGUF through node-llama-cpp's downloader (ipull underneath:
  * parallel ranges, and an interrupted download resumes from its temp file),
- * then checks its sha256. A file whose hash does not match is deleted, so a
+ * then checks its size against the server's and its sha256. A file whose hash does not match is deleted, so a
  * corrupt model never sits where the daemon would load it.
  */
 export async function pullModel(options: PullOptions): Promise<PullResult> {
@@ -85,6 +86,8 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     if (options.signal?.aborted) throw new ProtocolError('cancelled', `download of ${options.uri} interrupted; run the same pull again to resume`, undefined, { cause: error });
     throw new ProtocolError('model_unavailable', `download of ${options.uri} failed: ${(error as Error).message}; run the same pull again to resume`, undefined, { cause: error });
   }
+  // ipull can leave its progress record appended to a finished file; size every file before hashing.
+  for (const file of downloader.filesInfo) await settleDownloadedFile(file.filePath, file.totalSize);
   const actual = await sha256File(path);
   if (expected && actual !== expected) {
     await rm(path, { force: true });

@@ -74,6 +74,19 @@ export function planTests(root: string, files: readonly WorkspaceFile[]): TestPl
   const coverage =
     unit.kind === 'run' && unit.coverage
       ? null
-      : (coverageScript ?? { kind: 'skip' as const, reason: 'no coverage measurement: the unit tests do not run under node:test and there is no coverage script' });
+      : (coverageScript ?? { kind: 'skip' as const, reason: noCoverageReason(unit) });
   return { unit, integration, coverage };
+}
+
+/**
+ * Why no stage measures coverage, true to how the unit tests ran: tests
+ * that ran under `node --test` without the coverage flag are still node:test.
+ */
+function noCoverageReason(unit: TestCommand): string {
+  const remedy = 'add a "test:coverage" script';
+  if (unit.kind === 'skip') return `no coverage measurement: the unit tests did not run (${unit.reason}) and there is no coverage script`;
+  if (unit.tap) {
+    return `no coverage measurement: the unit tests run under node:test without --experimental-test-coverage and there is no coverage script; add that flag to the test script or ${remedy}`;
+  }
+  return `no coverage measurement: the unit tests run with "${unit.argv.join(' ')}", whose coverage autodev cannot read, and there is no coverage script; ${remedy}`;
 }

@@ -1,5 +1,6 @@
 import { HealthResponse } from '../../proto/index.js';
-import { call, connectToDaemon, jsonOrThrow } from '../client.js';
+import { call, connectToDaemon, jsonOrThrow, notAnswering } from '../client.js';
+import { isProcessAlive } from '../daemon-file.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { ensureDaemon, stopDaemon } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
@@ -42,7 +43,13 @@ ${COMMON_HELP}`,
     const connection = await connectToDaemon(ctx.home);
     if (!connection) {
       if (ctx.json) ctx.out(JSON.stringify({ running: false }));
-      else ctx.out(`no daemon is running for ${ctx.home}`);
+      else ctx.out(`no daemon is running for ${ctx.home}; start one with: autodev daemon start`);
+      return EXIT.unreachable;
+    }
+    // A daemon killed with -9 leaves daemon.json behind: that is "not running", with the same remedy.
+    if (!isProcessAlive(connection.info.pid)) {
+      if (ctx.json) ctx.out(JSON.stringify({ running: false, exitedPid: connection.info.pid }));
+      else ctx.out(notAnswering(connection.info, 'its process has exited'));
       return EXIT.unreachable;
     }
     const res = await call(connection, () => connection.api.health.$get());

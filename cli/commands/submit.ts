@@ -23,10 +23,13 @@ Options:
 ${COMMON_HELP}`,
   options: { ...COMMON_OPTIONS, spec: { type: 'string' }, wait: { type: 'boolean' }, model: { type: 'string' } },
   async run(ctx, values, positionals) {
-    if (positionals.length !== 1 || !positionals[0]?.trim()) {
-      throw new CliError('usage', 'submit takes exactly one PROMPT argument (quote it)');
+    const [prompt] = positionals;
+    // Three different mistakes, each with its own remedy: nothing given, an unquoted prompt split by the shell, a prompt with no text.
+    if (prompt === undefined) throw new CliError('usage', 'submit needs a PROMPT saying what to build, e.g. autodev submit "a todo REST API with users"');
+    if (positionals.length > 1) {
+      throw new CliError('usage', `submit takes one PROMPT argument but got ${positionals.length}; put the whole prompt in quotes so the shell passes it as one`);
     }
-    const prompt = positionals[0];
+    if (!prompt.trim()) throw new CliError('usage', 'the PROMPT is empty; say what to build, e.g. autodev submit "a todo REST API with users"');
     let spec: string | undefined;
     if (typeof values.spec === 'string') {
       const file = resolve(values.spec);
