@@ -27,14 +27,6 @@ export async function connectToDaemon(home: string): Promise<Connection | null> 
   return { info, token, api };
 }
 
-export async function requireDaemon(home: string): Promise<Connection> {
-  const connection = await connectToDaemon(home);
-  if (!connection) {
-    throw new CliError('unreachable', `no daemon is running for ${home}; start one with: autodev daemon start`);
-  }
-  return connection;
-}
-
 /** Calls the API; a refused connection becomes exit code 3 with a hint. */
 export async function call<T extends Response>(connection: Connection, request: () => Promise<T>): Promise<T> {
   try {

@@ -17,6 +17,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'status', summary: 'show one job, or list every job', load: async () => (await import('./commands/status.js')).statusCommand },
   { name: 'watch', summary: 'follow a job live as a task tree', load: async () => (await import('./commands/watch.js')).watchCommand },
   { name: 'cancel', summary: 'cancel a running job', load: async () => (await import('./commands/cancel.js')).cancelCommand },
+  { name: 'open', summary: 'open the web view of your jobs in a browser', load: async () => (await import('./commands/open.js')).openCommand },
   {
     name: 'result',
     summary: 'export a finished job: the application, its git history and its artifacts',

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HealthResponse } from '../proto/index.js';
+import type { CommandContext } from './command.js';
 import { isProcessAlive, readDaemonFile } from './daemon-file.js';
-import { connectToDaemon, type Connection } from './client.js';
+import { logOffset, startupFailure } from './daemon-log.js';
+import { call, connectToDaemon, jsonOrThrow, type Connection } from './client.js';
 import { CliError } from './errors.js';
 
 /** The package root, found from this file whether it runs from source or from dist/. */
@@ -28,18 +31,29 @@ async function healthy(connection: Connection): Promise<boolean> {
 
 export interface StartOptions {
   home: string;
+  /** Model for a daemon this call starts; a running daemon with another model is refused, not silently kept. */
   model?: string;
   timeoutMs?: number;
   onWaiting?: () => void;
 }
 
-/** Returns a connection to the home's daemon, starting one in the background if none answers. */
+/**
+ * Returns a connection to the home's daemon, starting one in the background
+ * if none answers. Every command that needs the daemon comes through here,
+ * so they share one rule: start it when none runs (only `daemon status` and
+ * `daemon stop` do not).
+ */
 export async function ensureDaemon(options: StartOptions): Promise<{ connection: Connection; started: boolean }> {
   const existing = await connectToDaemon(options.home);
-  if (existing && (await healthy(existing))) return { connection: existing, started: false };
+  if (existing && (await healthy(existing))) {
+    if (options.model) await refuseOtherModel(existing, resolve(options.model), options.home);
+    return { connection: existing, started: false };
+  }
   options.onWaiting?.();
   mkdirSync(options.home, { recursive: true, mode: 0o700 });
   const logFile = join(options.home, 'daemon.log');
+  // Only what this daemon writes explains its failure: the log keeps earlier runs above it.
+  const offset = await logOffset(logFile);
   const log = openSync(logFile, 'a');
   const args = [join(packageRoot(), 'bin', 'autodevd.js'), '--home', options.home];
   if (options.model) args.push('--model', options.model);
@@ -52,7 +66,8 @@ export async function ensureDaemon(options: StartOptions): Promise<{ connection:
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (exitCode !== null) {
-      throw new CliError('unreachable', `the daemon exited with code ${exitCode} while starting; see ${logFile}`);
+      const reason = await startupFailure(logFile, offset);
+      throw new CliError('unreachable', `the daemon exited with code ${exitCode} while starting${reason ? `: ${reason}` : ''} (full log: ${logFile})`);
     }
     const info = await readDaemonFile(options.home);
     if (info && info.pid === child.pid) {
@@ -61,7 +76,35 @@ export async function ensureDaemon(options: StartOptions): Promise<{ connection:
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new CliError('unreachable', `the daemon did not become ready in time; see ${logFile}`);
+  const reason = await startupFailure(logFile, offset);
+  throw new CliError('unreachable', `the daemon did not become ready in time${reason ? `; the last thing it logged: ${reason}` : ''} (full log: ${logFile})`);
+}
+
+/** `--model X` only chooses the model of a daemon being started: one already running with another model would ignore it. */
+async function refuseOtherModel(connection: Connection, wanted: string, home: string): Promise<void> {
+  const health = await jsonOrThrow(await call(connection, () => connection.api.health.$get()), HealthResponse);
+  if (health.model === wanted) return;
+  throw new CliError(
+    'usage',
+    `autodevd already runs for ${home} (pid ${health.pid}) with model ${health.model ?? '(none)'}, and --model only chooses the model of a daemon being started, so ${wanted} would be ignored. ` +
+      'To use it: autodev daemon stop, then run this command again; to use the running model, leave out --model.',
+  );
+}
+
+/**
+ * `ensureDaemon` for a command: says on stderr when it starts the daemon
+ * (never under --json, whose stdout must stay one object) and when it is up.
+ */
+export async function daemonFor(ctx: CommandContext, model?: string): Promise<Connection> {
+  const { connection, started } = await ensureDaemon({
+    home: ctx.home,
+    ...(model ? { model } : {}),
+    onWaiting: () => {
+      if (!ctx.json) ctx.err('starting autodevd in the background…');
+    },
+  });
+  if (started && !ctx.json) ctx.err(`autodevd is running (${connection.info.apiUrl})`);
+  return connection;
 }
 
 /** Sends SIGTERM to the home's daemon and waits for daemon.json to go away. */

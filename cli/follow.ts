@@ -26,7 +26,9 @@ export function describeEvent(event: JobEvent): string {
               ? `: ${event.passed} of ${event.total} checks passed in round ${event.round}`
               : event.type === 'validation.stage'
                 ? `: ${stageLine(event.result)} (attempt ${event.attempt})`
-                : '';
+                : event.type === 'task.committed'
+                  ? `: attempt ${event.attempt} committed ${event.output.commit.slice(0, 8)} with verdict ${event.verdict}${event.conflicts.length > 0 ? ` and ${event.conflicts.length} conflicted file(s)` : ''}; a fix task follows`
+                  : '';
   return printable(`${event.at} ${subject}${event.type}${detail}`);
 }
 

@@ -88,3 +88,36 @@ describe('the CLI imports only cli/, proto/, packages and the API types', () => 
     expect(specifiers).toContainEqual({ specifier: './daemon-file.js', typeOnly: false });
   });
 });
+
+/**
+ * The web view (web/) has the CLI's rules and one more: it runs in a browser
+ * with no bundler, so it imports only its own modules, and proto/ for types
+ * alone (`import type`, erased at build time). A value import of proto/
+ * would pull zod into a page that cannot load it; any package import would
+ * fail in the browser.
+ */
+describe('the web view imports only web/ and, for types, proto/', () => {
+  const WEB_DIR = join(REPO_ROOT, 'web');
+
+  function webViolations(): string[] {
+    return sourceFiles(WEB_DIR).flatMap((file) =>
+      importsOf(file).flatMap(({ specifier, typeOnly }) => {
+        const where = `${relative(REPO_ROOT, file)} -> ${specifier}`;
+        if (specifier === '<computed>' || !specifier.startsWith('.')) return [where];
+        const target = relative(REPO_ROOT, resolve(dirname(file), specifier)).replace(/\.js$/, '.ts');
+        if (target.startsWith('web/')) return [];
+        if (target.startsWith('proto/') && typeOnly) return [];
+        return [where];
+      }),
+    );
+  }
+
+  it('has no package import, no value import of proto/ and nothing from daemon/, actors/ or cli/', () => {
+    expect(webViolations(), 'the page talks to the daemon over HTTP only; import proto/ types with `import type`').toEqual([]);
+  });
+
+  it('sees the imports it must see', () => {
+    expect(importsOf(join(WEB_DIR, 'api.ts'))).toContainEqual({ specifier: '../proto/job.js', typeOnly: true });
+    expect(importsOf(join(WEB_DIR, 'app.ts'))).toContainEqual({ specifier: './dom.js', typeOnly: false });
+  });
+});

@@ -20,7 +20,8 @@ function topHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run autodev COMMAND --help for its options. Every command takes --json and --home DIR.',
-    'Exit codes: 0 ok or job completed, 1 job failed, 2 usage error, 3 daemon (or a host it needs) unreachable.',
+    'A command that needs autodevd starts it in the background when none runs; only daemon status and daemon stop never do.',
+    'Exit codes: 0 ok or job completed, 1 job failed, 2 usage error, 3 the daemon could not start or does not answer (or a host it needs is unreachable).',
   ].join('\n');
 }
 

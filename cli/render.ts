@@ -1,5 +1,6 @@
 import type { CorruptJobView, JobView } from '../proto/index.js';
 import { renderAcceptance } from './render-acceptance.js';
+import { renderRequirements, requirementCounts } from './render-requirements.js';
 import { renderRules } from './render-rules.js';
 import { safeText } from './safe-text.js';
 import type { TaskLine, WatchState } from './watch-store.js';
@@ -9,6 +10,7 @@ const ICON: Record<string, string> = {
   running: '▶',
   retrying: '↻',
   completed: '✔',
+  needs_fix: '✎',
   failed: '✘',
   blocked: '⊘',
   cancelled: '■',
@@ -28,6 +30,7 @@ export function renderTree(state: WatchState): string[] {
     const verdict = round.accepted ? ' · accepted' : '';
     lines.push(`acceptance round ${round.round}/${round.maxRounds}: ${round.passed} passed, ${round.failed} failed, ${round.blocked > 0 ? `${round.blocked} blocked, ` : ''}${round.unverified} unverified${verdict}`);
   }
+  if (state.requirements) lines.push(`requirements: ${requirementCounts(state.requirements)}`);
   const children = new Map<string, TaskLine[]>();
   const roots: TaskLine[] = [];
   for (const task of state.tasks.values()) {
@@ -51,10 +54,12 @@ export function renderTree(state: WatchState): string[] {
 export function renderJobView(view: JobView): string[] {
   const lines = [`job ${safeText(view.jobId)}: ${safeText(view.status)}`, `repo: ${safeText(view.repo)}`];
   for (const task of view.tasks) {
-    lines.push(`  ${ICON[task.status] ?? '?'} ${safeText(task.id)} [${safeText(task.type)}] ${safeText(task.status)} (attempts: ${task.attempts})`);
+    const interrupted = task.interruptedAttempts ? `, ${task.interruptedAttempts} cut short by a daemon restart (no retry charged)` : '';
+    lines.push(`  ${ICON[task.status] ?? '?'} ${safeText(task.id)} [${safeText(task.type)}] ${safeText(task.status)} (attempts: ${task.attempts}${interrupted})`);
     lines.push(...renderRules(task));
   }
   lines.push(...renderAcceptance(view.acceptance));
+  lines.push(...renderRequirements(view.requirements));
   if (view.error) lines.push(`error: ${safeText(view.error.code)}: ${safeText(view.error.message)}`);
   return lines;
 }

@@ -1,6 +1,6 @@
 import { createStore } from '@xstate/store';
 import { verdictNote } from './render-rules.js';
-import type { JobEvent, JobStatus, StageResult, TaskStatus, TaskSummary } from '../proto/index.js';
+import type { JobEvent, JobStatus, RequirementResult, StageResult, TaskStatus, TaskSummary } from '../proto/index.js';
 
 export interface TaskLine {
   id: string;
@@ -33,6 +33,8 @@ export interface WatchState {
   tasks: ReadonlyMap<string, TaskLine>;
   error: string | null;
   acceptance: AcceptanceLine | null;
+  /** The requirements as the last round judged them; null before a round judged them. */
+  requirements?: RequirementResult[] | null;
 }
 
 /** Notes are one screen line: errors and summaries come from model output and can be long. */
@@ -90,6 +92,7 @@ const transitions: Transitions = {
   }),
   'job.accepted': (state, event) =>
     state.acceptance?.round === event.round ? { ...state, acceptance: { ...state.acceptance, accepted: true } } : state,
+  'job.requirements': (state, event) => ({ ...state, requirements: event.requirements }),
   'acceptance.check': (state, event) => {
     // A check of another round (a replay joined mid-way, a round resumed after a crash) is not this round's.
     if (state.acceptance?.round !== event.round) return state;
@@ -107,6 +110,12 @@ const transitions: Transitions = {
     patchTask(state, event.taskId, () => ({
       status: 'completed',
       note: `${event.output.files.length} file(s), ${event.output.commit.slice(0, 8)}${verdictNote(event.output.validation)}`.slice(0, NOTE_LIMIT),
+    })),
+  // Committed but not passed: the watcher must never show it as done; the fix task comes next.
+  'task.committed': (state, event) =>
+    patchTask(state, event.taskId, () => ({
+      status: 'needs_fix',
+      note: `needs a fix: committed ${event.output.commit.slice(0, 8)}${event.conflicts.length > 0 ? ` with ${event.conflicts.length} conflicted file(s)` : ''}${verdictNote(event.output.validation)}`.slice(0, NOTE_LIMIT),
     })),
   'task.failed': (state, event) =>
     patchTask(state, event.taskId, () => ({

@@ -9,6 +9,7 @@ import {
   isTerminalJobStatus,
   subjectForEvent,
   type JobId,
+  type TaskProgress,
 } from '../proto/index.js';
 import { masterMachine } from '../machines/master.machine.js';
 import { masterGuardFault, type Failpoint } from './failpoints.js';
@@ -19,6 +20,8 @@ import { createRunTaskLogic } from '../actors/master/run-task.js';
 import { WorkerRegistry } from '../actors/master/worker-registry.js';
 import { fromPromise } from 'xstate';
 import { createApp } from './api/app.js';
+import { WebSessions } from './api/web-sessions.js';
+import { webAssetsDir } from './web-assets.js';
 import type { DaemonConfig } from './config.js';
 import { removeDaemonFile, writeDaemonFile } from './daemon-file.js';
 import { FileJobStore } from './file-job-store.js';
@@ -193,6 +196,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
     const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
     let jobsRef: JobManager | null = null;
+    // A worker's progress is an event, and also the running attempt's spend so far, which the job's Master counts.
+    const publishProgress = (event: TaskProgress) => {
+      jobsRef?.noteProgress(event);
+      return publish(event);
+    };
     // Per job, under the job's own folder: see deps-cache.ts for why it is never shared between jobs.
     const depsCacheFor = (jobId: JobId) => new DependencyCache({ dir: join(jobsDir, jobId, 'deps-cache'), log: log.child({ component: 'deps-cache' }) });
     const devops = createDevopsRuntime({
@@ -228,7 +236,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     if (config.localWorkers) {
       // Started after memory, so a task's tools (its allow-list, in a scratch copy of the snapshot) can reach the job memory.
       const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, sandbox, scratchDir: join(home, 'scratch'), ...(memory ? { memory } : {}) });
-      const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish, log, now, tools });
+      const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish: publishProgress, log, now, tools });
       cleanups.push(() => pool.stop());
     }
     const taskMemory = memory
@@ -266,6 +274,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
               taskBudget: { maxTokens: config.taskMaxTokens, timeoutMs: config.taskTimeoutMs },
               maxPlanAttempts: config.planAttempts,
               suites: suiteStore,
+              onUsage: (spent) => jobsRef?.notePlanningUsage(input.jobId, spent),
               log,
             },
             input,
@@ -308,7 +317,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const progressRelay = startProgressRelay({
       bus,
       subjects,
-      publish,
+      publish: publishProgress,
       accepts: async (event) => {
         const job = await jobs.get(event.jobId);
         return job !== null && !isTerminalJobStatus(job.status) && job.tasks.some((task) => task.id === event.taskId);
@@ -351,6 +360,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         workers: registry.list(),
       }),
       mcp: (name, jobId, request) => handleMcpHttp(mcp, name, jobId, request),
+      web: { sessions: new WebSessions(), assetsDir: webAssetsDir() },
       results: devops.results,
       modelFiles: createModelService(home, config),
       mcpCatalog: () => listCatalog(mcp.catalogContext()),

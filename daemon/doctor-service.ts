@@ -50,5 +50,11 @@ function modelCheck(config: DaemonConfig): DoctorCheck {
   });
   const ok = roles.every((r) => r.ok);
   const detail = roles.map((r) => `${r.role}: ${r.what}`).join('; ');
-  return { name: 'model', ok, required: false, detail: ok ? detail : `${detail}. Set "model" in config.json, AUTODEV_MODEL, or --model` };
+  // Required: with no model a submitted job cannot be planned, so a set-up without one is not ready.
+  return {
+    name: 'model',
+    ok,
+    required: true,
+    detail: ok ? detail : `${detail}. Point autodev at a GGUF file: "model" in config.json or AUTODEV_MODEL, then autodev daemon stop so the next command starts the daemon with it (or autodev daemon start --model PATH); to download one: autodev models pull worker`,
+  };
 }

@@ -96,6 +96,7 @@ export function startWorkerPool(options: WorkerRuntimeOptions): WorkerPool {
               worker: workerId,
               phase,
               tokens,
+              attempt: req.attempt,
             };
             options.publish(event).catch((error: unknown) => log.warn('progress event lost', { error: String(error) }));
           },

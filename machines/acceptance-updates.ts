@@ -1,4 +1,4 @@
-import type { AcceptanceState, AcceptanceSummary, JobRecord, Task, TaskId, WireError } from '../proto/index.js';
+import { isAccepted, type AcceptanceState, type AcceptanceSummary, type JobRecord, type Task, type TaskId, type WireError } from '../proto/index.js';
 import type { AcceptanceFix } from './master-types.js';
 
 /** Pure updates of a job record for the integration phase, used by the Master's actions. */
@@ -52,8 +52,10 @@ export function acceptanceFixTask(owner: Task, round: number, problems: readonly
     listed.push(item);
     size += item.length + 1;
   }
+  // What the owner spent is its own: the fix task starts from nothing.
+  const { costUsd: _spent, ...base } = owner;
   return {
-    ...owner,
+    ...base,
     id: acceptanceFixId(owner.id, round),
     description: `Fix the acceptance failures of ${owner.id} (round ${round}): ${owner.description}`.slice(0, 240),
     dependencies: [owner.id],
@@ -66,8 +68,10 @@ export function acceptanceFixTask(owner: Task, round: number, problems: readonly
     lastError: null,
     failureSignatures: [],
     infrastructureFailures: 0,
+    interruptedAttempts: 0,
     fixOf: root,
     tokensUsed: 0,
+    inFlightTokens: 0,
   };
 }
 
@@ -86,6 +90,15 @@ export function acceptanceFixTasks(job: JobRecord, round: number, fixes: readonl
 
 /** Why the job ends failed after its last round: what failed, or what could not be checked and what to do. */
 export function acceptanceError(summary: AcceptanceSummary, rounds: number): WireError {
+  const unmet = (summary.requirements ?? []).filter((r) => r.verdict === 'failed');
+  // Every check passed, yet the app is not what was asked for (another language, framework or store).
+  if (unmet.length > 0 && isAccepted(summary)) {
+    return {
+      code: 'requirements_failed',
+      message: `the app passed its ${summary.total} acceptance checks, but ${unmet.length} requirement(s) of the prompt are not met after ${rounds} round(s): ${unmet.slice(0, LISTED_FAILURES).map((r) => `${r.id} "${r.text.slice(0, 80)}": ${r.reason}`).join('; ')}`.slice(0, 2000),
+      data: summary,
+    };
+  }
   const failed = summary.failures.filter((f) => f.status === 'failed');
   const testsFailed = summary.projectTests?.status === 'failed';
   const listed = (items: typeof summary.failures) =>
@@ -94,7 +107,7 @@ export function acceptanceError(summary: AcceptanceSummary, rounds: number): Wir
       .map((f) => `${f.id}: ${f.problem}`)
       .join('; ');
   if (summary.failed > 0 || testsFailed) {
-    const tests = testsFailed ? `; the project's own tests failed: ${summary.projectTests?.summary ?? ''}` : '';
+    const tests = `${testsFailed ? `; the project's own tests failed: ${summary.projectTests?.summary ?? ''}` : ''}${unmet.length > 0 ? `; requirements not met: ${unmet.map((r) => r.id).join(', ')}` : ''}`;
     const blocked = summary.blocked ? ` (${summary.blocked} more blocked by them)` : '';
     return {
       code: 'acceptance_failed',

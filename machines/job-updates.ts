@@ -21,7 +21,36 @@ export function tokensOf(error: WireError): number {
   return error.tokens ?? 0;
 }
 
-export const jobTokens = (job: JobRecord) => job.tasks.reduce((sum, t) => sum + t.tokensUsed, 0);
+/** Everything the job's model calls generated: planning, finished attempts, and what running attempts have so far. */
+export const jobTokens = (job: JobRecord) =>
+  (job.planningUsage?.tokens ?? 0) + job.tasks.reduce((sum, t) => sum + t.tokensUsed + (t.inFlightTokens ?? 0), 0);
+
+/**
+ * The tokens an attempt that ended spent, counted once: its own final count
+ * where it reported one, else what its progress reports had reached (a
+ * timeout, a dead worker, a cancel), never both.
+ */
+export function endAttemptTokens(task: Task, finalTokens: number): Pick<Task, 'tokensUsed' | 'inFlightTokens'> {
+  return { tokensUsed: task.tokensUsed + Math.max(finalTokens, task.inFlightTokens ?? 0), inFlightTokens: 0 };
+}
+
+/** Every attempt still running stops counting as in flight: what it spent so far joins the task's tokens. */
+export function settleInFlight(job: JobRecord): JobRecord {
+  if (!job.tasks.some((t) => t.inFlightTokens)) return job;
+  return { ...job, tasks: job.tasks.map((t) => (t.inFlightTokens ? { ...t, ...endAttemptTokens(t, 0) } : t)) };
+}
+
+/** Attempts that count against maxRetries: not those the sandbox failed, nor those the daemon itself cut short. */
+export function chargedAttempts(task: Task): number {
+  return task.attempts - (task.infrastructureFailures ?? 0) - (task.interruptedAttempts ?? 0);
+}
+
+/** "after 3 attempt(s)", saying which of them were cut short by a daemon restart and so cost no retry. */
+export function attemptsPhrase(task: Task): string {
+  const interrupted = task.interruptedAttempts ?? 0;
+  const note = interrupted > 0 ? ` (${interrupted} of them cut short by a daemon restart, which cost no retry)` : '';
+  return `${task.attempts} attempt(s)${note}`;
+}
 
 /** Marks a task failed for good, blocks everything downstream, and records the job's first error. */
 export function failForGood(
@@ -45,7 +74,7 @@ export function failForGood(
     ...job,
     error: job.error ?? {
       code: error.code === 'validation_failed' || error.code === 'loop_detected' || error.code === 'unverified' ? error.code : 'task_failed',
-      message: `task ${task.id} (${task.type}) failed after ${task.attempts} attempt(s): ${error.message}`,
+      message: `task ${task.id} (${task.type}) failed after ${attemptsPhrase(task)}: ${error.message}`,
       data: { taskId: task.id },
     },
   };
@@ -65,8 +94,10 @@ export function followUpTask(task: Task, root: TaskId, n: number, kind: 'fix' | 
     kind === 'merge'
       ? 'Some files hold both versions between <<<<<<< HEAD, ======= and >>>>>>> markers. Rewrite each such file so it keeps the intent of both versions and has no markers left.'
       : `The files written for "${task.description}" fail validation. Rewrite the affected files so that these problems are gone, changing nothing else.`;
+  // What the task spent is its own: the follow-up starts from nothing.
+  const { costUsd: _spent, ...base } = task;
   return {
-    ...task,
+    ...base,
     id: `${root}-${kind}${n}`,
     description: description.slice(0, 240),
     dependencies: [task.id],
@@ -80,6 +111,9 @@ export function followUpTask(task: Task, root: TaskId, n: number, kind: 'fix' | 
     failureSignatures: [],
     fixOf: root,
     tokensUsed: 0,
+    inFlightTokens: 0,
+    interruptedAttempts: 0,
+    infrastructureFailures: 0,
   };
 }
 

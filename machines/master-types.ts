@@ -89,9 +89,21 @@ export type TaskFailedEvent = {
   worker: string | null;
   error: WireError;
 };
+/** A running attempt's progress: the tokens it has generated so far (from its worker's `task.progress`). */
+export type TaskProgressEvent = {
+  type: 'TASK_PROGRESS';
+  taskId: TaskId;
+  /** Absent from older workers: the report then counts toward whichever attempt runs. */
+  attempt?: number;
+  tokens: number;
+};
+/** Tokens (and dollars) the Master's own model calls just spent while planning: a delta, counted once. */
+export type ModelUsageEvent = { type: 'MODEL_USAGE'; tokens: number; costUsd?: number };
 export type MasterEvent =
   | TaskSucceededEvent
   | TaskFailedEvent
+  | TaskProgressEvent
+  | ModelUsageEvent
   | { type: 'RETRY_DUE'; taskId: TaskId }
   | { type: 'DEADLINE' }
   | { type: 'CANCEL'; reason: string };

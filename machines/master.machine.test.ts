@@ -1,118 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, fromPromise, SimulatedClock, type EventObject } from 'xstate';
-import { JOB_RECORD_VERSION, type AcceptanceSummary, type ErrorCode, type JobRecord, type Task, type TaskOutput, type ValidationReport } from '../proto/index.js';
-import { MAX_INFRASTRUCTURE_RETRIES, masterMachine, type AcceptJobInput, type AcceptJobOutput, type JobBudgets, type MasterEvent, type MasterNotice, type RunTaskInput } from './master.machine.js';
-import { makeTask } from './task.fixture.js';
-
-const task = makeTask;
-
-function job(overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    schemaVersion: JOB_RECORD_VERSION,
-    id: 'j1',
-    prompt: 'build it',
-    spec: null,
-    blueprint: null,
-    status: 'planning',
-    repo: '/tmp/repo',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    tasks: [],
-    error: null, acceptance: null,
-    ...overrides,
-  };
-}
-
-const output = (n: number, issues: string[] = [], conflicts: string[] = []): TaskOutput => ({
-  commit: String(n).repeat(40).slice(0, 40),
-  files: ['a.ts'],
-  summary: 's',
-  tokens: 3,
-  validation: { passed: issues.length === 0, issues },
-  conflicts,
-});
-
-/** A round's summary: every check passed unless told otherwise. */
-function summary(round: number, overrides: Partial<AcceptanceSummary> = {}): AcceptanceSummary {
-  return { round, passed: 10, failed: 0, unverified: 0, total: 10, projectTests: null, failures: [], commit: 'c'.repeat(40), durationMs: 5, ...overrides };
-}
-
-const accepted = (round: number): AcceptJobOutput => ({ summary: summary(round), fixes: [] });
-
-/**
- * A harness: the plan is given, and the test decides when each dispatched
- * attempt ends. Acceptance rounds answer from `accept` in order (a promise
- * that never settles when `accept` has none left, so the test can cancel);
- * with no `accept` at all every round passes.
- */
-function harness(options: {
-  plan?: Task[] | Error;
-  start?: JobRecord;
-  maxParallel?: number;
-  budgets?: JobBudgets;
-  accept?: Array<AcceptJobOutput | Error>;
-  maxAcceptanceRounds?: number;
-}) {
-  const clock = new SimulatedClock();
-  const running = new Map<string, { input: RunTaskInput; sendBack: (e: MasterEvent) => void }>();
-  const dispatchOrder: string[] = [];
-  const stopped: string[] = [];
-  const acceptInputs: AcceptJobInput[] = [];
-  const acceptAborted: number[] = [];
-  const machine = masterMachine.provide({
-    actors: {
-      planJob: fromPromise(async () => {
-        if (options.plan instanceof Error) throw options.plan;
-        return options.plan ?? [];
-      }),
-      runTask: fromCallback<EventObject, RunTaskInput>(({ input, sendBack }) => {
-        const key = `${input.task.id}#${input.attempt}`;
-        running.set(input.task.id, { input, sendBack });
-        dispatchOrder.push(key);
-        return () => stopped.push(key);
-      }),
-      acceptJob: fromPromise<AcceptJobOutput, AcceptJobInput>(async ({ input, signal }) => {
-        acceptInputs.push(input);
-        if (!options.accept) return accepted(input.round);
-        const next = options.accept.shift();
-        if (next instanceof Error) throw next;
-        if (next) return next;
-        return new Promise<AcceptJobOutput>((_, reject) => signal.addEventListener('abort', () => {
-          acceptAborted.push(input.round);
-          reject(new Error('aborted'));
-        }));
-      }),
-    },
-  });
-  const actor = createActor(machine, {
-    input: {
-      job: options.start ?? job(),
-      maxParallel: options.maxParallel ?? 2,
-      ...(options.budgets ? { budgets: options.budgets } : {}),
-      ...(options.maxAcceptanceRounds ? { maxAcceptanceRounds: options.maxAcceptanceRounds } : {}),
-    },
-    clock,
-  });
-  const notices: MasterNotice[] = [];
-  actor.on('*', (n) => notices.push(n));
-  const succeed = (id: string, issues: string[] = [], conflicts: string[] = [], validation?: ValidationReport) => {
-    const entry = running.get(id);
-    if (!entry) throw new Error(`${id} is not running`);
-    running.delete(id);
-    const out = output(entry.input.attempt, issues, conflicts);
-    entry.sendBack({ type: 'TASK_SUCCEEDED', taskId: id, attempt: entry.input.attempt, worker: 'w1', output: validation ? { ...out, validation } : out });
-  };
-  const fail = (id: string, message = 'boom', data?: Record<string, unknown>, code: ErrorCode = 'task_failed', tokens = 0) => {
-    const entry = running.get(id);
-    if (!entry) throw new Error(`${id} is not running`);
-    running.delete(id);
-    const error = { code, message, ...(data ? { data } : {}), ...(tokens ? { tokens } : {}) };
-    entry.sendBack({ type: 'TASK_FAILED', taskId: id, attempt: entry.input.attempt, worker: 'w1', error });
-  };
-  const settle = () => new Promise((r) => setTimeout(r, 0));
-  const statuses = () => Object.fromEntries(actor.getSnapshot().context.job.tasks.map((t) => [t.id, t.status]));
-  return { actor, clock, running, dispatchOrder, stopped, notices, succeed, fail, settle, statuses, acceptInputs, acceptAborted };
-}
+import { MAX_INFRASTRUCTURE_RETRIES, type AcceptJobOutput } from './master.machine.js';
+import { accepted, harness, job, output, summary, task } from './master.fixture.js';
 
 describe('master machine', () => {
   it('plans, dispatches by priority within the parallel limit, respects dependencies and completes', async () => {
@@ -311,7 +199,7 @@ describe('master machine', () => {
     h.succeed('t1', ['src/a.ts:1:5 Expression expected']);
     const created = h.notices.find((n) => n.type === 'task.created');
     expect(created).toMatchObject({ type: 'task.created', taskId: 't1-fix1', reason: 'fix', fixOf: 't1' });
-    expect(h.statuses()).toEqual({ t1: 'completed', t2: 'pending', 't1-fix1': 'running' });
+    expect(h.statuses()).toEqual({ t1: 'needs_fix', t2: 'pending', 't1-fix1': 'running' });
     const fix = h.running.get('t1-fix1')?.input.task;
     expect(fix?.prompt).toContain('src/a.ts:1:5 Expression expected');
     expect(fix?.dependencies).toEqual(['t1']);
@@ -330,7 +218,7 @@ describe('master machine', () => {
     h.succeed('t1', ['bad 1']);
     h.succeed('t1-fix1', ['bad 2']);
     h.succeed('t1-fix2', ['bad 3']);
-    expect(h.statuses()).toEqual({ t1: 'completed', t2: 'blocked', 't1-fix1': 'completed', 't1-fix2': 'failed' });
+    expect(h.statuses()).toEqual({ t1: 'needs_fix', t2: 'blocked', 't1-fix1': 'needs_fix', 't1-fix2': 'failed' });
     expect(h.actor.getSnapshot().value).toBe('failed');
     expect(h.actor.getSnapshot().context.job.error).toMatchObject({ code: 'validation_failed' });
   });

@@ -1,7 +1,8 @@
 import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
-import { INFRASTRUCTURE_CODES, describeRule, isAccepted, toWireError, type JobRecord, type Task, type WireError } from '../proto/index.js';
+import { INFRASTRUCTURE_CODES, addUsage, describeRule, isAccepted, toWireError, type JobRecord, type Task, type WireError } from '../proto/index.js';
 import { acceptanceError, acceptanceFixTasks, isAcceptanceFix, startRound, withSummary } from './acceptance-updates.js';
-import { failForGood, failureSignature, findTask, followUpTask, jobTokens, patchTask, tokensOf, unverifiedError } from './job-updates.js';
+import { meetsEveryRequirement, requirementsNotice } from './requirement-updates.js';
+import { chargedAttempts, endAttemptTokens, failForGood, failureSignature, findTask, followUpTask, jobTokens, patchTask, settleInFlight, tokensOf, unverifiedError } from './job-updates.js';
 import type { AcceptJobInput, AcceptJobOutput, MasterContext, MasterEvent, MasterInput, MasterNotice, PlanJobInput, RunTaskInput } from './master-types.js';
 import { chainHeights, countRunning, jobOutcome, retryDelayMs } from './scheduler.js';
 import { TaskQueue } from './task-queue.js';
@@ -71,7 +72,7 @@ export const masterMachine = setup({
       const tracked = {
         output: event.output,
         assignedWorker: event.worker,
-        tokensUsed: task.tokensUsed + event.output.tokens,
+        ...endAttemptTokens(task, event.output.tokens),
         ...(event.output.costUsd !== undefined ? { costUsd: (task.costUsd ?? 0) + event.output.costUsd } : {}),
       };
       const { validation, conflicts } = event.output;
@@ -108,14 +109,15 @@ export const masterMachine = setup({
         enqueue.assign({ job });
         return;
       }
-      // The work is committed; a follow-up task repairs it, and whatever depended on it waits for that.
+      // The work is committed but did not pass: the task needs a fix, never `completed`. A follow-up task repairs
+      // it, and whatever depended on it waits for that.
       const kind = conflicts.length > 0 ? 'merge' : 'fix';
       const fix = followUpTask(task, root, followUps + 1, kind, problems);
-      const tasks = patchTask(context.job, task.id, { ...tracked, status: 'completed', lastError: error }).tasks.map((t) =>
+      const tasks = patchTask(context.job, task.id, { ...tracked, status: 'needs_fix', lastError: error }).tasks.map((t) =>
         t.dependencies.includes(task.id) && t.status === 'pending' ? { ...t, dependencies: [...t.dependencies, fix.id] } : t,
       );
       enqueue.assign({ job: { ...context.job, tasks: [...tasks, fix] }, heights: heightsOf([...tasks, fix]) });
-      enqueue.emit({ type: 'task.completed', jobId, taskId: task.id, output: event.output });
+      enqueue.emit({ type: 'task.committed', jobId, taskId: task.id, attempt: event.attempt, verdict, conflicts, output: event.output });
       enqueue.emit({
         type: 'task.created',
         jobId,
@@ -139,12 +141,12 @@ export const masterMachine = setup({
       const tracked = {
         assignedWorker: event.worker,
         failureSignatures: [...task.failureSignatures, signature],
-        tokensUsed: task.tokensUsed + tokensOf(event.error),
+        ...endAttemptTokens(task, tokensOf(event.error)),
         ...(infrastructureFailures > 0 ? { infrastructureFailures } : {}),
       };
       const withinRetries = infrastructure
         ? infrastructureFailures <= MAX_INFRASTRUCTURE_RETRIES
-        : task.attempts - infrastructureFailures <= task.maxRetries;
+        : chargedAttempts({ ...task, infrastructureFailures }) <= task.maxRetries;
       const canRetry = event.error.code !== 'cancelled' && !looping && withinRetries;
       if (canRetry) {
         const delay = retryDelayMs(task.attempts, context.retryBaseMs);
@@ -166,6 +168,19 @@ export const masterMachine = setup({
         : event.error;
       const job = failForGood(patchTask(context.job, task.id, tracked), task, error, enqueue.emit, event.attempt);
       enqueue.assign({ job });
+    }),
+    recordProgress: assign(({ context, event }) => {
+      if (event.type !== 'TASK_PROGRESS') return {};
+      const task = findTask(context.job, event.taskId);
+      if (task?.status !== 'running' || (event.attempt !== undefined && event.attempt !== task.attempts)) return {};
+      // Reports carry a running total and may arrive out of order: the highest one stands.
+      if (event.tokens <= (task.inFlightTokens ?? 0)) return {};
+      return { job: patchTask(context.job, task.id, { inFlightTokens: event.tokens }) };
+    }),
+    recordModelUsage: assign(({ context, event }) => {
+      if (event.type !== 'MODEL_USAGE') return {};
+      const spent = { tokens: event.tokens, ...(event.costUsd !== undefined ? { costUsd: event.costUsd } : {}) };
+      return { job: { ...context.job, planningUsage: addUsage(context.job.planningUsage ?? { tokens: 0 }, spent) } };
     }),
     releaseRetry: assign(({ context, event }) => {
       if (event.type !== 'RETRY_DUE') return {};
@@ -190,6 +205,8 @@ export const masterMachine = setup({
     if (remaining !== null) enqueue.raise({ type: 'DEADLINE' }, { delay: Math.max(0, remaining), id: 'deadline' });
   }),
   on: {
+    // Planning's spend arrives as it happens, so a cancel or a crash mid-plan still leaves it counted.
+    MODEL_USAGE: { actions: 'recordModelUsage' },
     DEADLINE: {
       target: '.failed',
       actions: assign(({ context }) => ({
@@ -282,6 +299,7 @@ export const masterMachine = setup({
       on: {
         TASK_SUCCEEDED: { guard: 'isCurrentAttempt', actions: ['recordSuccess', 'dispatchReady'] },
         TASK_FAILED: { guard: 'isCurrentAttempt', actions: ['recordFailure', 'dispatchReady'] },
+        TASK_PROGRESS: { actions: 'recordProgress' },
         RETRY_DUE: { actions: ['releaseRetry', 'dispatchReady'] },
         CANCEL: 'cancelled',
       },
@@ -309,11 +327,14 @@ export const masterMachine = setup({
         }),
         onDone: [
           {
-            guard: ({ event }) => isAccepted(event.output.summary),
+            // Passing every check is not enough: an app that ignored a requirement of the prompt is not done.
+            guard: ({ event }) => isAccepted(event.output.summary) && meetsEveryRequirement(event.output.summary),
             target: 'completed',
             actions: enqueueActions(({ context, event, enqueue }) => {
               const { summary } = event.output;
               enqueue.assign({ job: withSummary(context.job, summary) });
+              const notice = requirementsNotice(context.job.id, summary);
+              if (notice) enqueue.emit(notice);
               enqueue.emit({ type: 'job.accepted', jobId: context.job.id, round: summary.round, passed: summary.passed, total: summary.total, commit: summary.commit });
             }),
           },
@@ -329,6 +350,8 @@ export const masterMachine = setup({
               const fixes = acceptanceFixTasks(context.job, round, event.output.fixes);
               const tasks = [...context.job.tasks, ...fixes];
               enqueue.assign({ job: { ...withSummary(context.job, event.output.summary), status: 'running', tasks }, heights: heightsOf(tasks) });
+              const notice = requirementsNotice(context.job.id, event.output.summary);
+              if (notice) enqueue.emit(notice);
               for (const fix of fixes) {
                 enqueue.emit({
                   type: 'task.created',
@@ -343,10 +366,12 @@ export const masterMachine = setup({
           },
           {
             target: 'failed',
-            actions: assign(({ context, event }) => {
+            actions: enqueueActions(({ context, event, enqueue }) => {
               const { summary } = event.output;
               const job = withSummary(context.job, summary);
-              return { job: { ...job, error: acceptanceError(summary, job.acceptance?.rounds ?? summary.round) } };
+              enqueue.assign({ job: { ...job, error: acceptanceError(summary, job.acceptance?.rounds ?? summary.round) } });
+              const notice = requirementsNotice(context.job.id, summary);
+              if (notice) enqueue.emit(notice);
             }),
           },
         ],
@@ -368,7 +393,7 @@ export const masterMachine = setup({
       type: 'final',
       entry: enqueueActions(({ context, enqueue }) => {
         const error = context.job.error ?? { code: 'internal', message: 'job failed' };
-        enqueue.assign({ job: { ...context.job, status: 'failed', error } });
+        enqueue.assign({ job: { ...settleInFlight(context.job), status: 'failed', error } });
         enqueue.emit({ type: 'job.failed', jobId: context.job.id, error });
       }),
     },
@@ -376,7 +401,8 @@ export const masterMachine = setup({
       type: 'final',
       entry: enqueueActions(({ context, event, enqueue }) => {
         const reason = event.type === 'CANCEL' ? event.reason : 'cancelled';
-        const tasks = context.job.tasks.map((t) => {
+        // A cancelled attempt spent what it generated before the cancel: it stays counted.
+        const tasks = settleInFlight(context.job).tasks.map((t) => {
           if (t.status !== 'running' && t.status !== 'pending' && t.status !== 'retrying') return t;
           enqueue.emit({ type: 'task.cancelled', jobId: context.job.id, taskId: t.id });
           return { ...t, status: 'cancelled' as const };

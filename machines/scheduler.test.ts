@@ -112,6 +112,34 @@ describe('resetInFlight', () => {
   });
 });
 
+describe('resetInFlight after a daemon restart', () => {
+  it('counts a running attempt as interrupted (no retry charged) and keeps the tokens it had generated', () => {
+    const [running, retrying] = resetInFlight([
+      task('t1', { status: 'running', attempts: 2, interruptedAttempts: 1, tokensUsed: 10, inFlightTokens: 35 }),
+      task('t2', { status: 'retrying', attempts: 1, tokensUsed: 4 }),
+    ]);
+    expect(running).toMatchObject({ status: 'pending', attempts: 2, interruptedAttempts: 2, tokensUsed: 45, inFlightTokens: 0 });
+    // A task waiting out its backoff had no attempt in flight: nothing was interrupted.
+    expect(retrying).toMatchObject({ status: 'pending', tokensUsed: 4 });
+    expect(retrying?.interruptedAttempts).toBeUndefined();
+  });
+});
+
+describe('a task that needs a fix', () => {
+  it('lets its follow-up start, and counts as settled once that follow-up completed', () => {
+    const tasks = [
+      task('t1', { status: 'needs_fix', attempts: 1 }),
+      task('t1-fix1', { dependencies: ['t1'] }),
+      task('t2', { dependencies: ['t1', 't1-fix1'] }),
+    ];
+    expect(pickReadyTasks(tasks, 5).map((t) => t.id)).toEqual(['t1-fix1']);
+    expect(jobOutcome(tasks)).toBe('in_progress');
+    const fixed = tasks.map((t) => ({ ...t, status: 'completed' as const, ...(t.id === 't1' ? { status: 'needs_fix' as const } : {}) }));
+    expect(jobOutcome(fixed)).toBe('completed');
+    expect(jobOutcome(fixed.map((t) => (t.id === 't1-fix1' ? { ...t, status: 'failed' as const } : t)))).toBe('failed');
+  });
+});
+
 describe('critical path first', () => {
   it('among equal priorities, starts the task with the longest chain of work behind it', () => {
     const tasks = [

@@ -1,4 +1,4 @@
-import { TERMINAL_TASK_STATUSES, type Task, type TaskId } from '../proto/index.js';
+import { TERMINAL_TASK_STATUSES, isCommittedStatus, type Task, type TaskId } from '../proto/index.js';
 
 /** Exponential backoff: 1 s, 2 s, 4 s, … for attempts 1, 2, 3, … */
 export function retryDelayMs(attempt: number, baseMs = 1000): number {
@@ -10,14 +10,15 @@ export function isTerminalTask(task: Pick<Task, 'status'>): boolean {
 }
 
 /**
- * Tasks that may start now, best first: pending, every dependency completed;
+ * Tasks that may start now, best first: pending, every dependency committed;
  * highest priority, then the longest estimated chain of work still hanging
  * off the task (critical path first, which shortens the makespan), then plan
  * order. At most `slots` are returned.
  */
 export function pickReadyTasks(tasks: readonly Task[], slots: number, heights?: Readonly<Record<TaskId, number>>): Task[] {
   if (slots <= 0) return [];
-  const done = new Set(tasks.filter((t) => t.status === 'completed').map((t) => t.id));
+  // A `needs_fix` task's work is on main: its follow-up builds on it, and its other dependents also wait for that follow-up.
+  const done = new Set(tasks.filter((t) => isCommittedStatus(t.status)).map((t) => t.id));
   const ready = tasks
     .map((task, index) => ({ task, index }))
     .filter(({ task }) => task.status === 'pending' && task.dependencies.every((d) => done.has(d)));
@@ -84,17 +85,34 @@ export function transitiveDependents(tasks: readonly Task[], root: TaskId): Task
 
 export type JobOutcome = 'completed' | 'failed' | 'in_progress';
 
+/**
+ * Every task settled: completed when each one is `completed` or `needs_fix`
+ * (a `needs_fix` task always has a follow-up task, which then carries the
+ * outcome: failed, it fails the job).
+ */
 export function jobOutcome(tasks: readonly Task[]): JobOutcome {
   if (!tasks.every(isTerminalTask)) return 'in_progress';
-  return tasks.every((t) => t.status === 'completed') ? 'completed' : 'failed';
+  return tasks.every((t) => isCommittedStatus(t.status)) ? 'completed' : 'failed';
 }
 
 /**
  * After a crash nothing is running any more: work that was in flight or
- * waiting out a backoff goes back to pending, so it is dispatched again.
+ * waiting out a backoff goes back to pending, so it is dispatched again. An
+ * attempt that was running was cut short by the daemon, not by the task: it
+ * is counted as interrupted, so it costs the task no retry, and what it had
+ * generated stays in the task's tokens.
  */
 export function resetInFlight(tasks: readonly Task[]): Task[] {
-  return tasks.map((t) =>
-    t.status === 'running' || t.status === 'retrying' ? { ...t, status: 'pending', assignedWorker: null } : t,
-  );
+  return tasks.map((t) => {
+    if (t.status === 'retrying') return { ...t, status: 'pending', assignedWorker: null };
+    if (t.status !== 'running') return t;
+    return {
+      ...t,
+      status: 'pending',
+      assignedWorker: null,
+      tokensUsed: t.tokensUsed + (t.inFlightTokens ?? 0),
+      inFlightTokens: 0,
+      ...(t.attempts > 0 ? { interruptedAttempts: (t.interruptedAttempts ?? 0) + 1 } : {}),
+    };
+  });
 }

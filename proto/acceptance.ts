@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AcceptCredentials, SecurityRequirement, SecurityScheme, TestCredential } from './acceptance-security.js';
 import { MAX_SPEC_CHARS } from './api.js';
+import { RequirementCheck, RequirementResult } from './requirements.js';
 
 /**
  * The acceptance suite: HTTP checks derived from an OpenAPI spec (or, later,
@@ -299,6 +300,12 @@ export const AcceptanceReport = z.object({
     })
     .nullable(),
   checks: z.array(AcceptanceCheckResult),
+  /**
+   * Checks run across a restart of the app (asked for by a database
+   * requirement): created before, read back after. Not counted in the totals:
+   * they decide a requirement, not the suite.
+   */
+  restart: z.array(AcceptanceCheckResult).optional(),
 });
 export type AcceptanceReport = z.infer<typeof AcceptanceReport>;
 
@@ -348,6 +355,10 @@ export const AcceptanceSummary = z.object({
   /** The main commit the run judged. */
   commit: z.string(),
   durationMs: z.number().int().nonnegative(),
+  /** Each of the blueprint's requirements judged on this round's app (absent on rounds recorded before requirements were judged). */
+  requirements: z.array(RequirementResult).optional(),
+  /** The requirement checks beyond the suite (stack, restart, files), which the requirements name. */
+  requirementChecks: z.array(RequirementCheck).optional(),
 });
 export type AcceptanceSummary = z.infer<typeof AcceptanceSummary>;
 

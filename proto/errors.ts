@@ -24,6 +24,8 @@ export const ErrorCode = z.enum([
   'loop_detected',
   /** The integrated app failed its acceptance suite (or the project's own tests) after every integration round. */
   'acceptance_failed',
+  /** The app passed its acceptance checks but ignored a requirement of the prompt (its language, framework, database). */
+  'requirements_failed',
   /** A rule or acceptance check that decides completion could not run here (no sandbox, no suite); never a pass. */
   'unverified',
   'daemon_unreachable',

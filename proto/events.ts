@@ -4,6 +4,8 @@ import { Role, TaskOutput, TaskSummary } from './task.js';
 import { WireError } from './errors.js';
 import { StageResult } from './validation.js';
 import { AcceptanceCheckResult } from './acceptance.js';
+import { RequirementResult } from './requirements.js';
+import { Verdict } from './rules.js';
 
 /**
  * Every job and task state change, as published on NATS under
@@ -44,6 +46,18 @@ export const JobAccepted = z.object({
   total: z.number().int().nonnegative(),
   commit: z.string(),
 });
+/**
+ * Each of the blueprint's requirements as an integration round judged it
+ * (passed, failed, not_checkable with the reason), published on
+ * `<prefix>.job.<jobId>.requirements` after the round, before the job's
+ * verdict: a job completes only when none failed.
+ */
+export const JobRequirements = z.object({
+  type: z.literal('job.requirements'),
+  ...jobBase,
+  round: z.number().int().positive(),
+  requirements: z.array(RequirementResult),
+});
 /** One acceptance check's result in an integration round, published on `<prefix>.job.<jobId>.acceptance.check`. */
 export const AcceptanceCheckEvent = z.object({
   type: z.literal('acceptance.check'),
@@ -63,9 +77,28 @@ export const TaskProgress = z.object({
   ...taskBase,
   worker: z.string(),
   phase: z.enum(['started', 'generating', 'writing', 'committing']),
+  /** Tokens this attempt has generated so far. */
   tokens: z.number().int().nonnegative(),
+  /** The attempt reporting; absent from older workers, whose reports count toward whichever attempt runs. */
+  attempt: z.number().int().positive().optional(),
 });
+/** The task's committed attempt passed every rule: the task is done. */
 export const TaskCompleted = z.object({ type: z.literal('task.completed'), ...taskBase, output: TaskOutput });
+/**
+ * An attempt's work was committed, but its verdict did not pass (a rule or
+ * stage failed) or it left merge conflicts: the task is `needs_fix`, and the
+ * `task.created` that follows names the task that repairs it. Never followed
+ * by a `task.completed` for the same task.
+ */
+export const TaskCommitted = z.object({
+  type: z.literal('task.committed'),
+  ...taskBase,
+  attempt: z.number().int().positive(),
+  verdict: Verdict,
+  /** Files committed with conflict markers (a merge task follows). */
+  conflicts: z.array(z.string()),
+  output: TaskOutput,
+});
 export const TaskFailed = z.object({
   type: z.literal('task.failed'),
   ...taskBase,
@@ -102,10 +135,12 @@ export const JobEvent = z.discriminatedUnion('type', [
   JobCancelled,
   JobIntegrating,
   JobAccepted,
+  JobRequirements,
   AcceptanceCheckEvent,
   TaskDispatched,
   TaskProgress,
   TaskCompleted,
+  TaskCommitted,
   TaskFailed,
   TaskCreated,
   TaskBlocked,
@@ -121,10 +156,12 @@ export type JobPlanned = z.infer<typeof JobPlanned>;
 export type JobFailed = z.infer<typeof JobFailed>;
 export type TaskProgress = z.infer<typeof TaskProgress>;
 export type TaskCompleted = z.infer<typeof TaskCompleted>;
+export type TaskCommitted = z.infer<typeof TaskCommitted>;
 export type TaskFailed = z.infer<typeof TaskFailed>;
 export type ValidationStageEvent = z.infer<typeof ValidationStageEvent>;
 export type JobIntegrating = z.infer<typeof JobIntegrating>;
 export type JobAccepted = z.infer<typeof JobAccepted>;
+export type JobRequirements = z.infer<typeof JobRequirements>;
 export type AcceptanceCheckEvent = z.infer<typeof AcceptanceCheckEvent>;
 
 export const TERMINAL_JOB_EVENTS: readonly JobEventType[] = ['job.completed', 'job.failed', 'job.cancelled'];

@@ -9,12 +9,21 @@ export { Role, ROLES } from './task-role.js';
 
 /**
  * `retrying` means the task failed and waits out its backoff before it is
- * dispatched again; after a crash it is treated like `pending`.
+ * dispatched again; after a crash it is treated like `pending`. `completed`
+ * means the committed attempt passed every rule; `needs_fix` means its work
+ * was committed with a failed verdict (or merge conflicts) and a follow-up
+ * task repairs it: what depends on it waits for that task, which carries the
+ * outcome from there.
  */
-export const TaskStatus = z.enum(['pending', 'running', 'retrying', 'completed', 'failed', 'blocked', 'cancelled']);
+export const TaskStatus = z.enum(['pending', 'running', 'retrying', 'completed', 'needs_fix', 'failed', 'blocked', 'cancelled']);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
-export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'blocked', 'cancelled'];
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'needs_fix', 'failed', 'blocked', 'cancelled'];
+
+/** Statuses whose work is on main: dependents may build on it (a `needs_fix` task's dependents also wait for its fix). */
+export function isCommittedStatus(status: TaskStatus): boolean {
+  return status === 'completed' || status === 'needs_fix';
+}
 
 export const ValidationReport = z.object({
   passed: z.boolean(),
@@ -73,13 +82,21 @@ export const Task = z.object({
   lastError: WireError.nullable(),
   /** Attempts that ended because the platform failed (the sandbox), not the task: they do not count against maxRetries. */
   infrastructureFailures: z.number().int().nonnegative().optional(),
+  /** Attempts the daemon itself cut short (it stopped or was killed while they ran): they do not count against maxRetries. */
+  interruptedAttempts: z.number().int().nonnegative().optional(),
+  /**
+   * Tokens the attempt now running has generated so far, from its progress
+   * reports; folded into tokensUsed when the attempt ends, however it ends
+   * (the final count replaces it), so every token is counted once.
+   */
+  inFlightTokens: z.number().int().nonnegative().optional(),
   /** Normalised failure messages, oldest first: the same one twice in a row means the task is looping. */
   failureSignatures: z.array(z.string()),
   /** Set on a fix task: the task whose validation failures it repairs. */
   fixOf: TaskId.nullable(),
   /** What one attempt of this task may spend; set at planning from the configured defaults. */
   budget: z.object({ maxTokens: z.number().int().positive(), timeoutMs: z.number().int().positive() }),
-  /** Tokens generated over every attempt, counted against the job's budget. */
+  /** Tokens generated over every finished attempt (completed, failed, cancelled or interrupted), counted against the job's budget. */
   tokensUsed: z.number().int().nonnegative(),
   /** US dollars spent over every attempt (API models with prices); absent while nothing was priced. */
   costUsd: z.number().nonnegative().optional(),
@@ -92,9 +109,13 @@ export const TaskView = z.object({
   type: Role,
   status: TaskStatus,
   attempts: z.number().int().nonnegative(),
-  /** Optional so a newer CLI still reads an older daemon's views. */
+  /** Optional so a newer CLI still reads an older daemon's views. Includes the running attempt's tokens so far. */
   tokensUsed: z.number().int().nonnegative().optional(),
   costUsd: z.number().nonnegative().optional(),
+  /** Of tokensUsed, what the attempt still running has generated so far. */
+  inFlightTokens: z.number().int().nonnegative().optional(),
+  /** Attempts the daemon cut short (a restart); they cost the task no retry. */
+  interruptedAttempts: z.number().int().nonnegative().optional(),
   /** The last committed attempt's verdict and rule results (logs left out); absent before any attempt was validated. */
   verdict: Verdict.optional(),
   rules: z.array(RuleResult.pick({ rule: true, status: true, detail: true })).optional(),

@@ -39,6 +39,12 @@ if [ "${#sandbox_pkgs[@]}" -gt 0 ]; then
   apt_install "${sandbox_pkgs[@]}" || log "could not install ${sandbox_pkgs[*]}: sandboxed runs will need another backend (autodev doctor)"
 fi
 
+# Chromium for the web view's browser tests (test/web-browser.test.ts), driven by playwright-core
+# through executablePath: Playwright's own browser download cannot work offline.
+if ! command -v chromium >/dev/null 2>&1; then
+  apt_install chromium || log "could not install chromium: the web view's browser tests will fail"
+fi
+
 # npm dependencies: reinstall only when package-lock.json changed since the last install.
 stamp=node_modules/.autodev-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
@@ -65,4 +71,6 @@ fi
 # Compile TypeScript; incremental, so an unchanged tree costs a couple of seconds.
 log "tsc"
 npx --no-install tsc -p tsconfig.json
+# The web view (web/ into dist/web): type-checked with the DOM library, one ES module per file.
+node dist/scripts/build-web.js
 log "ready"

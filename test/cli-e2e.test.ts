@@ -32,11 +32,12 @@ describe('autodev CLI end to end, as a user runs it', () => {
     expect((await runCli(['submit', 'x', '--bogus'], env)).code).toBe(2);
   });
 
-  it('exits 3 when no daemon runs', async () => {
-    const res = await runCli(['status', '--json'], env);
+  it('daemon status exits 3 when no daemon runs, and starts none', async () => {
+    // Commands that need the daemon start it (test/cli-daemon-rule.test.ts); `daemon status` only reports.
+    const res = await runCli(['daemon', 'status', '--json'], env);
     expect(res.code).toBe(3);
-    expect(JSON.parse(res.stdout)).toMatchObject({ error: { code: 'daemon_unreachable' } });
-    expect(res.stderr).toContain('autodev daemon start');
+    expect(JSON.parse(res.stdout)).toEqual({ running: false });
+    expect(existsSync(join(home.path, 'daemon.json'))).toBe(false);
   });
 
   it('submits with --wait --json, and an outside nats subscriber sees every event schema-valid', async () => {

@@ -38,7 +38,8 @@ describe('a daemon killed with SIGKILL in the middle of a job', () => {
     await waitUntil(async () => {
       const res = await runCli(['status', jobId, '--json'], env);
       beforeCrash = JobView.parse(JSON.parse(res.stdout));
-      return beforeCrash.tasks.some((t) => t.status === 'completed') && beforeCrash.tasks.some((t) => t.status === 'running');
+      // Committed work: completed, or committed with a failed verdict and given a fix task (needs_fix).
+      return beforeCrash.tasks.some((t) => t.status === 'completed' || t.status === 'needs_fix') && beforeCrash.tasks.some((t) => t.status === 'running');
     }, 90_000, 'a completed task and a running one');
     const natsPid = Number(execFileSync('pgrep', ['-f', join(home.path, 'nats', 'nats.conf')]).toString().trim());
     pids.push(natsPid);
@@ -47,7 +48,7 @@ describe('a daemon killed with SIGKILL in the middle of a job', () => {
     await waitUntil(() => !isProcessAlive(first.pid), 5000, 'the daemon to die');
     const before = JobRecord.parse(JSON.parse(readFileSync(join(home.path, 'jobs', jobId, 'job.json'), 'utf8')));
     expect(before.status).toBe('running');
-    const doneBefore = before.tasks.filter((t) => t.status === 'completed');
+    const doneBefore = before.tasks.filter((t) => t.status === 'completed' || t.status === 'needs_fix');
     expect(doneBefore.length).toBeGreaterThan(0);
 
     // Second run: small answers, so the resumed task finishes.

@@ -151,7 +151,7 @@ describe('daemon cancellation and configuration errors', () => {
       const view = JobView.parse(await res.json());
       expect(Date.now() - started).toBeLessThan(2000);
       expect(view.status).toBe('cancelled');
-      expect(view.tasks.every((t) => t.status === 'cancelled' || t.status === 'completed')).toBe(true);
+      expect(view.tasks.every((t) => t.status === 'cancelled' || t.status === 'completed' || t.status === 'needs_fix')).toBe(true);
       const events = await eventsUntilEnd(daemon, submitted.jobId);
       expect(events.at(-1)).toMatchObject({ type: 'job.cancelled', reason: 'test' });
       const health = (await (await daemon.api('/health')).json()) as { jobs: { active: number } };

@@ -88,6 +88,8 @@ describe('autodev result against a real daemon', () => {
     };
     mkdirSync(jobDir, { recursive: true });
     writeFileSync(join(jobDir, 'job.json'), JSON.stringify(record));
+    mkdirSync(join(jobDir, 'acceptance'), { recursive: true });
+    for (const round of [1, 2]) writeFileSync(join(jobDir, 'acceptance', `round-${round}.json`), JSON.stringify({ round }));
   });
   afterAll(async () => {
     await daemon?.cleanup();
@@ -124,7 +126,11 @@ describe('autodev result against a real daemon', () => {
     gitCli(target, 'fsck', '--strict');
     expect(gitCli(target, 'describe', '--tags', '--exact-match', 'HEAD')).toBe('v1.2.0');
     expect(gitCli(target, 'branch', '--list', '--format=%(refname:short)').split('\n').sort()).toEqual(['main', 'task/t1']);
-    expect(gitCli(target, 'status', '--porcelain')).toBe('?? artifacts/');
+    // The artifacts are the export's, not the app's: git ignores them, so the repository reads exactly as committed.
+    expect(gitCli(target, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    // RESULT.md points at the round reports that travel with it, not into the daemon's home.
+    expect(readFileSync(join(target, 'artifacts', 'RESULT.md'), 'utf8')).toContain('`acceptance/round-2.json` beside this file');
+    expect(readFileSync(join(target, 'artifacts', 'acceptance', 'round-2.json'), 'utf8')).toBe('{"round":2}');
     expect(readFileSync(join(target, 'k8s', 'deployment.yaml'), 'utf8')).toContain('kind: Deployment');
     expect(report.sandbox).toBe('bubblewrap');
     expect(readFileSync(join(target, 'artifacts', 'RESULT.md'), 'utf8')).toContain('iOS and Android builds were NOT run');

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJobEvents } from '../cli/sse.js';
 import { AcceptanceReport, JobView, type JobEvent } from '../proto/index.js';
 import { expectCommitsMatchTasks, fsckJobRepo } from './helpers/commits.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { REPO_ROOT } from './helpers/env.js';
+import { REPO_ROOT, waitUntil } from './helpers/env.js';
 
 /**
  * The whole pipeline with competent answers: recorded model answers for
@@ -16,6 +16,8 @@ const EXAMPLE = join(REPO_ROOT, 'examples', 'todo-api');
 const PROMPT = readFileSync(join(EXAMPLE, 'prompt.md'), 'utf8').trim();
 const SPEC = readFileSync(join(EXAMPLE, 'openapi.yaml'), 'utf8');
 const recording = (name: string) => join(EXAMPLE, 'recordings', name, 'recording.json');
+/** The todo-api app as the recordings built it before they followed their prompt: plain JavaScript on node:http, in memory. */
+const PLAIN_JS = join(REPO_ROOT, 'test', 'fixtures', 'recordings', 'todo-api-plain-js', 'recording.json');
 
 async function runJob(daemon: TestDaemon): Promise<{ view: JobView; events: JobEvent[] }> {
   const res = await daemon.api('/jobs', { method: 'POST', json: { prompt: PROMPT, spec: SPEC } });
@@ -30,9 +32,9 @@ async function runJob(daemon: TestDaemon): Promise<{ view: JobView; events: JobE
 
 const ofType = <T extends JobEvent['type']>(events: JobEvent[], type: T) => events.filter((e): e is Extract<JobEvent, { type: T }> => e.type === type);
 
-function replayConfig(name: string) {
-  const model = { provider: 'replay', path: recording(name) };
-  return { gpu: 'cpu', retryBaseMs: 50, maxRetries: 1, acceptanceRounds: 3, models: { master: model, worker: model } };
+function replayConfig(path: string, acceptanceRounds = 3) {
+  const model = { provider: 'replay', path };
+  return { gpu: 'cpu', retryBaseMs: 50, maxRetries: 1, acceptanceRounds, models: { master: model, worker: model } };
 }
 
 describe.each([
@@ -44,7 +46,7 @@ describe.each([
   let view: JobView;
   let events: JobEvent[];
   beforeAll(async () => {
-    daemon = await startTestDaemon(replayConfig(name));
+    daemon = await startTestDaemon(replayConfig(recording(name)));
     ({ view, events } = await runJob(daemon));
   }, 420_000);
   afterAll(async () => daemon?.cleanup());
@@ -67,11 +69,28 @@ describe.each([
     expect(report.passed).toBe(acceptance.passed);
     const fixes = ofType(events, 'task.created').filter((e) => e.reason === 'acceptance');
 
+    // Every requirement of the prompt and the spec has a verdict, in status --json and in the events.
+    const requirements = view.requirements ?? [];
+    expect(requirements.length).toBeGreaterThan(6);
+    expect(ofType(events, 'job.requirements').at(-1)?.requirements).toEqual(requirements);
+    expect(acceptance.requirements).toEqual(requirements);
     if (name === 'correct') {
       expect(acceptance.passed).toBe(acceptance.total);
       expect(acceptance.round).toBe(1);
       expect(fixes).toEqual([]);
       expect(ofType(events, 'job.accepted')).toHaveLength(1);
+      expect(requirements.filter((r) => r.verdict !== 'passed'), JSON.stringify(requirements, null, 1)).toEqual([]);
+      expect(acceptance.requirementChecks?.map((c) => `${c.id}:${c.status}`)).toEqual(
+        expect.arrayContaining(['stack.language.typescript:passed', 'stack.framework.hono:passed', 'stack.database.sqlite:passed']),
+      );
+      // The finalizer's RESULT.md carries the requirement table.
+      const resultFile = join(daemon.home, 'jobs', view.jobId, 'artifacts', 'RESULT.md');
+      await waitUntil(() => existsSync(resultFile), 240_000, 'RESULT.md');
+      const result = readFileSync(resultFile, 'utf8');
+      const table = result.slice(result.indexOf('## Requirements'));
+      expect(table).toContain(`${requirements.length} requirement(s) from the prompt and the spec: **${requirements.length} passed**, 0 failed, 0 not checkable.`);
+      expect(table).toContain('| r1 | Build a small REST service for a team\'s to-do lists in TypeScript on Node.js. | passed |');
+      console.log(`correct: RESULT.md requirements\n${table}`);
     }
     if (name === 'buggy') {
       expect(acceptance.passed).toBe(acceptance.total);
@@ -82,8 +101,10 @@ describe.each([
       expect(first.length).toBeGreaterThan(0);
       expect(view.tasks.find((t) => t.id === fixes[0]?.taskId)?.status).toBe('completed');
     }
+    if (name === 'buggy') expect(requirements.filter((r) => r.verdict !== 'passed')).toEqual([]);
     if (name === 'never-fixed') {
       expect(view.error?.code).toBe('acceptance_failed');
+      expect(requirements.find((r) => r.text.startsWith('DELETE /lists/{listId}/items/{itemId}'))?.verdict).toBe('failed');
       expect(acceptance.round).toBe(3);
       expect(acceptance.failed).toBeGreaterThan(0);
       expect(acceptance.failures.length).toBeGreaterThan(0);
@@ -96,5 +117,42 @@ describe.each([
     }
     await expectCommitsMatchTasks(view.repo, view.tasks, { onePerTask: false });
     await fsckJobRepo(view.repo, view.status);
+  });
+});
+
+/**
+ * A job whose app ignores the stack its prompt names: the old todo-api
+ * answers, plain JavaScript on node:http with an in-memory store, which pass
+ * every acceptance check of the spec. One round, so the verdict is the
+ * requirements' alone: the job must not end completed.
+ */
+describe('todo-api answered in plain JavaScript, though the prompt asks for TypeScript, Hono and SQLite', () => {
+  let daemon: TestDaemon;
+  let view: JobView;
+  let events: JobEvent[];
+  beforeAll(async () => {
+    daemon = await startTestDaemon(replayConfig(PLAIN_JS, 1));
+    ({ view, events } = await runJob(daemon));
+  }, 420_000);
+  afterAll(async () => daemon?.cleanup());
+
+  it('passes every acceptance check, and still fails: the requirements it ignored are failed, each with its reason', () => {
+    const story = JSON.stringify(events.map((e) => [e.type, 'taskId' in e ? e.taskId : '', 'error' in e ? e.error.code : '']));
+    expect(view.status, story).toBe('failed');
+    expect(view.error?.code).toBe('requirements_failed');
+    expect(view.acceptance?.passed).toBe(view.acceptance?.total);
+    expect(ofType(events, 'job.accepted')).toEqual([]);
+    const verdict = (start: string) => (view.requirements ?? []).find((r) => r.text.startsWith(start));
+    expect(verdict('Build a small REST service')).toMatchObject({ verdict: 'failed', checks: expect.arrayContaining(['stack.language.typescript']) });
+    expect(verdict('Build a small REST service')?.reason).toContain('no TypeScript source files');
+    expect(verdict('Use Hono for HTTP')).toMatchObject({ verdict: 'failed' });
+    expect(verdict('Use Hono for HTTP')?.reason).toContain('Hono is not used: none of hono is a dependency in package.json');
+    expect(verdict('Use Hono for HTTP')?.reason).toContain('SQLite is not used');
+    // What the app does do is still credited: the spec's operations pass.
+    expect(verdict('POST /lists:')?.verdict).toBe('passed');
+    // Its in-memory store forgets everything on a restart: the round's restart checks say so.
+    const report = AcceptanceReport.parse(JSON.parse(readFileSync(join(daemon.home, 'jobs', view.jobId, 'acceptance', 'round-1.json'), 'utf8')));
+    expect(report.restart?.map((c) => `${c.id}:${c.status}`)).toEqual(['restart.createList.create_read:failed', 'restart.addItem.create_read:failed']);
+    expect(view.error?.message).toContain('requirement(s) of the prompt are not met');
   });
 });

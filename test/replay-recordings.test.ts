@@ -1,9 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AcceptanceReport, type AcceptanceSuite, type Blueprint, type RuleResult, type Task } from '../proto/index.js';
+import { type AcceptanceReport, type AcceptanceSuite, type Blueprint, type RequirementResult, type RuleResult, type Task } from '../proto/index.js';
 import { analyzeProject } from '../actors/analysis/analyze-project.js';
 import { acceptApp } from '../actors/acceptance/app-runner.js';
+import { readManifest, setUpApp } from '../actors/acceptance/app-setup.js';
+import { DependencyCache } from '../actors/acceptance/deps-cache.js';
 import { deriveSuiteFromText } from '../actors/acceptance/derive-checks.js';
 import { createFileSuiteStore } from '../actors/acceptance/suite-store.js';
 import { exportTree } from '../actors/git/export-tree.js';
@@ -13,6 +15,8 @@ import type { LanguageModel } from '../actors/llm/language-model.js';
 import { ReplayLanguageModel } from '../actors/llm/replay-model.js';
 import { silentLogger } from '../actors/log/logger.js';
 import { routeFixes } from '../actors/master/accept-job.js';
+import { judgeRoundRequirements, readRoundStack, type RoundRequirements } from '../actors/master/round-requirements.js';
+import { planRequirements } from '../actors/analysis/requirement-plan.js';
 import { planJob } from '../actors/master/plan-job.js';
 import { runProjectTests } from '../actors/master/project-tests.js';
 import { workRequest } from '../actors/master/run-task.js';
@@ -43,6 +47,14 @@ const SPEC = readFileSync(join(EXAMPLE, 'openapi.yaml'), 'utf8');
 const LIMITS: FileSectionLimits = { maxFiles: 6, maxLinesPerFile: 300, maxLineChars: 200, maxSummaryChars: 160 };
 const TASK_BUDGET = { maxTokens: 4096, timeoutMs: 15 * 60_000 };
 const JOB_ID = 'replay-recordings';
+
+/**
+ * One dependency cache for the three recordings, which share a package.json: the TypeScript app's packages
+ * (hono, node-sqlite3-wasm, typescript) come from the registry once per run of this file, then are copied.
+ */
+const DEPS = tempDir('replay-deps');
+const depsCache = new DependencyCache({ dir: DEPS.path });
+afterAll(() => DEPS.cleanup());
 
 const SEQUENCE_KINDS = new Set(['create_read', 'list', 'list_filter', 'update', 'delete']);
 const ITEM_OPERATIONS = ['listItems', 'addItem', 'deleteItem', 'updateItem'];
@@ -88,22 +100,46 @@ class ReplayedJob {
     const result = await generateFiles({ model: this.model, limits: LIMITS, maxTokens: TASK_BUDGET.maxTokens, contextChars: 4000, progress: () => {} }, request, null, new AbortController().signal);
     const files = await applyEdits(this.repo, head, result.files, result.edits ?? []);
     await commitFiles(this.repo, files, `${task.id}: ${result.summary}`);
+    const workspace = await this.tree();
+    // Only a tests_pass rule runs the project's runner in the tree itself; app rules install in a copy of their own.
+    if (task.validationRules.some((r) => r.kind === 'tests_pass')) await this.install(workspace);
     const rules = await evaluateRules(task.validationRules, {
-      workspace: await this.tree(),
+      workspace,
       sandbox: this.sandbox,
       suite: this.suite,
       scratchDir: join(this.dir.path, `scratch-${this.exports}`),
       timeouts: DEFAULT_RULE_TIMEOUTS,
+      depsCache,
+      // The install step ran the app's build in the tree: rules judge the tree as committed.
+      workspaceDirty: true,
+      restoreWorkspace: async () => {
+        const head = await headCommit(this.repo);
+        if (head) await exportTree(this.repo, head, workspace, new Set(['node_modules']));
+      },
     });
     return { rules, answer: this.answers.at(-1) ?? '' };
   }
 
   /** An integration round: the app from main against the frozen suite, and the project's own tests. */
-  async accept(): Promise<{ report: AcceptanceReport; tests: Awaited<ReturnType<typeof runProjectTests>> }> {
+  async accept(blueprint: Blueprint): Promise<{ report: AcceptanceReport; tests: Awaited<ReturnType<typeof runProjectTests>>; requirements: RequirementResult[] }> {
     const tree = await this.tree();
-    const report = await acceptApp({ sandbox: this.sandbox, appDir: tree, workDir: join(this.dir.path, `accept-${this.exports}`), suite: this.suite });
-    const tests = await runProjectTests({ sandbox: this.sandbox, root: await this.tree(), installTimeoutMs: 60_000, testTimeoutMs: 60_000 });
-    return { report, tests };
+    const plan: RoundRequirements = { plans: planRequirements(blueprint), restart: true, typecheck: true };
+    const report = await acceptApp({ sandbox: this.sandbox, appDir: tree, workDir: join(this.dir.path, `accept-${this.exports}`), suite: this.suite, depsCache, restartChecks: plan.restart });
+    // As accept-job.ts does: the stack is read before the project's tests run code in the tree.
+    const stack = await readRoundStack(plan, tree, depsCache);
+    const tests = await runProjectTests({ sandbox: this.sandbox, root: tree, installTimeoutMs: 300_000, testTimeoutMs: 120_000, depsCache });
+    const requirements = judgeRoundRequirements(plan, { report, tests, stack, suite: this.suite })?.requirements ?? [];
+    return { report, tests, requirements };
+  }
+
+  /** The daemon's install step before a task's rules (task-validator.ts): the project's packages, so its test runner (tsc) exists. */
+  private async install(workspace: string): Promise<void> {
+    const manifest = await readManifest(workspace);
+    if (!manifest || 'problem' in manifest || !manifest.hasDependencies) return;
+    const key = await depsCache.keyOf(workspace);
+    if (key && (await depsCache.restore(key, workspace))) return;
+    const steps = await setUpApp(manifest, { sandbox: this.sandbox, workspace, installTimeoutMs: 300_000, buildTimeoutMs: 120_000, depsCache });
+    expect(steps.filter((s) => s.status === 'failed'), 'the install step').toEqual([]);
   }
 
   /** A fresh export of main, so no run sees what another run left. */
@@ -175,14 +211,25 @@ describe.each(['correct', 'buggy', 'never-fixed'] as const)('the %s recording of
 
   it(`ends as the ${name} recording should: acceptance, the project's tests, and the integration fixes`, async () => {
     const rounds: string[] = [];
-    let { report, tests } = await job.accept();
+    let { report, tests, requirements } = await job.accept(blueprint);
     rounds.push(counts(report));
     expect(tests?.status, tests?.summary).toBe('passed');
+    // The app is the one the prompt asked for: TypeScript (tsc passes), Hono imported, SQLite data that survives a restart.
+    expect(report.restart?.map((c) => `${c.id}:${c.status}`)).toEqual(['restart.createList.create_read:passed', 'restart.addItem.create_read:passed']);
+    const stackRequirement = requirements.find((r) => r.text.startsWith('Use Hono for HTTP and SQLite'));
+    expect(stackRequirement?.checks).toEqual(expect.arrayContaining(['stack.framework.hono', 'stack.database.sqlite', 'restart.createList.create_read']));
+    expect(requirements.find((r) => r.text.startsWith('Build a small REST service'))?.checks).toEqual(expect.arrayContaining(['stack.language.typescript']));
 
     if (name === 'correct') {
       expect(report.checks.filter((c) => c.status !== 'passed'), JSON.stringify(report.checks.filter((c) => c.status !== 'passed'), null, 1)).toEqual([]);
       expect(report.total).toBeGreaterThan(30);
+      expect(requirements.filter((r) => r.verdict !== 'passed'), JSON.stringify(requirements, null, 1)).toEqual([]);
     } else {
+      // The planted bug fails the requirements that name deleting items, and those only.
+      expect(requirements.filter((r) => r.verdict === 'failed').map((r) => r.text), JSON.stringify(requirements, null, 1)).toEqual([
+        'Users create lists, add items with an optional due date, mark items done and delete them.',
+        'DELETE /lists/{listId}/items/{itemId}: Delete an item',
+      ]);
       // The planted bug: a delete that answers 204 and deletes nothing. Only the stateful sequence sees it.
       expect(failedIds(report)).toEqual(['addItem.delete']);
       const ownerChecks = report.checks.filter((c) => ITEM_OPERATIONS.includes(c.operationId) && !SEQUENCE_KINDS.has(c.kind));
@@ -198,13 +245,18 @@ describe.each(['correct', 'buggy', 'never-fixed'] as const)('the %s recording of
         expect(fix.id).toBe(`t4-accept${round}`);
         const { rules, answer } = await job.run(fix);
         expect(fitsFileSectionGrammar(answer, LIMITS, { edits: true }), `${fix.id}'s answer fits the grammar with edits`).toBe(true);
-        expect(answer).toContain('@@@ EDIT src/routes/items.js');
+        expect(answer).toContain('@@@ EDIT src/routes/items.ts');
         expect(rules.filter((r) => r.status !== 'passed').map((r) => r.detail), `${fix.id}'s rules`).toEqual([]);
-        ({ report, tests } = await job.accept());
+        ({ report, tests, requirements } = await job.accept(blueprint));
         rounds.push(counts(report));
         expect(tests?.status, tests?.summary).toBe('passed');
-        if (name === 'buggy') expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
-        else expect(failedIds(report)).toEqual(['addItem.delete']);
+        if (name === 'buggy') {
+          expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+          expect(requirements.filter((r) => r.verdict !== 'passed'), JSON.stringify(requirements, null, 1)).toEqual([]);
+        } else {
+          expect(failedIds(report)).toEqual(['addItem.delete']);
+          expect(requirements.filter((r) => r.verdict === 'failed').length).toBe(2);
+        }
       }
     }
     console.log(`${name}: acceptance per round: ${rounds.join(' | ')}`);

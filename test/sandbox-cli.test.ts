@@ -6,7 +6,7 @@ import { engineDir } from '../daemon/sandbox-runtime.js';
 import { stopDaemon } from '../cli/daemon-process.js';
 import { runCli } from './helpers/cli.js';
 import { dockerSkipReason } from './helpers/docker.js';
-import { tempDir, writeConfig } from './helpers/env.js';
+import { TINY_MODEL, tempDir, writeConfig } from './helpers/env.js';
 
 const dockerSkip = await dockerSkipReason();
 const dirs: Array<{ path: string; cleanup: () => void }> = [];
@@ -82,7 +82,8 @@ describe('autodev sandbox run and autodev doctor', () => {
 
   it('doctor shows the backend it would choose and why', async () => {
     const h = home({ backend: 'bubblewrap' });
-    const { code, stdout } = await runCli(['doctor', '--home', h, '--json']);
+    // A model is required too: without one doctor exits 1 (test/cli-daemon-rule.test.ts).
+    const { code, stdout } = await runCli(['doctor', '--home', h, '--json'], { AUTODEV_MODEL: TINY_MODEL });
     expect(code).toBe(0);
     const report = Result(stdout) as { ok: boolean; sandbox: { backend: string; reason: string }; checks: Array<{ name: string; ok: boolean }> };
     expect(report.sandbox.backend).toBe('bubblewrap');

@@ -48,7 +48,9 @@ describe('validation inside the daemon (tiny model, bubblewrap sandbox)', () => 
     const taskCommits = messages.filter((c) => /^Task: /m.test(c.message));
     // Attempts that were committed but did not complete their task: a validation failure out of fix tasks, or an unverified rule.
     const committedFailures = events.filter((e) => e.type === 'task.failed' && e.retryInMs === null && ['validation_failed', 'unverified'].includes(e.error.code));
-    expect(taskCommits.length).toBe(completed.length + committedFailures.length);
+    // Attempts committed with a failed verdict whose fix task took over (task.committed, the task needs_fix).
+    const committedForFix = events.filter((e) => e.type === 'task.committed');
+    expect(taskCommits.length).toBe(completed.length + committedForFix.length + committedFailures.length);
     for (const c of taskCommits) expect(c.message).toMatch(/\n\nChecks: syntax (passed|failed), lint /);
     execFileSync('git', ['fsck', '--strict'], { cwd: final.repo });
   });

@@ -11,6 +11,7 @@ import { readManifest, setUpApp } from './app-setup.js';
 import { buildReport, emptyActual, evaluateChecks } from './evaluate.js';
 import { commandNotRun, evaluateCommands } from './evaluate-commands.js';
 import { judgeRunningApp } from './judge-app.js';
+import { runRestartChecks } from './restart-check.js';
 
 export interface AcceptAppOptions {
   sandbox: Sandbox;
@@ -38,6 +39,8 @@ export interface AcceptAppOptions {
   signal?: AbortSignal;
   /** What the checks send and the app is started with; default: the job's test credentials, which its suite carries. */
   credentials?: CredentialPlan;
+  /** Also check that data survives a restart of the app (a database requirement): see restart-check.ts. */
+  restartChecks?: boolean;
 }
 
 /**
@@ -87,7 +90,10 @@ export async function acceptApp(options: AcceptAppOptions): Promise<AcceptanceRe
     if (judged.noVerdict !== null) {
       return report([...steps, startStep], judged.log, [serverStarts('unverified', judged.noVerdict, judged.log, 'start'), ...notRun(judged.noVerdict)]);
     }
-    return finish([...steps, startStep], null, judged.log, [...evaluateChecks(suite, judged.outcomes), ...evaluateCommands(commands, judged.commandOutcomes)]);
+    const judgedReport = finish([...steps, startStep], null, judged.log, [...evaluateChecks(suite, judged.outcomes), ...evaluateCommands(commands, judged.commandOutcomes)]);
+    if (!options.restartChecks) return judgedReport;
+    const restart = await runRestartChecks({ ...options, suite, workspace, startArgv, auth: credentials.auth, appEnv: credentials.appEnv });
+    return { ...judgedReport, restart };
   } finally {
     await removeTree(options.workDir);
   }

@@ -1,4 +1,4 @@
-import { TaskProgress, type JobEvent, type Subjects } from '../../proto/index.js';
+import { TaskProgress, type Subjects } from '../../proto/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Bus, BusSubscription } from './bus.js';
 
@@ -6,7 +6,7 @@ export interface ProgressRelayOptions {
   bus: Bus;
   subjects: Subjects;
   /** Stores the event in the job's event stream (the daemon's durable publish). */
-  publish: (event: JobEvent) => Promise<void>;
+  publish: (event: TaskProgress) => Promise<void>;
   /** Whether the job is live and has this task: progress of anything else is dropped. */
   accepts: (event: TaskProgress) => Promise<boolean>;
   log: Logger;

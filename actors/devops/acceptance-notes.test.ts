@@ -21,6 +21,9 @@ describe('the acceptance section of RESULT.md', () => {
     expect(notes).toContain('| suite.missing | scenario | unverified | no suite |  |');
     // One bug, one row: its dependants are named with it, not listed again.
     expect(notes).not.toContain('| getBook.operation |');
+    // RESULT.md travels in the export: it points at the round report exported beside it, never into the daemon's home.
+    expect(notes).toContain("Every check's request and answer: `acceptance/round-3.json` beside this file");
+    expect(notes).not.toContain("daemon's home");
   });
 
   it('says plainly when no acceptance run is recorded', () => {

@@ -1,7 +1,7 @@
 import type { AcceptanceState } from '../../proto/index.js';
 
 /** A table cell: the app's answers end up here, so no pipe, newline or HTML may shape the page. */
-const cell = (text: string) => text.replace(/[|\s]+/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;')).slice(0, 200);
+export const cell = (text: string, max = 200) => text.replace(/[|\s]+/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;')).slice(0, max);
 
 /**
  * The acceptance section of RESULT.md: what the integration phase showed about
@@ -32,7 +32,8 @@ export function acceptanceNotes(state: AcceptanceState | null): string {
     }
     lines.push('');
   }
-  lines.push(`Every check's request and answer: \`jobs/<id>/acceptance/round-${last.round}.json\` in the daemon's home.`);
+  // RESULT.md travels in the export's artifacts folder, and the round reports with it: point there, not into the daemon's home.
+  lines.push(`Every check's request and answer: \`acceptance/round-${last.round}.json\` beside this file (\`autodev result\` exports every round).`);
   lines.push('Check the app again with the same checks: `autodev accept APP_DIR --suite artifacts/acceptance/suite.json` (exported by `autodev result`).', '');
   return lines.join('\n');
 }

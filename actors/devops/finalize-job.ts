@@ -10,6 +10,7 @@ import { headCommit } from '../git/repo.js';
 import { tagVersion } from '../git/task-branch.js';
 import type { Logger } from '../log/logger.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
+import { requirementNotes } from './requirement-notes.js';
 import { acceptanceNotes } from './acceptance-notes.js';
 import { appNameFrom } from './artifacts.js';
 import { runBuildSteps, type ImageBuilder } from './build-steps.js';
@@ -148,6 +149,7 @@ Commit \`${report.commit}\`${report.tag ? `, tagged \`${report.tag}\`` : ''}. Sa
 ${rows.join('\n')}
 
 ${acceptanceNotes(job.acceptance)}
+${requirementNotes(job)}
 ${report.steps.some((s) => s.name === 'mobile_build' && s.reason === MOBILE_NOT_BUILT) ? `**${MOBILE_NOT_BUILT}** See MOBILE.md in the application for the commands.\n` : ''}
 Deployment files: Dockerfile, docker-compose.yml, k8s/deployment.yaml, .github/workflows/ci.yml,
 .env.example (secrets stay in .env, which .gitignore keeps out of git) and ROLLBACK.md.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JOB_RECORD_VERSION, type JobRecord } from '../../proto/index.js';
-import { buildResultBundle, SUITE_ARTIFACT } from './result-bundle.js';
+import { buildResultBundle, STATUS_ARTIFACT, SUITE_ARTIFACT } from './result-bundle.js';
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -35,10 +35,31 @@ describe('the exported result', () => {
   it('has no suite when the job has none, and never follows a link in its place', async () => {
     const dir = fresh();
     mkdirSync(join(dir, 'repo'));
-    expect((await buildResultBundle(jobIn(dir), join(dir, 'artifacts'), null, join(dir, 'acceptance', 'suite.json'))).artifacts).toEqual([]);
+    const paths = async () => (await buildResultBundle(jobIn(dir), join(dir, 'artifacts'), null, join(dir, 'acceptance', 'suite.json'))).artifacts.map((a) => a.path);
+    expect(await paths()).toEqual(['RESULT.md', STATUS_ARTIFACT]);
     mkdirSync(join(dir, 'acceptance'));
     writeFileSync(join(dir, 'secret'), 'not for export');
     symlinkSync(join(dir, 'secret'), join(dir, 'acceptance', 'suite.json'));
-    expect((await buildResultBundle(jobIn(dir), join(dir, 'artifacts'), null, join(dir, 'acceptance', 'suite.json'))).artifacts).toEqual([]);
+    symlinkSync(join(dir, 'secret'), join(dir, 'acceptance', 'round-1.json'));
+    expect(await paths()).toEqual(['RESULT.md', STATUS_ARTIFACT]);
+  });
+
+  it('carries every acceptance round, the status, and for a failed job a RESULT.md that says why', async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'repo'));
+    mkdirSync(join(dir, 'acceptance'));
+    for (const n of [10, 2, 1]) writeFileSync(join(dir, 'acceptance', `round-${n}.json`), `{"round":${n}}`);
+    writeFileSync(join(dir, 'acceptance', 'notes.txt'), 'not a report');
+    const job: JobRecord = { ...jobIn(dir), error: { code: 'acceptance_failed', message: 'the app failed 3 of 34 checks | <b>after 3 rounds</b>' } };
+    const bundle = await buildResultBundle(job, join(dir, 'artifacts'), null, join(dir, 'acceptance', 'suite.json'));
+    expect(bundle.artifacts.map((a) => a.path)).toEqual(['acceptance/round-1.json', 'acceptance/round-10.json', 'acceptance/round-2.json', 'RESULT.md', STATUS_ARTIFACT]);
+    const text = (path: string) => Buffer.from(bundle.artifacts.find((a) => a.path === path)?.base64 ?? '', 'base64').toString('utf8');
+    expect(text('acceptance/round-10.json')).toBe('{"round":10}');
+    expect(JSON.parse(text(STATUS_ARTIFACT))).toMatchObject({ jobId: 'job-suite', status: 'failed', error: { code: 'acceptance_failed' } });
+    const notes = text('RESULT.md');
+    // The reason is one table-safe line: the message cannot open HTML or a new cell.
+    expect(notes).toContain('**failed**: acceptance_failed: the app failed 3 of 34 checks &lt;b&gt;after 3 rounds&lt;/b&gt;');
+    expect(notes).toContain('- `acceptance/round-2.json`: an acceptance round');
+    expect(notes).toContain('the export holds no application');
   });
 });

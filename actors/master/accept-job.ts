@@ -14,6 +14,8 @@ import type { DependencyCache } from '../acceptance/deps-cache.js';
 import { acceptanceOwners } from './acceptance-routing.js';
 import { describeAppLog, describeBlocked, describeCheckFailure, describeSetupFailure, describeTestFailure, failuresOf } from './acceptance-problems.js';
 import { runProjectTests, type ProjectTestOutcome } from './project-tests.js';
+import { judgeRoundRequirements, readRoundStack, requirementFixes, requirementsPlanOf } from './round-requirements.js';
+import type { StackFindings } from '../acceptance/stack-findings.js';
 
 export interface AcceptJobTimeouts {
   installMs: number;
@@ -59,6 +61,7 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
   await exportTree(input.repo, commit, tree, new Set(['node_modules']));
 
   const suite = await deps.suiteStore.load(input.jobId);
+  const requirements = requirementsPlanOf(input.job);
   const depsCache = deps.depsCacheFor?.(input.jobId);
   let sandbox: Sandbox | null = null;
   let noSandbox = '';
@@ -73,11 +76,14 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
   // A round cut short by a crash left its private copy behind; the copy must be exactly main.
   // The app ran in it: removed by descriptor, so nothing it left running can redirect the removal.
   await removeTree(join(folder, 'run'));
+  let stack: StackFindings | null = null;
   if (!sandbox) {
     report = buildReport(unverifiedAll(suite, `no sandbox can run the app: ${noSandbox}`), performance.now() - started, null);
+    stack = await readRoundStack(requirements, tree, depsCache, deps.log);
   } else if (!suite) {
     // Nothing to judge the app by (a job planned before suites were frozen): unverified, never accepted.
     report = buildReport([missingSuite()], performance.now() - started, null);
+    stack = await readRoundStack(requirements, tree, depsCache, deps.log);
     tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}), ...(depsCache ? { depsCache } : {}) });
   } else {
     const accepted = await acceptApp({
@@ -91,13 +97,17 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
       checksTimeoutMs: timeouts.checksMs,
       ...(signal ? { signal } : {}),
       ...(depsCache ? { depsCache } : {}),
+      restartChecks: requirements.restart,
     });
     report = accepted;
     // A stopped round (cancel, deadline) ends here: what ran after the abort judges nothing.
     signal?.throwIfAborted();
+    // Read before the project's tests run code in the tree, which could rewrite its sources.
+    stack = await readRoundStack(requirements, tree, depsCache, deps.log);
     tests = await runProjectTests({ sandbox, root: tree, installTimeoutMs: timeouts.installMs, testTimeoutMs: timeouts.testsMs, ...(signal ? { signal } : {}), ...(depsCache ? { depsCache } : {}) });
   }
 
+  const judged = judgeRoundRequirements(requirements, { report: sandbox ? report : null, tests, stack, suite, ...(noSandbox ? { notRun: `no sandbox can run the app: ${noSandbox}` } : {}) });
   const file = await deps.suiteStore.saveReport(input.jobId, input.round, report);
   await publishChecks(deps, input, report.checks, signal);
   const summary: AcceptanceSummary = {
@@ -111,9 +121,10 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
     failures: failuresOf(report.checks),
     commit,
     durationMs: Math.round(performance.now() - started),
+    ...(judged ? { requirements: judged.requirements, requirementChecks: judged.checks } : {}),
   };
   deps.log?.info('acceptance round finished', { jobId: input.jobId, round: input.round, passed: summary.passed, failed: summary.failed, blocked: summary.blocked, unverified: summary.unverified, total: summary.total, projectTests: tests?.status ?? 'none', report: file });
-  return { summary, fixes: routeFixes(input, report, tests) };
+  return { summary, fixes: requirementFixes(input, routeFixes(input, report, tests), judged?.checks ?? []) };
 }
 
 /**

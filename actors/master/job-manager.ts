@@ -11,10 +11,12 @@ import {
   type JobRecord,
   type Subjects,
   type SubmitJobBody,
+  type TaskProgress,
 } from '../../proto/index.js';
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { JobStore } from './job-store.js';
+import type { ModelUsageEvent } from '../../machines/master.machine.js';
 import { runJob, type JobRunnerDeps, type RunningJob } from './job-runner.js';
 import { reconcileWithRepo } from './reconcile.js';
 
@@ -100,6 +102,17 @@ export class JobManager {
     running.cancel(reason);
     await this.#options.purgeWork(id).catch((error: unknown) => this.#options.log.warn('could not purge queued work', { jobId: id, error: String(error) }));
     return running.done;
+  }
+
+  /** A worker's progress on a live job: the Master counts the running attempt's tokens so far (live usage, cancels, crashes). */
+  noteProgress(event: TaskProgress): void {
+    const { taskId, tokens, attempt } = event;
+    this.#running.get(event.jobId)?.report({ type: 'TASK_PROGRESS', taskId, tokens, ...(attempt !== undefined ? { attempt } : {}) });
+  }
+
+  /** What the Master's model just spent planning the job; counted as it happens. */
+  notePlanningUsage(jobId: JobId, usage: Omit<ModelUsageEvent, 'type'>): void {
+    this.#running.get(jobId)?.report({ type: 'MODEL_USAGE', ...usage });
   }
 
   /** Restarts every job a previous daemon left unfinished. */

@@ -1,6 +1,6 @@
 import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate';
 import type { JobEvent, JobRecord } from '../../proto/index.js';
-import type { MasterMachine, MasterNotice } from '../../machines/master.machine.js';
+import type { MasterMachine, MasterNotice, ModelUsageEvent, TaskProgressEvent } from '../../machines/master.machine.js';
 import type { Logger } from '../log/logger.js';
 import type { JobStore } from './job-store.js';
 import { TransitionWriter, type TransitionWriterDeps } from './transition-writer.js';
@@ -25,6 +25,8 @@ export interface JobRunnerDeps {
 export interface RunningJob {
   readonly id: string;
   cancel(reason: string): void;
+  /** Tells the Master what model calls spent meanwhile: a running attempt's progress, or planning's usage. */
+  report(event: TaskProgressEvent | ModelUsageEvent): void;
   stop(): void;
   /** Resolves with the final record once it is persisted and its events published. */
   readonly done: Promise<JobRecord>;
@@ -59,7 +61,8 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
   actor.subscribe({
     next: (snapshot) => {
       const at = deps.now().toISOString();
-      latest = { ...snapshot.context.job, updatedAt: at };
+      const ended = snapshot.status === 'done' && !snapshot.context.job.endedAt ? { endedAt: at } : {};
+      latest = { ...snapshot.context.job, updatedAt: at, ...ended };
       const events = notices.map((notice) => ({ ...notice, at }) as JobEvent);
       notices = [];
       writer.write(latest, events, snapshot.status === 'done');
@@ -69,7 +72,7 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
       const at = deps.now().toISOString();
       const wire = { code: 'internal' as const, message: `the Master stopped on an internal error: ${error instanceof Error ? error.message : String(error)}` };
       log.error('master actor crashed', { error: String(error) });
-      const failed: JobRecord = { ...latest, status: 'failed', error: wire, updatedAt: at };
+      const failed: JobRecord = { ...latest, status: 'failed', error: wire, updatedAt: at, endedAt: at };
       writer.write(failed, [{ type: 'job.failed', jobId: job.id, at, error: wire }], true);
     },
   });
@@ -80,6 +83,9 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
     // A Master that already ended (done or failed) has nothing to cancel; `done` answers.
     cancel: (reason) => {
       if (actor.getSnapshot().status === 'active') actor.send({ type: 'CANCEL', reason });
+    },
+    report: (event) => {
+      if (actor.getSnapshot().status === 'active') actor.send(event);
     },
     stop: () => {
       writer.stop();

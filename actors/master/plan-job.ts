@@ -5,6 +5,7 @@ import {
   ModelRefinement,
   ProtocolError,
   type Blueprint,
+  type ModelUsage,
   type Task,
 } from '../../proto/index.js';
 import { backboneFromBlueprint, mergeRefinements, type PlannedTask } from '../../machines/decompose.js';
@@ -12,6 +13,7 @@ import { normalizePlan } from '../../machines/plan.js';
 import { keepKnownOperations, repairPlanAnswer } from '../../machines/plan-repair.js';
 import type { PlanJobInput } from '../../machines/master.machine.js';
 import type { LanguageModel } from '../llm/language-model.js';
+import { meterModel } from '../llm/usage-meter.js';
 import type { Logger } from '../log/logger.js';
 import { initJobRepo } from '../git/repo.js';
 import { toGbnfSchema } from '../mcp/gbnf-schema.js';
@@ -37,6 +39,8 @@ export interface PlanJobDeps {
   maxPlanAttempts: number;
   /** Where the job's acceptance suite is frozen, outside the repository. */
   suites: SuiteStore;
+  /** Told what each model call spent (the acceptance checks and the plan), as it is spent. */
+  onUsage?: (spent: ModelUsage) => void;
   log: Logger;
 }
 
@@ -92,15 +96,17 @@ export async function planJob(deps: PlanJobDeps, input: PlanJobInput, signal: Ab
     ],
     `chore: start job ${input.jobId}\n\nJob: ${input.jobId}\n`,
   );
+  const onUsage = deps.onUsage;
+  const model = onUsage ? async () => meterModel(await deps.model(), onUsage) : deps.model;
   const suite = await freezeAcceptanceSuite(
-    { suites: deps.suites, model: deps.model, maxTokens: deps.maxTokens, maxAttempts: deps.maxPlanAttempts, log: deps.log },
+    { suites: deps.suites, model, maxTokens: deps.maxTokens, maxAttempts: deps.maxPlanAttempts, log: deps.log },
     input,
     signal,
   );
   const backbone = input.blueprint ? backboneFromBlueprint(input.blueprint) : [];
   const refining = backbone.length > 0;
   const result = await askUntilValid({
-    model: await deps.model(),
+    model: await model(),
     request: {
       system: refining ? REFINE_SYSTEM : PLAN_SYSTEM,
       prompt: planPrompt(input, backbone),

@@ -68,7 +68,10 @@ describe('reconcileWithRepo, on a real repository', () => {
     };
     const [t1, t2] = (await reconcileWithRepo(job)).tasks;
     expect(t1).toMatchObject({ status: 'completed', output: { commit: passed, tokens: 7, validation: { passed: true, stages } } });
-    expect(t2?.status).toBe('pending');
+    // The recovered attempt's tokens are counted, as the Master would have counted them had it seen the success.
+    expect(t1?.tokensUsed).toBe(7);
+    // The attempt whose commit is not recovered was cut short by the crash: it costs no retry.
+    expect(t2).toMatchObject({ status: 'pending', attempts: 1, interruptedAttempts: 1 });
   });
 
   it('leaves a job found integrating as it was, so its round resumes under the same number; one with unfinished tasks runs them first', async () => {

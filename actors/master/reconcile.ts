@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { parseTrailers, type JobRecord, type Task, type TaskOutput } from '../../proto/index.js';
+import { isCommittedStatus, parseTrailers, type JobRecord, type Task, type TaskOutput } from '../../proto/index.js';
 import { resetInFlight } from '../../machines/scheduler.js';
 import { changedFiles, commitMessages } from '../git/repo.js';
 import { attemptRecordsIn } from '../integration/attempt-records.js';
@@ -37,7 +37,10 @@ export async function reconcileWithRepo(job: JobRecord): Promise<JobRecord> {
     // A report with a verdict is read by it: `passed` alone does not say the rules ran.
     const verdict = output?.validation.verdict ?? (output?.validation.passed ? 'passed' : 'failed');
     if (!output || verdict !== 'passed' || output.conflicts.length > 0) continue;
-    recovered.set(task.id, { ...task, status: 'completed', lastError: null, output });
+    // The attempt's own count replaces its progress reports: counted once, as the Master would have on success.
+    const spent = { tokensUsed: task.tokensUsed + Math.max(output.tokens, task.inFlightTokens ?? 0), inFlightTokens: 0 };
+    const cost = output.costUsd !== undefined ? { costUsd: (task.costUsd ?? 0) + output.costUsd } : {};
+    recovered.set(task.id, { ...task, ...spent, ...cost, status: 'completed', lastError: null, output });
   }
   return { ...job, tasks: resetInFlight(job.tasks.map((t) => recovered.get(t.id) ?? t)) };
 }
@@ -49,7 +52,7 @@ export async function reconcileWithRepo(job: JobRecord): Promise<JobRecord> {
  * round starts only once every task is.
  */
 function reconcileIntegrating(job: JobRecord): JobRecord {
-  if (job.tasks.every((t) => t.status === 'completed')) return job;
+  if (job.tasks.every((t) => isCommittedStatus(t.status))) return job;
   return { ...job, status: 'running', tasks: resetInFlight(job.tasks) };
 }
 

@@ -5,7 +5,7 @@ import { acceptSourceFrom } from '../accept-source.js';
 import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, credentialsFromOptions } from '../accept-credentials.js';
 import { call, jsonOrThrow } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
-import { ensureDaemon } from '../daemon-process.js';
+import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
 import { renderReport } from '../render-report.js';
 
@@ -66,12 +66,7 @@ what it documents). Reports show credentials as placeholders, never values.`,
     const source = await acceptSourceFrom(values);
     if (values.start !== undefined && (typeof values.start !== 'string' || !values.start.trim())) throw new CliError('usage', '--start needs a command, e.g. --start "node server.js"');
     const credentials = await credentialsFromOptions(values, ctx.env ?? {});
-    const { connection } = await ensureDaemon({
-      home: ctx.home,
-      onWaiting: () => {
-        if (!ctx.json) ctx.err('starting autodevd in the background…');
-      },
-    });
+    const connection = await daemonFor(ctx);
     if (!ctx.json) ctx.err(`checking ${appDir} against ${source.what} in the sandbox…`);
     const json = { appDir, ...source.body, ...(typeof values.start === 'string' ? { start: values.start } : {}), ...(credentials ? { credentials } : {}) };
     const res = await call(connection, () => connection.api.acceptance.$post({ json }));

@@ -15,8 +15,12 @@ export const daemonCommand: Command = {
   stop    stop it (SIGTERM) and wait until it has exited
   status  show whether it runs and answers; exits 3 if it does not
 
+Every other command that needs autodevd starts it the same way when none
+runs; only status and stop never start one.
+
 Options:
-  --model PATH  model for a daemon that start launches
+  --model PATH  model for a daemon that start launches; refused (exit 2) if
+                one already runs with another model: stop it first
 ${COMMON_HELP}`,
   options: { ...COMMON_OPTIONS, model: { type: 'string' } },
   async run(ctx, values, positionals) {

@@ -17,8 +17,8 @@ export const doctorCommand: Command = {
 Asks autodevd (starting it if none runs) which sandbox backend it would use
 and why, whether a model is configured, and whether nats-server and dockerd
 are installed; checks here whether the docker CLI and bwrap are. Changes
-nothing. Exits 1 when something required is missing, or when the daemon
-cannot start (its log, HOME/daemon.log, says why).
+nothing. Exits 1 when something required is missing (a model, a sandbox,
+nats-server), or when the daemon cannot start (then it prints why).
 
 Options:
 ${COMMON_HELP}`,
@@ -37,7 +37,9 @@ ${COMMON_HELP}`,
       daemonCheck = { name: 'daemon', ok: true, required: false, detail: `running: pid ${connection.info.pid}, ${connection.info.apiUrl}` };
     } catch (error) {
       // The daemon refusing to start is what doctor is often run for: report it as the failed check.
-      const detail = `cannot start or reach autodevd: ${(error as Error).message}; see ${join(ctx.home, 'daemon.log')}`;
+      // A start failure already names its reason and the log; anything else gets the log's path once.
+      const message = (error as Error).message;
+      const detail = `cannot start or reach autodevd: ${message}${message.includes('daemon.log') ? '' : ` (see ${join(ctx.home, 'daemon.log')})`}`;
       answer = { sandbox: { backend: null, reason: 'the daemon did not answer' }, checks: [] };
       daemonCheck = { name: 'daemon', ok: false, required: true, detail };
     }

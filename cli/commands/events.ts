@@ -1,5 +1,6 @@
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { CliError, EXIT } from '../errors.js';
+import { daemonFor } from '../daemon-process.js';
 import { describeNatsCredentials, fetchNatsCredentials } from '../nats-credentials.js';
 
 export const eventsCommand: Command = {
@@ -20,7 +21,7 @@ ${COMMON_HELP}`,
     if (positionals.length !== 1 || positionals[0] !== 'credentials') {
       throw new CliError('usage', 'events takes one subcommand: credentials (autodev events credentials --json)');
     }
-    const credentials = await fetchNatsCredentials(ctx.home, 'observer');
+    const credentials = await fetchNatsCredentials(await daemonFor(ctx), 'observer');
     if (ctx.json) ctx.out(JSON.stringify(credentials));
     else for (const line of describeNatsCredentials(credentials)) ctx.out(line);
     return EXIT.ok;

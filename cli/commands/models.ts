@@ -10,7 +10,7 @@ import {
 } from '../../proto/index.js';
 import { call, jsonOrThrow, type Connection } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, type CommandContext } from '../command.js';
-import { ensureDaemon } from '../daemon-process.js';
+import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
 import { readNdjson } from '../ndjson.js';
 
@@ -134,14 +134,7 @@ ${COMMON_HELP}`,
 
 /** The home's daemon, started in the background the way `submit` does when none answers. */
 async function connect(ctx: CommandContext): Promise<Connection> {
-  const { connection, started } = await ensureDaemon({
-    home: ctx.home,
-    onWaiting: () => {
-      if (!ctx.json) ctx.err('starting autodevd in the background…');
-    },
-  });
-  if (started && !ctx.json) ctx.err(`autodevd is running (${connection.info.apiUrl})`);
-  return connection;
+  return daemonFor(ctx);
 }
 
 /** Streams `POST /models/pull`: progress to `onProgress`, then the final line; an `error` line is thrown as the daemon's error. */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ProtocolError, SandboxRunAnswer, type SandboxRunBody } from '../../proto/index.js';
 import { call, jsonOrThrow } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
-import { ensureDaemon } from '../daemon-process.js';
+import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
 
 export const sandboxCommand: Command = {
@@ -78,13 +78,7 @@ ${COMMON_HELP}`,
       writeBack: values['write-back'] === true,
       unsafeNoSandbox: values['unsafe-no-sandbox'] === true,
     };
-    const { connection, started } = await ensureDaemon({
-      home: ctx.home,
-      onWaiting: () => {
-        if (!ctx.json) ctx.err('starting autodevd in the background…');
-      },
-    });
-    if (started && !ctx.json) ctx.err(`autodevd is running (${connection.info.apiUrl})`);
+    const connection = await daemonFor(ctx);
     let result: SandboxRunAnswer;
     try {
       result = await jsonOrThrow(await call(connection, () => connection.api.sandbox.run.$post({ json: body })), SandboxRunAnswer);

@@ -1,42 +1,30 @@
 import { CorruptJobView, JobView, isTerminalJobStatus } from '../../proto/index.js';
 import { z } from 'zod';
-import { call, jsonOrThrow, requireDaemon } from '../client.js';
+import { call, jsonOrThrow } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
+import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
 import { exitCodeForJob, fetchJob } from '../follow.js';
-import { safeText } from '../safe-text.js';
 import { renderCorruptJob, renderJobLine, renderJobView } from '../render.js';
+import { formatTokens, timeLine, usageLine } from '../render-usage.js';
 
 // `corrupt` is optional: older daemons do not send it.
 const JobList = z.object({ jobs: z.array(JobView), corrupt: z.array(CorruptJobView).optional() });
-
-function formatTokens(tokens: number | undefined): string {
-  if (tokens === undefined) return '-';
-  return tokens >= 10_000 ? `${(tokens / 1000).toFixed(1)}k tok` : `${tokens} tok`;
-}
-
-/** Tokens per task and for the job, and dollars where an API model with prices did the work. */
-function usageLine(view: JobView): string {
-  const perTask = view.tasks
-    .filter((t) => (t.tokensUsed ?? 0) > 0)
-    .map((t) => `${safeText(t.id)} ${formatTokens(t.tokensUsed)}${t.costUsd ? ` $${t.costUsd.toFixed(4)}` : ''}`);
-  const cost = view.costUsd ? `, $${view.costUsd.toFixed(4)}` : '';
-  return `usage: ${formatTokens(view.tokensUsed)}${cost}${perTask.length > 0 ? ` (${perTask.join(', ')})` : ''}`;
-}
 
 export const statusCommand: Command = {
   name: 'status',
   summary: 'show one job, or list every job',
   usage: `Usage: autodev status [JOB] [--json]
 
-With JOB, exits 1 if that job failed or was cancelled.
+With JOB, exits 1 if that job failed or was cancelled. Starts the daemon in
+the background when none is running, as every command that needs it does.
 
 Options:
 ${COMMON_HELP}`,
   options: { ...COMMON_OPTIONS },
   async run(ctx, _values, positionals) {
     if (positionals.length > 1) throw new CliError('usage', 'status takes at most one JOB argument');
-    const connection = await requireDaemon(ctx.home);
+    const connection = await daemonFor(ctx);
     const jobId = positionals[0];
     if (jobId) {
       const view = await fetchJob(connection, jobId);
@@ -44,6 +32,8 @@ ${COMMON_HELP}`,
       else {
         for (const line of renderJobView(view)) ctx.out(line);
         ctx.out(usageLine(view));
+        const time = timeLine(view);
+        if (time) ctx.out(time);
       }
       return isTerminalJobStatus(view.status) ? exitCodeForJob(view) : EXIT.ok;
     }

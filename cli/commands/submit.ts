@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { JobView } from '../../proto/index.js';
 import { call, jsonOrThrow } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
-import { ensureDaemon } from '../daemon-process.js';
+import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
 import { exitCodeForJob, followJob } from '../follow.js';
 import { renderJobView } from '../render.js';
@@ -19,7 +19,8 @@ Options:
   --spec FILE  an API spec or docs to build against (OpenAPI, Markdown, text)
   --wait       follow the job until its record says it ended (events alone never
                end the wait); exit 0 if it completed, 1 if not
-  --model PATH model for a daemon this command starts (else AUTODEV_MODEL or config.json)
+  --model PATH model for a daemon this command starts (else AUTODEV_MODEL or
+               config.json); refused if one already runs with another model
 ${COMMON_HELP}`,
   options: { ...COMMON_OPTIONS, spec: { type: 'string' }, wait: { type: 'boolean' }, model: { type: 'string' } },
   async run(ctx, values, positionals) {
@@ -37,14 +38,7 @@ ${COMMON_HELP}`,
         throw new CliError('usage', `cannot read --spec ${file}: ${error.message}`);
       });
     }
-    const { connection, started } = await ensureDaemon({
-      home: ctx.home,
-      model: typeof values.model === 'string' ? resolve(values.model) : undefined,
-      onWaiting: () => {
-        if (!ctx.json) ctx.err('starting autodevd in the background…');
-      },
-    });
-    if (started && !ctx.json) ctx.err(`autodevd is running (${connection.info.apiUrl})`);
+    const connection = await daemonFor(ctx, typeof values.model === 'string' ? resolve(values.model) : undefined);
     const res = await call(connection, () =>
       connection.api.jobs.$post({ json: spec === undefined ? { prompt } : { prompt, spec } }),
     );

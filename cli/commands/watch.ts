@@ -1,5 +1,5 @@
-import { requireDaemon } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
+import { daemonFor } from '../daemon-process.js';
 import { CliError } from '../errors.js';
 import { exitCodeForJob, followJob } from '../follow.js';
 import { renderJobView } from '../render.js';
@@ -12,7 +12,8 @@ export const watchCommand: Command = {
 Replays the job from its start, then follows it until its record says it
 ended: an event alone (which anyone allowed to publish could forge) only
 makes watch read the record again. Exits 0 if the job completed, 1 if not.
-With --json, prints only the final job object.
+With --json, prints only the final job object. Starts the daemon in the
+background when none is running (it resumes the job).
 
 Options:
 ${COMMON_HELP}`,
@@ -20,7 +21,7 @@ ${COMMON_HELP}`,
   async run(ctx, _values, positionals) {
     const jobId = positionals[0];
     if (positionals.length !== 1 || !jobId) throw new CliError('usage', 'watch takes exactly one JOB argument');
-    const connection = await requireDaemon(ctx.home);
+    const connection = await daemonFor(ctx);
     const final = await followJob(ctx, connection, jobId, !ctx.json);
     if (ctx.json) ctx.out(JSON.stringify(final));
     else for (const line of renderJobView(final)) ctx.out(line);

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { CliError, EXIT } from '../errors.js';
+import { daemonFor } from '../daemon-process.js';
 import { describeNatsCredentials, fetchNatsCredentials } from '../nats-credentials.js';
 
 /** Created new with mode 0600, never over an existing file: it holds a password. */
@@ -37,7 +38,7 @@ ${COMMON_HELP}`,
     if (positionals.length !== 1 || positionals[0] !== 'credentials') {
       throw new CliError('usage', 'workers takes one subcommand: credentials (autodev workers credentials --out worker.json)');
     }
-    const credentials = await fetchNatsCredentials(ctx.home, 'worker');
+    const credentials = await fetchNatsCredentials(await daemonFor(ctx), 'worker');
     if (typeof values.out === 'string') {
       const file = resolve(values.out);
       await writePrivate(file, `${JSON.stringify(credentials)}\n`);

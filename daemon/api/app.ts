@@ -17,7 +17,9 @@ import {
   type JobId as JobIdType,
   type JobRecord,
 } from '../../proto/index.js';
-import { requireToken } from './auth.js';
+import { requireTokenOrSession } from './web-auth.js';
+import { securityHeaders } from './security-headers.js';
+import { webPageRoutes, webSessionRoutes, type WebDeps } from './web-routes.js';
 import { limitBody, requireLoopbackHost } from './guards.js';
 import { httpStatusFor, type ErrorBody } from './errors.js';
 import { jsonBody, pathParams } from './validate.js';
@@ -73,6 +75,8 @@ export interface AppDeps {
   natsCredentials?: NatsCredentialService;
   /** MCP servers over Streamable HTTP at /mcp/NAME?job=JOB (daemon/mcp/http-route.ts). */
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
+  /** The web view at `/` and its login links (daemon/api/web-routes.ts); absent, the API is the CLI's only. */
+  web?: WebDeps;
 }
 
 const JobParams = z.object({ id: JobId });
@@ -87,7 +91,10 @@ async function missingJob(deps: AppDeps, id: JobIdType): Promise<ProtocolError> 
 export function createApp(deps: AppDeps) {
   const app = new Hono()
     .use('*', requireLoopbackHost(deps.listenPort))
-    .use('*', requireToken(deps.token))
+    .use('*', securityHeaders())
+    .route('/', webPageRoutes(deps.web, deps.listenPort))
+    .use('*', requireTokenOrSession(deps.token, deps.web?.sessions, deps.listenPort))
+    .route('/', webSessionRoutes(deps.web, deps.listenPort))
     .use('*', limitBody(deps.maxBodyBytes))
     .get('/health', (c) => c.json(deps.health()))
     .route('/v1', createOpenAiRoutes(deps.openai ?? []))
@@ -109,7 +116,7 @@ export function createApp(deps: AppDeps) {
     .get('/jobs', async (c) => {
       const jobs = await deps.jobs.list();
       const corrupt = (await deps.corruptJobs?.listCorrupt()) ?? [];
-      return c.json({ jobs: jobs.map(toJobView), corrupt });
+      return c.json({ jobs: jobs.map((job) => toJobView(job)), corrupt });
     })
     .get('/jobs/:id', pathParams(JobParams), async (c) => {
       const { id } = c.req.valid('param');

@@ -86,7 +86,8 @@ try {
         firstDispatch ??= at;
       }
       if (event.type === 'validation.stage') stages.set(event.result.stage, [...(stages.get(event.result.stage) ?? []), event.result.durationMs]);
-      if (event.type === 'task.completed') {
+      // An attempt committed with a failed verdict (task.committed) took its time and ran its rules all the same.
+      if (event.type === 'task.completed' || event.type === 'task.committed') {
         lastCompletion = at;
         const attempts = view.tasks.find((t) => t.id === event.taskId)?.attempts ?? 1;
         const start = dispatchedAt.get(`${event.taskId}#${attempts}`);
