@@ -35,21 +35,38 @@ function replayConfig(name: string) {
   return { gpu: 'cpu', retryBaseMs: 50, maxRetries: 1, acceptanceRounds: 3, models: { master: model, worker: model } };
 }
 
-describe.each([
+const CASES = [
   ['correct', 'completed'],
   ['buggy', 'completed'],
   ['never-fixed', 'failed'],
-] as const)('todo-api on the %s recording, end to end', (name, outcome) => {
-  let daemon: TestDaemon;
-  let view: JobView;
-  let events: JobEvent[];
-  beforeAll(async () => {
-    daemon = await startTestDaemon(replayConfig(name));
-    ({ view, events } = await runJob(daemon));
-  }, 420_000);
-  afterAll(async () => daemon?.cleanup());
+] as const;
+type CaseName = (typeof CASES)[number][0];
 
+/**
+ * The three jobs run at once, each on a daemon of its own (the recording is a
+ * daemon setting): they wait mostly on sandboxes, so side by side they take
+ * little longer than the slowest one (issue 21).
+ */
+const runs = new Map<CaseName, { daemon: TestDaemon; view: JobView; events: JobEvent[] }>();
+const daemons: TestDaemon[] = [];
+beforeAll(async () => {
+  await Promise.all(
+    CASES.map(async ([name]) => {
+      const daemon = await startTestDaemon(replayConfig(name));
+      daemons.push(daemon);
+      runs.set(name, { daemon, ...(await runJob(daemon)) });
+    }),
+  );
+}, 420_000);
+afterAll(async () => {
+  await Promise.all(daemons.map((daemon) => daemon.cleanup()));
+});
+
+describe.each(CASES)('todo-api on the %s recording, end to end', (name, outcome) => {
   it(`ends ${outcome}, and the status says exactly what acceptance found`, async () => {
+    const run = runs.get(name);
+    if (!run) throw new Error(`the ${name} job did not run`);
+    const { daemon, view, events } = run;
     const story = JSON.stringify(events.map((e) => [e.type, 'taskId' in e ? e.taskId : '', 'error' in e ? e.error.code : '']));
     expect(view.status, story).toBe(outcome);
     const acceptance = view.acceptance;

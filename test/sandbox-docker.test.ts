@@ -13,7 +13,7 @@ import { dockerSkipReason, iptablesRules, startTestDocker, type TestDocker } fro
 import { tempDir } from './helpers/env.js';
 import { expectHostLoopbackUnreachable } from './helpers/sandbox-checks.js';
 
-const skip = await dockerSkipReason();
+const skip = dockerSkipReason();
 const IMAGE = 'autodev-sandbox-test:1';
 const MiB = 1024 * 1024;
 
