@@ -16,6 +16,9 @@ export default defineConfig({
           name: 'unit',
           include: ['{machines,proto,actors,cli,daemon}/**/*.test.ts'],
           testTimeout: 10_000,
+          // Pure logic, no module state shared between files: one module graph per worker, not one per
+          // file, cuts the tier's import time by about three quarters.
+          isolate: false,
         },
       },
       {
@@ -24,6 +27,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // One Docker probe and one shared engine per run (test/global-setup.ts).
           globalSetup: ['test/global-setup.ts'],
+          isolate: false,
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
