@@ -129,7 +129,8 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
       expect(result.timedOut).toBe(true);
       expect(result.oomKilled).toBe(false);
       expect(result.stdout).toContain('started');
-      expect(Date.now() - started).toBeLessThan(10_000);
+      // The command sleeps 60 s: ending long before shows the limit killed it, however loaded the machine.
+      expect(Date.now() - started).toBeLessThan(30_000);
     }
     // The killed container is removed, never reset and reused.
     await pool.ready();
