@@ -65,4 +65,6 @@ fi
 # Compile TypeScript; incremental, so an unchanged tree costs a couple of seconds.
 log "tsc"
 npx --no-install tsc -p tsconfig.json
+# The CLI's bundle (scripts/bundle-cli.ts): bin/autodev.js uses it only while it matches what tsc just wrote.
+node dist/scripts/bundle-cli.js
 log "ready"
