@@ -73,4 +73,6 @@ log "tsc"
 npx --no-install tsc -p tsconfig.json
 # The web view (web/ into dist/web): type-checked with the DOM library, one ES module per file.
 node dist/scripts/build-web.js
+# The CLI's bundle (scripts/bundle-cli.ts): bin/autodev.js uses it only while it matches what tsc just wrote.
+node dist/scripts/bundle-cli.js
 log "ready"

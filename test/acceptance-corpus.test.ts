@@ -190,9 +190,10 @@ describe('the acceptance corpus through autodev accept (issue 20 section 4)', ()
     }
   }
 
-  it('finishes the corpus within its time budget (about 2 minutes on 2 cores)', () => {
+  it('ran every app and every planted bug', () => {
     expect(runs.size).toBe(APPS.reduce((n, app) => n + 1 + Object.keys(app.bugs).length, 0));
-    expect(wallSeconds).toBeLessThan(180);
+    // Its cost is reported, not asserted: a loaded machine would fail a wall-clock budget (issue 21).
+    console.log(JSON.stringify({ corpus_wall_s: wallSeconds }));
   });
 });
 

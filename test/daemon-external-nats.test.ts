@@ -4,7 +4,7 @@ import { startDaemon, type RunningDaemon } from '../daemon/daemon.js';
 import { silentLogger } from '../actors/log/logger.js';
 import { JobEvent } from '../proto/index.js';
 import { startTestNats, type TestNats } from './helpers/nats.js';
-import { TINY_CONFIG, TINY_MODEL, tempDir, waitUntil } from './helpers/env.js';
+import { TINY_CONFIG, TINY_MODEL, tempDir, waitUntil, withSharedDocker } from './helpers/env.js';
 import { readFileSync } from 'node:fs';
 
 describe('autodevd --nats URL', () => {
@@ -18,7 +18,7 @@ describe('autodevd --nats URL', () => {
     const withCredentials = url.replace('nats://', `nats://${user}:${password}@`);
     daemon = await startDaemon({
       home: home.path,
-      config: DaemonConfig.parse({ ...TINY_CONFIG, model: TINY_MODEL, subjectPrefix: 'ext.autodev' }),
+      config: DaemonConfig.parse(withSharedDocker({ ...TINY_CONFIG, model: TINY_MODEL, subjectPrefix: 'ext.autodev' })),
       log: silentLogger,
       natsUrl: withCredentials,
     });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devopsArtifacts } from '../actors/devops/artifacts.js';
 import { baseImages, createImageBuilder } from '../actors/devops/docker-image-builder.js';
 import type { Blueprint } from '../proto/index.js';
-import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
+import { dockerSkipReason, useSharedDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 
 const BLUEPRINT: Blueprint = {
@@ -23,14 +23,14 @@ describe('image base detection', () => {
   });
 });
 
-const skip = await dockerSkipReason();
+const skip = dockerSkipReason();
 
 describe.skipIf(skip)(`image builds on a private dockerd${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let engine: TestDocker;
   const work = tempDir('image-build');
   const read = (dir: string) => Promise.resolve(readFileSync(join(dir, 'Dockerfile'), 'utf8'));
   beforeAll(async () => {
-    engine = await startTestDocker();
+    engine = useSharedDocker();
   }, 60_000);
   afterAll(async () => {
     await engine?.stop();

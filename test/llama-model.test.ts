@@ -61,6 +61,7 @@ describe('LlamaLanguageModel on the tiny random-weight GGUF', () => {
       .generateText({ system: 'files', prompt: 'write a lot', grammar: fileSectionsGrammar(limits), maxTokens: 100_000, signal: controller.signal })
       .catch((e: unknown) => e);
     expect((error as ProtocolError).code).toBe('cancelled');
-    expect(Date.now() - started).toBeLessThan(5000);
+    // 100,000 tokens would take minutes: ending well before shows the abort stopped it, however loaded the machine.
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 });

@@ -8,7 +8,7 @@ import { DaemonConfig } from '../daemon/config.js';
 import { startDaemon, type RunningDaemon } from '../daemon/daemon.js';
 import { createSubjects } from '../proto/subjects.js';
 import { TriggerFired } from '../proto/trigger.js';
-import { tempDir } from './helpers/env.js';
+import { tempDir, withSharedDocker } from './helpers/env.js';
 import { startTestNats, type TestNats } from './helpers/nats.js';
 import { callOk } from './helpers/mcp.js';
 import { seedJob } from './helpers/seed-job.js';
@@ -17,7 +17,7 @@ import { seedJob } from './helpers/seed-job.js';
 // and sequential-thinking plans (jobs/<id>/thinking.json).
 describe('MCP state across a daemon restart', () => {
   const home = tempDir('triggers');
-  const config = DaemonConfig.parse({ gpu: 'cpu', localWorkers: false });
+  const config = DaemonConfig.parse(withSharedDocker({ gpu: 'cpu', localWorkers: false }));
   let daemon: RunningDaemon | null = null;
   // Outside the daemon, so a subscriber is listening before the restarted daemon fires what came due.
   let nats: TestNats;

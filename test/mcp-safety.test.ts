@@ -138,11 +138,11 @@ describe('fetch limits and address ranges', () => {
       'fetch',
       jobContext(jobsDir, 'jfetch', { fetchPolicy: { allow: [], deny: [], allowPrivateAddresses: true }, fetchLimits: { timeoutMs: 300, maxBytes: 16 * 1024, maxRedirects: 1 } }),
     );
-    const started = Date.now();
+    // /slow answers after 3 s: the error, not 'late', shows the 300 ms limit cut it off.
     const slow = await callTool(fetch, 'fetch_url', { url: `${site.url}/slow` });
     expect(slow.isError).toBe(true);
     expect(errorText(slow)).toContain('did not answer within 300 ms');
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(JSON.stringify(slow.content)).not.toContain('late');
     const big = await callTool(fetch, 'fetch_url', { url: `${site.url}/big` });
     expect(big.isError).toBe(true);
     expect(errorText(big)).toContain('16384-byte limit');

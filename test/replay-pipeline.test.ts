@@ -37,21 +37,39 @@ function replayConfig(path: string, acceptanceRounds = 3) {
   return { gpu: 'cpu', retryBaseMs: 50, maxRetries: 1, acceptanceRounds, models: { master: model, worker: model } };
 }
 
-describe.each([
+const CASES = [
   ['correct', 'completed'],
   ['buggy', 'completed'],
   ['never-fixed', 'failed'],
-] as const)('todo-api on the %s recording, end to end', (name, outcome) => {
-  let daemon: TestDaemon;
-  let view: JobView;
-  let events: JobEvent[];
-  beforeAll(async () => {
-    daemon = await startTestDaemon(replayConfig(recording(name)));
-    ({ view, events } = await runJob(daemon));
-  }, 420_000);
-  afterAll(async () => daemon?.cleanup());
+] as const;
+type CaseName = (typeof CASES)[number][0];
 
+/**
+ * The four jobs (the three recordings, and the plain-JS answers below) run at
+ * once, each on a daemon of its own (the recording is a daemon setting): they
+ * wait mostly on sandboxes, so side by side they take little longer than the
+ * slowest one (issue 21).
+ */
+type Run = { daemon: TestDaemon; view: JobView; events: JobEvent[] };
+const runs = new Map<CaseName | 'plain-js', Run>();
+const daemons: TestDaemon[] = [];
+const startRun = async (name: CaseName | 'plain-js', config: Record<string, unknown>) => {
+  const daemon = await startTestDaemon(config);
+  daemons.push(daemon);
+  runs.set(name, { daemon, ...(await runJob(daemon)) });
+};
+beforeAll(async () => {
+  await Promise.all([...CASES.map(([name]) => startRun(name, replayConfig(recording(name)))), startRun('plain-js', replayConfig(PLAIN_JS, 1))]);
+}, 420_000);
+afterAll(async () => {
+  await Promise.all(daemons.map((daemon) => daemon.cleanup()));
+});
+
+describe.each(CASES)('todo-api on the %s recording, end to end', (name, outcome) => {
   it(`ends ${outcome}, and the status says exactly what acceptance found`, async () => {
+    const run = runs.get(name);
+    if (!run) throw new Error(`the ${name} job did not run`);
+    const { daemon, view, events } = run;
     const story = JSON.stringify(events.map((e) => [e.type, 'taskId' in e ? e.taskId : '', 'error' in e ? e.error.code : '']));
     expect(view.status, story).toBe(outcome);
     const acceptance = view.acceptance;
@@ -127,16 +145,10 @@ describe.each([
  * requirements' alone: the job must not end completed.
  */
 describe('todo-api answered in plain JavaScript, though the prompt asks for TypeScript, Hono and SQLite', () => {
-  let daemon: TestDaemon;
-  let view: JobView;
-  let events: JobEvent[];
-  beforeAll(async () => {
-    daemon = await startTestDaemon(replayConfig(PLAIN_JS, 1));
-    ({ view, events } = await runJob(daemon));
-  }, 420_000);
-  afterAll(async () => daemon?.cleanup());
-
   it('passes every acceptance check, and still fails: the requirements it ignored are failed, each with its reason', () => {
+    const run = runs.get('plain-js');
+    if (!run) throw new Error('the plain-JS job did not run');
+    const { daemon, view, events } = run;
     const story = JSON.stringify(events.map((e) => [e.type, 'taskId' in e ? e.taskId : '', 'error' in e ? e.error.code : '']));
     expect(view.status, story).toBe('failed');
     expect(view.error?.code).toBe('requirements_failed');

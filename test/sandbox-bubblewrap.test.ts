@@ -66,7 +66,8 @@ describe.skipIf(skip)(`bubblewrap sandbox${skip ? ` (skipped: ${skip})` : ''}`, 
     const result = await sandbox.run(['sh', '-c', 'echo started; (sleep 60.4321 &) ; sleep 60.4321'], { workspace: workspace(), timeoutMs: 1000 });
     expect(result).toMatchObject({ timedOut: true, oomKilled: false });
     expect(result.stdout).toContain('started');
-    expect(Date.now() - started).toBeLessThan(5000);
+    // The command sleeps 60 s: ending long before shows the 1 s limit killed it, however loaded the machine.
+    expect(Date.now() - started).toBeLessThan(30_000);
     // Nothing survives, not even the detached grandchild: the pid namespace died with bwrap, and the cgroup was emptied.
     const left = execFileSync('sh', ['-c', 'pgrep -f "^sleep 60.4321$" || true'], { encoding: 'utf8' }).trim();
     expect(left).toBe('');

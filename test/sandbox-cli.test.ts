@@ -8,7 +8,7 @@ import { runCli } from './helpers/cli.js';
 import { dockerSkipReason } from './helpers/docker.js';
 import { TINY_MODEL, tempDir, writeConfig } from './helpers/env.js';
 
-const dockerSkip = await dockerSkipReason();
+const dockerSkip = dockerSkipReason();
 const dirs: Array<{ path: string; cleanup: () => void }> = [];
 const home = (sandbox: Record<string, unknown>) => {
   const dir = tempDir('sbxcli');
@@ -16,6 +16,10 @@ const home = (sandbox: Record<string, unknown>) => {
   writeConfig(dir.path, { sandbox });
   return dir.path;
 };
+
+/** One bubblewrap home, so one daemon, for every test that needs nothing else (issue 21: one daemon per file). */
+let bubblewrapHome: string | undefined;
+const sharedBubblewrapHome = () => (bubblewrapHome ??= home({ backend: 'bubblewrap' }));
 
 /** A project folder of its own: the daemon's home is never a sandbox workspace. */
 const workspace = () => {
@@ -36,7 +40,7 @@ describe('autodev sandbox run and autodev doctor', () => {
   });
 
   it('runs a command in bubblewrap and prints the result object with --json', async () => {
-    const h = home({ backend: 'bubblewrap' });
+    const h = sharedBubblewrapHome();
     const ws = workspace();
     const { code, stdout } = await runCli(['sandbox', 'run', '--home', h, '--workspace', ws, '--write-back', '--json', '--', 'sh', '-c', 'echo made > made.txt; echo out; exit 3']);
     expect(code).toBe(1);
@@ -45,7 +49,7 @@ describe('autodev sandbox run and autodev doctor', () => {
   });
 
   it('says the run happened in a copy, and leaves the folder alone without --write-back', async () => {
-    const h = home({ backend: 'bubblewrap' });
+    const h = sharedBubblewrapHome();
     const ws = workspace();
     const { code, stderr } = await runCli(['sandbox', 'run', '--home', h, '--workspace', ws, '--', 'sh', '-c', 'echo made > made.txt']);
     expect(code).toBe(0);
@@ -55,7 +59,7 @@ describe('autodev sandbox run and autodev doctor', () => {
   });
 
   it('reports a timeout as timedOut and exits 1', async () => {
-    const h = home({ backend: 'bubblewrap' });
+    const h = sharedBubblewrapHome();
     const { code, stdout } = await runCli(['sandbox', 'run', '--home', h, '--workspace', workspace(), '--timeout', '500', '--json', '--', 'sleep', '30']);
     expect(code).toBe(1);
     expect(Result(stdout)).toMatchObject({ timedOut: true });
@@ -74,7 +78,7 @@ describe('autodev sandbox run and autodev doctor', () => {
   });
 
   it('rejects a missing workspace as a usage error', async () => {
-    const h = home({ backend: 'bubblewrap' });
+    const h = sharedBubblewrapHome();
     const { code, stderr } = await runCli(['sandbox', 'run', '--home', h, '--workspace', join(h, 'nope'), '--', 'true']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/is not a folder/);

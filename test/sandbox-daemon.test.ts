@@ -15,7 +15,7 @@ import { engineDir, openSandbox } from '../daemon/sandbox-runtime.js';
 import { dockerSkipReason, iptablesRules } from './helpers/docker.js';
 import { REPO_ROOT, tempDir, waitUntil } from './helpers/env.js';
 
-const skip = await dockerSkipReason();
+const skip = dockerSkipReason();
 
 /** A workspace folder in the daemon's home, removed with it. */
 const inHome = (home: string) => {

@@ -13,7 +13,7 @@ import { dockerSkipReason, iptablesRules, startTestDocker, type TestDocker } fro
 import { tempDir } from './helpers/env.js';
 import { expectHostLoopbackUnreachable } from './helpers/sandbox-checks.js';
 
-const skip = await dockerSkipReason();
+const skip = dockerSkipReason();
 const IMAGE = 'autodev-sandbox-test:1';
 const MiB = 1024 * 1024;
 
@@ -129,7 +129,8 @@ describe.skipIf(skip)(`docker sandbox on a private dockerd${skip ? ` (skipped: $
       expect(result.timedOut).toBe(true);
       expect(result.oomKilled).toBe(false);
       expect(result.stdout).toContain('started');
-      expect(Date.now() - started).toBeLessThan(10_000);
+      // The command sleeps 60 s: ending long before shows the limit killed it, however loaded the machine.
+      expect(Date.now() - started).toBeLessThan(30_000);
     }
     // The killed container is removed, never reset and reused.
     await pool.ready();

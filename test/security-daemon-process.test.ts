@@ -23,9 +23,10 @@ describe('autodevd under faults, as separate processes on one home', () => {
       model: TINY_MODEL,
       warmUpModels: false,
       memory: { enabled: false },
-      // Heartbeats every 100 ms hit the dead bus many times; the first restart waits long enough to watch the outage.
+      // Heartbeats every 100 ms hit the dead bus many times; the first restart waits long enough to watch the
+      // outage even on a loaded machine.
       heartbeatMs: 100,
-      natsRestartDelaysMs: [2500, 500],
+      natsRestartDelaysMs: [6000, 500],
     });
     daemon = await startDaemonProcess(home.path);
     pids.push(daemon.pid);
@@ -45,7 +46,7 @@ describe('autodevd under faults, as separate processes on one home', () => {
     process.kill(natsPid, 'SIGKILL');
 
     // The client's disconnect can be seen before the server's exit: wait for the supervisor to see the exit too.
-    await waitUntil(async () => (await health(daemon)).nats?.server === 'restarting', 2000, '/health to report the server down');
+    await waitUntil(async () => (await health(daemon)).nats?.server === 'restarting', 5000, '/health to report the server down');
     const down = await health(daemon);
     expect(down.nats).toMatchObject({ connected: false, server: 'restarting' });
     expect(down.nats?.problem).toContain('SIGKILL');

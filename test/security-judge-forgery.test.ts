@@ -10,7 +10,7 @@ import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { AcceptancePlan } from '../proto/acceptance-plan.js';
 import type { AcceptanceReport } from '../proto/index.js';
 import { bwrapSkipReason } from './helpers/bwrap.js';
-import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
+import { dockerSkipReason, useSharedDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 import { hostileServer, MARKER } from './fixtures/hostile-judge-app.js';
 
@@ -79,13 +79,13 @@ describe.skipIf(bwrapSkip)(`the judge cannot be forged on bubblewrap${bwrapSkip 
   });
 });
 
-const dockerSkip = await dockerSkipReason();
+const dockerSkip = dockerSkipReason();
 describe.skipIf(dockerSkip)(`the judge cannot be forged on Docker${dockerSkip ? ` (skipped: ${dockerSkip})` : ''}`, () => {
   let engine: TestDocker;
   let sandbox: DockerSandbox;
   const work = tempDir('forge-docker');
   beforeAll(async () => {
-    engine = await startTestDocker();
+    engine = useSharedDocker();
     await ensureBaseImage(engine.docker, 'autodev-sandbox-test:1');
     sandbox = new DockerSandbox({ docker: engine.docker, image: 'autodev-sandbox-test:1', owner: 'test-forge' });
   });

@@ -9,7 +9,7 @@ import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import { reclaimRunDisks, RunDisks } from '../actors/sandbox/run-disks.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { bwrapSkipReason } from './helpers/bwrap.js';
-import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
+import { dockerSkipReason, useSharedDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir, waitUntil } from './helpers/env.js';
 
 /**
@@ -21,7 +21,7 @@ const MiB = 1024 * 1024;
 const LIMITS = { cpus: 1, memoryBytes: 256 * MiB, pids: 128, tmpfsBytes: 32 * MiB };
 const rootSkip = process.getuid?.() === 0 ? undefined : 'loop-mounted run disks need root; run the suite as root (CI does)';
 const bwrapSkip = rootSkip ?? bwrapSkipReason();
-const dockerSkip = rootSkip ?? (await dockerSkipReason());
+const dockerSkip = rootSkip ?? dockerSkipReason();
 
 const FALLOCATE = 'for i in 1 2 3 4; do fallocate -l 1000M /workspace/big$i || exit 1; done; echo all written';
 /** An ordinary run's writes, every kind the copy-back must carry: new, changed, deleted, replaced folder, link, mode. */
@@ -239,7 +239,7 @@ describe.skipIf(dockerSkip)(`run disks on docker${dockerSkip ? ` (skipped: ${doc
 
   beforeAll(async () => {
     home = tempDir('disk-dhome');
-    engine = await startTestDocker();
+    engine = useSharedDocker();
     await ensureBaseImage(engine.docker, IMAGE);
     disks = await RunDisks.open({ parent: join(home.path, 'disk'), limitMb: 2048 });
     cold = new DockerSandbox({ docker: engine.docker, image: IMAGE, owner: 'disk-cold', limits: LIMITS, disks });

@@ -10,7 +10,7 @@ import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
 import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
-import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
+import { dockerSkipReason, useSharedDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 import { bwrapSkipReason } from './helpers/bwrap.js';
 
@@ -20,7 +20,7 @@ import { bwrapSkipReason } from './helpers/bwrap.js';
  * command), and the exported result must not carry config or hooks.
  */
 const bwrapSkip = bwrapSkipReason();
-const dockerSkip = await dockerSkipReason();
+const dockerSkip = dockerSkipReason();
 
 const ATTACK = [
   'printf "[core]\\n\\tfsmonitor = touch /tmp/pwned\\n" >> .git/config; echo config=$?',
@@ -73,7 +73,7 @@ describe.skipIf(dockerSkip)(`docker shows the workspace .git read-only${dockerSk
   let engine: TestDocker;
   let sandbox: DockerSandbox;
   beforeAll(async () => {
-    engine = await startTestDocker();
+    engine = useSharedDocker();
     await ensureBaseImage(engine.docker, 'autodev-sandbox-test:1');
     sandbox = new DockerSandbox({ docker: engine.docker, image: 'autodev-sandbox-test:1', owner: 'test-gitmask' });
   });

@@ -10,7 +10,7 @@ import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { PINNED_NPM_KEYS } from '../actors/validation/npm-config.js';
 import { runRegistryNpm } from '../actors/validation/registry-npm.js';
 import { bwrapSkipReason } from './helpers/bwrap.js';
-import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
+import { dockerSkipReason, useSharedDocker, type TestDocker } from './helpers/docker.js';
 import { startFakeNpmRegistry, type FakeNpmRegistry } from './helpers/fake-npm-registry.js';
 import { tempDir } from './helpers/env.js';
 
@@ -295,12 +295,12 @@ describe.skipIf(noBwrap)(`npm in the bubblewrap sandbox takes its configuration 
   sandboxSuite(async (proxy) => new BubblewrapSandbox({ registry: proxy }), async () => undefined);
 });
 
-const noDocker = await dockerSkipReason();
+const noDocker = dockerSkipReason();
 describe.skipIf(noDocker)(`npm in the Docker sandbox takes its configuration from the daemon only${noDocker ? ` (skipped: ${noDocker})` : ''}`, () => {
   let engine: TestDocker | undefined;
   sandboxSuite(
     async (proxy) => {
-      engine = await startTestDocker();
+      engine = useSharedDocker();
       await ensureBaseImage(engine.docker, 'autodev-npmrc-test:1');
       // No warm pool: registry runs are always cold, and so is every run with a masked file.
       return new DockerSandbox({ docker: engine.docker, image: 'autodev-npmrc-test:1', owner: 'test-npmrc', registry: proxy });

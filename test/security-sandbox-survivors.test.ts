@@ -13,7 +13,7 @@ import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import { freezerDirOf, readProcs } from '../actors/sandbox/freezer-v1.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
 import { bwrapSkipReason } from './helpers/bwrap.js';
-import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
+import { dockerSkipReason, useSharedDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir } from './helpers/env.js';
 
 /**
@@ -27,7 +27,7 @@ const MiB = 1024 * 1024;
 const NOBODY = 65534;
 const IMAGE = 'autodev-sandbox-test:1';
 const isRoot = process.getuid?.() === 0;
-const dockerSkip = await dockerSkipReason();
+const dockerSkip = dockerSkipReason();
 const bwrapSkip = bwrapSkipReason();
 
 /** A tag no other process on the machine has in its command line. */
@@ -107,7 +107,7 @@ describe.skipIf(!isRoot || dockerSkip)(`survivors of a Docker run${dockerSkip ? 
   };
 
   beforeAll(async () => {
-    engine = await startTestDocker();
+    engine = useSharedDocker();
     await ensureBaseImage(engine.docker, IMAGE);
     const limits = { cpus: 1, memoryBytes: 256 * MiB, pids: 128, tmpfsBytes: 64 * MiB };
     pool = new WarmPool({ docker: engine.docker, image: IMAGE, owner: 'test-survivors', dir: join(engine.dir, 'pool'), size: 1, limits });

@@ -7,7 +7,7 @@ import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
 import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
-import { dockerSkipReason, startTestDocker, type TestDocker } from './helpers/docker.js';
+import { dockerSkipReason, useSharedDocker, type TestDocker } from './helpers/docker.js';
 import { tempDir, waitUntil } from './helpers/env.js';
 import { bwrapSkipReason } from './helpers/bwrap.js';
 
@@ -18,7 +18,7 @@ import { bwrapSkipReason } from './helpers/bwrap.js';
  */
 const notRoot = process.getuid?.() === 0 ? undefined : 'only a root daemon could run sandboxed code as uid 0';
 const bwrapSkip = notRoot ?? bwrapSkipReason();
-const dockerSkip = notRoot ?? (await dockerSkipReason());
+const dockerSkip = notRoot ?? dockerSkipReason();
 
 /** Real, effective, saved and filesystem uids of a process, as the host's kernel sees them. */
 function hostUids(pid: number): number[] {
@@ -81,7 +81,7 @@ describe.skipIf(dockerSkip)(`docker runs generated code as an unprivileged host 
   let engine: TestDocker;
   let sandbox: DockerSandbox;
   beforeAll(async () => {
-    engine = await startTestDocker();
+    engine = useSharedDocker();
     await ensureBaseImage(engine.docker, 'autodev-sandbox-test:1');
     sandbox = new DockerSandbox({ docker: engine.docker, image: 'autodev-sandbox-test:1', owner: 'test-uid' });
   });

@@ -51,9 +51,10 @@ describe('SnapshotReader under the worker\'s permissions', () => {
   });
 
   it('answers null for a snapshot that is not there, without waiting out its timeout', async () => {
+    // A timeout far longer than any load could stretch a lookup: answering before it shows it was not waited out.
     const started = Date.now();
-    expect(await new SnapshotReader(worker, bucket).get('j1.missing', 5_000)).toBeNull();
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await new SnapshotReader(worker, bucket).get('j1.missing', 120_000)).toBeNull();
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('cannot read it through nats.js\'s object store, which would create a consumer', async () => {

@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect as connectTcp } from 'node:net';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
 
 /** A NATS user with allow lists: it may publish and subscribe only where they say (an empty list: nowhere). */
 export interface RestrictedNatsUser {
@@ -56,24 +54,34 @@ export function resolveNatsServerBin(bin = 'nats-server', path = process.env.PAT
 export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<EmbeddedNats> {
   await mkdir(join(options.dir, 'jetstream'), { recursive: true });
   await stopOrphanedServer(options.dir);
-  const port = await freePort();
   const conf = join(options.dir, 'nats.conf');
-  await writeFile(
-    conf,
-    [
-      `listen: "127.0.0.1:${port}"`,
-      `jetstream { store_dir: ${quote(join(options.dir, 'jetstream'))} }`,
-      `authorization: ${JSON.stringify(authorization(options))}`,
-      `log_file: ${quote(join(options.dir, 'nats.log'))}`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const portsDir = join(options.dir, 'ports');
+  await rm(portsDir, { recursive: true, force: true });
+  await mkdir(portsDir, { mode: 0o700 });
+  const writeConf = (listen: string) =>
+    writeFile(
+      conf,
+      [
+        `listen: "${listen}"`,
+        `ports_file_dir: ${quote(portsDir)}`,
+        `jetstream { store_dir: ${quote(join(options.dir, 'jetstream'))} }`,
+        `authorization: ${JSON.stringify(authorization(options))}`,
+        `log_file: ${quote(join(options.dir, 'nats.log'))}`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+  // The server picks its own free port and reports it in a ports file: a port probed here and handed over
+  // could be taken by another process in between, and a readiness probe on it could then reach that process.
+  await writeConf('127.0.0.1:-1');
   const bin = resolveNatsServerBin(options.bin);
   const timeoutMs = options.startTimeoutMs ?? 10_000;
   const listeners: Array<(why: string) => void> = [];
   let stopping = false;
-  let current = await spawnServer(bin, conf, port, timeoutMs);
+  let current = await spawnServer(bin, conf, portsDir, timeoutMs);
+  const port = current.port;
+  // A restart must come back on the same port: the clients reconnect to the URL they were given.
+  await writeConf(`127.0.0.1:${port}`);
   const watch = (server: ServerProcess) => {
     void server.exited.then((why) => {
       if (!stopping && server === current) for (const listener of listeners) listener(why);
@@ -92,7 +100,7 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
     restart: async () => {
       if (stopping) throw new Error('nats-server is stopping');
       await stopChild(current.child, current.exited);
-      current = await spawnServer(bin, conf, port, timeoutMs);
+      current = await spawnServer(bin, conf, portsDir, timeoutMs);
       watch(current);
       await writeFile(join(options.dir, PID_FILE), `${current.child.pid}\n`);
     },
@@ -123,9 +131,11 @@ interface ServerProcess {
   child: ChildProcess;
   /** Resolves with how it ended, e.g. "signal SIGKILL". */
   exited: Promise<string>;
+  /** The client port it listens on, as it reported it. */
+  port: number;
 }
 
-async function spawnServer(bin: string, conf: string, port: number, timeoutMs: number): Promise<ServerProcess> {
+async function spawnServer(bin: string, conf: string, portsDir: string, timeoutMs: number): Promise<ServerProcess> {
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -134,7 +144,7 @@ async function spawnServer(bin: string, conf: string, port: number, timeoutMs: n
   );
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
 
-  const ready = waitForPort(port, timeoutMs);
+  const ready = child.pid === undefined ? new Promise<number>(() => undefined) : waitForPortsFile(portsDir, child.pid, timeoutMs);
   const outcome = await Promise.race([
     ready.then(() => 'ready' as const),
     exited.then(() => 'exited' as const),
@@ -145,7 +155,7 @@ async function spawnServer(bin: string, conf: string, port: number, timeoutMs: n
     const why = outcome instanceof Error ? outcome.message : `exited early: ${stderr.trim() || 'see nats.log'}`;
     throw new Error(`could not start nats-server (${bin}): ${why}. Run scripts/setup.sh to install it.`);
   }
-  return { child, exited };
+  return { child, exited, port: await ready };
 }
 
 const PID_FILE = 'nats.pid';
@@ -180,19 +190,29 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
   clearTimeout(timer);
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/**
+ * nats-server writes `<name>_<pid>.ports` once its listeners are up: it is
+ * the readiness signal, and names the port this very process bound.
+ */
+async function waitForPortsFile(dir: string, pid: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connectTcp(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 50));
+    const name = (await readdir(dir).catch(() => [])).find((f) => f.endsWith(`_${pid}.ports`));
+    const port = name ? clientPort(await readFile(join(dir, name), 'utf8').catch(() => '')) : undefined;
+    if (port !== undefined) return port;
+    await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`nats-server did not open port ${port} within ${timeoutMs} ms`);
+  throw new Error(`nats-server did not report its port within ${timeoutMs} ms`);
+}
+
+/** The port of `{"nats":["nats://127.0.0.1:PORT"]}`; undefined while the file is still being written. */
+function clientPort(text: string): number | undefined {
+  try {
+    const urls = (JSON.parse(text) as { nats?: unknown }).nats;
+    const first = Array.isArray(urls) && typeof urls[0] === 'string' ? new URL(urls[0]) : undefined;
+    const port = Number(first?.port);
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
+  }
 }

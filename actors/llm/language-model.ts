@@ -36,6 +36,8 @@ export interface GenerationResult<T> {
   tokens: number;
   /** Tokens read (system prompt and prompt), where the backend reports them. */
   promptTokens?: number;
+  /** Of those, the ones the local model actually evaluated: fewer when a cached prefix (the system prompt) was reused. */
+  promptTokensEvaluated?: number;
   /** What the call cost in US dollars, for API models with configured prices; 0 for local models. */
   costUsd?: number;
   /** Set when `allowTruncated` was asked for and the answer stopped at maxTokens; a JSON answer's value is then its partial text. */

@@ -174,6 +174,9 @@ export class LlamaLanguageModel implements LanguageModel {
         const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system, autoDisposeSequence: false });
         let tokens = 0;
         let completed = false;
+        const inputBefore = sequence.tokenMeter.usedInputTokens;
+        // What the prompt cost: the meter's input count when the first answer token arrives, before answer tokens are fed back.
+        let promptTokensEvaluated: number | undefined;
         try {
           // A request cancelled while it waited for a sequence ends here, as 'cancelled'.
           request.signal?.throwIfAborted();
@@ -183,6 +186,7 @@ export class LlamaLanguageModel implements LanguageModel {
             ...(request.temperature ? { temperature: request.temperature, seed: request.seed } : {}),
             ...(request.onText ? { onTextChunk: request.onText } : {}),
             onToken: (chunk: Token[]) => {
+              promptTokensEvaluated ??= sequence.tokenMeter.usedInputTokens - inputBefore;
               tokens += chunk.length;
               request.onProgress?.(tokens);
             },
@@ -201,7 +205,7 @@ export class LlamaLanguageModel implements LanguageModel {
             );
           }
           completed = true;
-          return { value: result.responseText, tokens, promptTokens, costUsd: 0, ...(truncated ? { truncated } : {}) };
+          return { value: result.responseText, tokens, promptTokens, ...(promptTokensEvaluated !== undefined ? { promptTokensEvaluated } : {}), costUsd: 0, ...(truncated ? { truncated } : {}) };
         } catch (error) {
           if (request.signal?.aborted) throw new ProtocolError('cancelled', 'generation cancelled', undefined, { cause: error });
           throw error;

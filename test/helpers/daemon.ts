@@ -2,7 +2,7 @@ import { DaemonConfig } from '../../daemon/config.js';
 import { startDaemon, type RunningDaemon } from '../../daemon/daemon.js';
 import { silentLogger } from '../../actors/log/logger.js';
 import { readFileSync } from 'node:fs';
-import { tempDir } from './env.js';
+import { tempDir, withSharedDocker } from './env.js';
 
 export interface TestDaemon extends RunningDaemon {
   home: string;
@@ -14,7 +14,7 @@ export interface TestDaemon extends RunningDaemon {
 /** A real daemon in this process: embedded nats-server, real model, real git. */
 export async function startTestDaemon(config: Record<string, unknown>, options: { natsUrl?: string } = {}): Promise<TestDaemon> {
   const home = tempDir('home');
-  const daemon = await startDaemon({ home: home.path, config: DaemonConfig.parse(config), log: silentLogger, ...options });
+  const daemon = await startDaemon({ home: home.path, config: DaemonConfig.parse(withSharedDocker(config)), log: silentLogger, ...options });
   const token = readFileSync(daemon.tokenFile, 'utf8').trim();
   return {
     ...daemon,

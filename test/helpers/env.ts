@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SHARED_MODELS = process.env.AUTODEV_SHARED_MODELS ?? resolve(REPO_ROOT, '..', 'shared', 'models');
@@ -24,7 +25,19 @@ export function tempDir(prefix: string): { path: string; cleanup: () => void } {
 }
 
 export function writeConfig(home: string, config: Record<string, unknown>): void {
-  writeFileSync(join(home, 'config.json'), JSON.stringify(config));
+  writeFileSync(join(home, 'config.json'), JSON.stringify(withSharedDocker(config)));
+}
+
+/**
+ * A daemon under test sandboxes on the run's shared Docker engine
+ * (test/global-setup.ts) instead of starting one of its own, unless the test
+ * names a socket itself (to test the daemon-owned engine) or Docker cannot run.
+ */
+export function withSharedDocker(config: Record<string, unknown>): Record<string, unknown> {
+  const socket = inject('docker')?.socket;
+  const sandbox = (config.sandbox ?? {}) as Record<string, unknown>;
+  if (!socket || 'dockerSocket' in sandbox) return config;
+  return { ...config, sandbox: { ...sandbox, dockerSocket: socket } };
 }
 
 export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {

@@ -14,6 +14,7 @@ describe("a command rule's output pattern", () => {
   it('stops a catastrophically backtracking pattern instead of hanging', () => {
     const started = performance.now();
     expect(matchOutput('^(a+)+$', `${'a'.repeat(40)}b`)).toEqual({ kind: 'too_slow' });
-    expect(performance.now() - started).toBeLessThan(3000);
+    // 2^40 backtracking steps would take hours: ending at all is the limit's doing, however loaded the machine.
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 });

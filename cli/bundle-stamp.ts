@@ -1,0 +1,15 @@
+import type { Stats } from 'node:fs';
+
+/** Where scripts/bundle-cli.ts writes the bundled CLI, under dist/. */
+export const BUNDLE_DIR = 'cli-bundle';
+/** The file in it that names the compiled tree the bundle was made from. */
+export const BUNDLE_STAMP = 'stamp.json';
+
+export interface BundleStamp {
+  tsbuildinfo: { mtimeMs: number; size: number };
+}
+
+/** What bin/autodev.js compares with dist/.tsbuildinfo: equal means no tsc ran since the bundle was made. */
+export function buildStamp(tsbuildinfo: Pick<Stats, 'mtimeMs' | 'size'>): BundleStamp {
+  return { tsbuildinfo: { mtimeMs: tsbuildinfo.mtimeMs, size: tsbuildinfo.size } };
+}

@@ -1,0 +1,49 @@
+/**
+ * Bundles the CLI (dist/cli/main.js and the command modules it loads on
+ * demand) into dist/cli-bundle/: one chunk per command plus the shared
+ * contract, minified. Node loads a handful of files instead of about 150
+ * (zod alone is 95), which is most of what `autodev status` spent before it
+ * asked the daemon anything (issue 21).
+ *
+ * bin/autodev.js uses the bundle only while it matches the compiled tree:
+ * the stamp written here records dist/.tsbuildinfo as it was, and any later
+ * `tsc` rewrites that file, so a stale bundle is never run; the unbundled
+ * dist/cli/ is used instead. Run by `npm run build` and scripts/setup.sh;
+ * without rolldown (a production-only install) it says so and bundles nothing.
+ */
+import { rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { packageRoot } from '../cli/daemon-process.js';
+import { BUNDLE_DIR, BUNDLE_STAMP, buildStamp } from '../cli/bundle-stamp.js';
+
+/** Bundled in: small, pure JavaScript, loaded by nearly every command. Every other package stays an import. */
+const INLINED = /^(zod|hono|@xstate\/store)(\/|$)/;
+
+const root = packageRoot();
+const dist = join(root, 'dist');
+const out = join(dist, BUNDLE_DIR);
+const before = await stat(join(dist, '.tsbuildinfo')).catch(() => undefined);
+if (!before) throw new Error('dist/.tsbuildinfo is missing: run tsc -p tsconfig.json first');
+
+let rolldown: typeof import('rolldown').rolldown;
+try {
+  ({ rolldown } = await import('rolldown'));
+} catch {
+  await rm(out, { recursive: true, force: true });
+  console.log('[bundle-cli] rolldown is not installed (a production-only install?): the CLI runs unbundled from dist/cli/');
+  process.exit(0);
+}
+
+const started = performance.now();
+await rm(out, { recursive: true, force: true });
+const bundle = await rolldown({
+  input: { main: join(dist, 'cli', 'main.js') },
+  platform: 'node',
+  external: (id) => /^(node:|[a-z@])/.test(id) && !INLINED.test(id),
+  // This project's modules do nothing when imported but define things, so a command's chunk keeps only what it uses.
+  treeshake: { moduleSideEffects: (id) => (id.startsWith(dist) ? false : undefined) },
+});
+await bundle.write({ dir: out, format: 'esm', minify: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' });
+await bundle.close();
+await writeFile(join(out, BUNDLE_STAMP), `${JSON.stringify(buildStamp(before))}\n`);
+console.log(`[bundle-cli] dist/${BUNDLE_DIR}/ in ${Math.round(performance.now() - started)} ms`);
