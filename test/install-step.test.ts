@@ -7,7 +7,7 @@ import { REPO_ROOT, tempDir } from './helpers/env.js';
 import { runCli } from './helpers/cli.js';
 
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-const docs = [readme, readFileSync(join(REPO_ROOT, 'ARCHITECTURE.md'), 'utf8'), ...readdirSync(join(REPO_ROOT, 'docs')).map((f) => readFileSync(join(REPO_ROOT, 'docs', f), 'utf8'))];
+const docs = [readme, readFileSync(join(REPO_ROOT, 'ARCHITECTURE.md'), 'utf8'), ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => readFileSync(join(REPO_ROOT, 'docs', f), 'utf8'))];
 
 /** The lines of every ```sh block: what a user copies into a shell. */
 const shellLines = (markdown: string) => [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? '').split('\n')).filter((l) => l.trim().length > 0);

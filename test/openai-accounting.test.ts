@@ -41,12 +41,13 @@ describe('an API model as the worker role: tokens and dollars per task and per j
     }, 120_000, 'the job to end');
     const worked = final.tasks.filter((t) => (t.tokensUsed ?? 0) > 0);
     expect(worked.length).toBeGreaterThan(0);
-    expect(final.tokensUsed).toBe(final.tasks.reduce((n, t) => n + (t.tokensUsed ?? 0), 0));
+    // The job's total is its tasks' and its planning's (the plan and the acceptance checks the Master's model wrote).
+    expect(final.tokensUsed).toBe(final.tasks.reduce((n, t) => n + (t.tokensUsed ?? 0), 0) + (final.usage?.planning.tokens ?? 0));
     const priced = final.tasks.filter((t) => (t.costUsd ?? 0) > 0);
     expect(priced.length).toBeGreaterThan(0);
     // At $15 per million output tokens, a task costs at least its tokens' output price.
     for (const task of priced) expect(task.costUsd).toBeGreaterThanOrEqual(((task.tokensUsed ?? 0) * 15) / 1e6 - 1e-9);
-    expect(final.costUsd).toBeCloseTo(final.tasks.reduce((n, t) => n + (t.costUsd ?? 0), 0), 9);
+    expect(final.costUsd).toBeCloseTo(final.tasks.reduce((n, t) => n + (t.costUsd ?? 0), 0) + (final.usage?.planning.costUsd ?? 0), 9);
 
     const health = await (await daemon.api('/health')).text();
     expect(health).toContain('"provider":"openai"');

@@ -32,11 +32,14 @@ describe('validation inside the daemon (tiny model, bubblewrap sandbox)', () => 
     for await (const event of readJobEvents(res.body as ReadableStream<Uint8Array>)) events.push(event);
     expect(['job.completed', 'job.failed']).toContain(events.at(-1)?.type);
 
+    // Every committed attempt, whether its verdict passed (task.completed) or its task needs a fix (task.committed):
+    // the random-weight model rarely passes every rule, so both count.
     const completed = events.filter((e) => e.type === 'task.completed');
-    expect(completed.length, JSON.stringify(events.map((e) => [e.type, 'error' in e ? e.error : null]))).toBeGreaterThan(0);
+    const committed = events.filter((e) => e.type === 'task.completed' || e.type === 'task.committed');
+    expect(committed.length, JSON.stringify(events.map((e) => [e.type, 'error' in e ? e.error : null]))).toBeGreaterThan(0);
     const stages = events.filter((e) => e.type === 'validation.stage');
-    for (const done of completed) {
-      if (done.type !== 'task.completed') continue;
+    for (const done of committed) {
+      if (done.type !== 'task.completed' && done.type !== 'task.committed') continue;
       const mine = stages.filter((s) => s.taskId === done.taskId).map((s) => (s.type === 'validation.stage' ? s.result.stage : null));
       // Every stage ran, in order, at least once (a retried task validates each attempt).
       expect(mine.slice(0, VALIDATION_STAGES.length)).toEqual([...VALIDATION_STAGES]);
