@@ -155,110 +155,119 @@ class ReplayedJob {
 const failedIds = (report: AcceptanceReport) => report.checks.filter((c) => c.status === 'failed').map((c) => c.id);
 const counts = (report: AcceptanceReport) => `${report.passed} passed, ${report.failed} failed, ${report.unverified} unverified of ${report.total}`;
 
-describe.each(['correct', 'buggy', 'never-fixed'] as const)('the %s recording of examples/todo-api', (name) => {
-  const sandbox = new BubblewrapSandbox();
-  let suite: AcceptanceSuite;
-  let blueprint: Blueprint;
-  let job: ReplayedJob;
-  const ruleResults = new Map<string, RuleResult[]>();
+export type RecordingName = 'correct' | 'buggy' | 'never-fixed';
 
-  beforeAll(async () => {
-    blueprint = await analyzeProject(PROMPT, SPEC);
-    suite = await deriveSuiteFromText(SPEC);
-    job = new ReplayedJob(await ReplayLanguageModel.load(join(EXAMPLE, 'recordings', name, 'recording.json')), sandbox, suite);
-  });
-  afterAll(async () => {
-    await sandbox.close();
-    job?.dir.cleanup();
-  });
+/**
+ * The suite of one recording. Each recording has a test file of its own
+ * (replay-recording-*.test.ts), so the three run side by side on the test
+ * pool's workers rather than one after another in one file (issue 21).
+ */
+export function describeRecording(name: RecordingName): void {
+  describe(`the ${name} recording of examples/todo-api`, () => {
+    const sandbox = new BubblewrapSandbox();
+    let suite: AcceptanceSuite;
+    let blueprint: Blueprint;
+    let job: ReplayedJob;
+    const ruleResults = new Map<string, RuleResult[]>();
 
-  it('is planned as the spec backbone t1..t7, the Master adding nothing', async () => {
-    const tasks = await job.plan(blueprint);
-    expect(tasks.map((t) => `${t.id} ${t.type} ${t.description.split(' ').slice(0, 3).join(' ')}`)).toEqual([
-      't1 devops Scaffold the Todo',
-      't2 backend Implement the lists',
-      't3 testing Contract tests for',
-      't4 backend Implement the items',
-      't5 testing Contract tests for',
-      't6 devops Dockerfile, docker-compose.yml, CI',
-      't7 docs README and API',
-    ]);
-  });
+    beforeAll(async () => {
+      blueprint = await analyzeProject(PROMPT, SPEC);
+      suite = await deriveSuiteFromText(SPEC);
+      job = new ReplayedJob(await ReplayLanguageModel.load(join(EXAMPLE, 'recordings', name, 'recording.json')), sandbox, suite);
+    });
+    afterAll(async () => {
+      await sandbox.close();
+      job?.dir.cleanup();
+    });
 
-  // t2 and t4 are both ready after t1, and a daemon run integrated t4 first: the items chain goes first here, so
-  // t4's checks (which create lists) must pass on a main without t2, with the scaffold's skeleton lists router.
-  const ORDER = ['t1', 't4', 't5', 't2', 't3', 't6', 't7'];
-
-  it('answers every task with files that pass its own rules, items before lists, each answer within the worker grammar', async () => {
-    expect([...job.tasks.map((t) => t.id)].sort()).toEqual([...ORDER].sort());
-    for (const task of ORDER.map((id) => job.tasks.find((t) => t.id === id) as Task)) {
-      const { rules, answer } = await job.run(task);
-      ruleResults.set(task.id, rules);
-      expect(fitsFileSectionGrammar(answer, LIMITS, { edits: false }), `${task.id}'s answer fits the file-section grammar`).toBe(true);
-      const notPassed = rules.filter((r) => r.status !== 'passed').map((r) => `${r.rule.kind}: ${r.status}: ${r.detail}`);
-      expect(notPassed, `${task.id}'s rules`).toEqual([]);
-    }
-    // The rules that show the app works did run: a started server, the http checks of each backend (in the buggy
-    // recordings too: the planted bug slips past t4's own checks), the contract tests, the Dockerfile, the README.
-    expect(ruleResults.get('t1')?.map((r) => `${r.rule.kind}:${r.status}`)).toEqual(['file_exists:passed', 'json_valid:passed', 'server_starts:passed']);
-    expect(ruleResults.get('t2')?.[0]).toMatchObject({ rule: { kind: 'http', operationIds: ['listLists', 'createList'] }, status: 'passed' });
-    expect(ruleResults.get('t4')?.[0]).toMatchObject({ rule: { kind: 'http', operationIds: ITEM_OPERATIONS }, status: 'passed' });
-    expect(ruleResults.get('t3')?.[0]).toMatchObject({ rule: { kind: 'tests_pass', glob: 'test/lists*.test.*' }, status: 'passed' });
-    expect(ruleResults.get('t5')?.[0]).toMatchObject({ rule: { kind: 'tests_pass', glob: 'test/items*.test.*' }, status: 'passed' });
-    expect(ruleResults.get('t6')?.[0]).toMatchObject({ rule: { kind: 'file_exists', path: 'Dockerfile' }, status: 'passed' });
-    expect(ruleResults.get('t7')?.[0]).toMatchObject({ rule: { kind: 'file_mentions', path: 'README.md' }, status: 'passed' });
-  }, 300_000);
-
-  it(`ends as the ${name} recording should: acceptance, the project's tests, and the integration fixes`, async () => {
-    const rounds: string[] = [];
-    let { report, tests, requirements } = await job.accept(blueprint);
-    rounds.push(counts(report));
-    expect(tests?.status, tests?.summary).toBe('passed');
-    // The app is the one the prompt asked for: TypeScript (tsc passes), Hono imported, SQLite data that survives a restart.
-    expect(report.restart?.map((c) => `${c.id}:${c.status}`)).toEqual(['restart.createList.create_read:passed', 'restart.addItem.create_read:passed']);
-    const stackRequirement = requirements.find((r) => r.text.startsWith('Use Hono for HTTP and SQLite'));
-    expect(stackRequirement?.checks).toEqual(expect.arrayContaining(['stack.framework.hono', 'stack.database.sqlite', 'restart.createList.create_read']));
-    expect(requirements.find((r) => r.text.startsWith('Build a small REST service'))?.checks).toEqual(expect.arrayContaining(['stack.language.typescript']));
-
-    if (name === 'correct') {
-      expect(report.checks.filter((c) => c.status !== 'passed'), JSON.stringify(report.checks.filter((c) => c.status !== 'passed'), null, 1)).toEqual([]);
-      expect(report.total).toBeGreaterThan(30);
-      expect(requirements.filter((r) => r.verdict !== 'passed'), JSON.stringify(requirements, null, 1)).toEqual([]);
-    } else {
-      // The planted bug fails the requirements that name deleting items, and those only.
-      expect(requirements.filter((r) => r.verdict === 'failed').map((r) => r.text), JSON.stringify(requirements, null, 1)).toEqual([
-        'Users create lists, add items with an optional due date, mark items done and delete them.',
-        'DELETE /lists/{listId}/items/{itemId}: Delete an item',
+    it('is planned as the spec backbone t1..t7, the Master adding nothing', async () => {
+      const tasks = await job.plan(blueprint);
+      expect(tasks.map((t) => `${t.id} ${t.type} ${t.description.split(' ').slice(0, 3).join(' ')}`)).toEqual([
+        't1 devops Scaffold the Todo',
+        't2 backend Implement the lists',
+        't3 testing Contract tests for',
+        't4 backend Implement the items',
+        't5 testing Contract tests for',
+        't6 devops Dockerfile, docker-compose.yml, CI',
+        't7 docs README and API',
       ]);
-      // The planted bug: a delete that answers 204 and deletes nothing. Only the stateful sequence sees it.
-      expect(failedIds(report)).toEqual(['addItem.delete']);
-      const ownerChecks = report.checks.filter((c) => ITEM_OPERATIONS.includes(c.operationId) && !SEQUENCE_KINDS.has(c.kind));
-      expect(ownerChecks.length).toBeGreaterThan(10);
-      expect(ownerChecks.filter((c) => c.status !== 'passed')).toEqual([]);
-      // never-fixed: one round more than the daemon's default limit of 3 (which asks for t4-accept1 and -accept2), so every recorded fix is exercised.
-      const fixRounds = name === 'buggy' ? 1 : 3;
-      for (let round = 1; round <= fixRounds; round += 1) {
-        const fixes = routeFixes({ tasks: job.tasks }, report, tests);
-        expect(fixes.map((f) => f.ownerTaskId)).toEqual(['t4']);
-        const owner = job.tasks.find((t) => t.id === 't4') as Task;
-        const fix = acceptanceFixTask(owner, round, fixes[0]?.problems ?? []);
-        expect(fix.id).toBe(`t4-accept${round}`);
-        const { rules, answer } = await job.run(fix);
-        expect(fitsFileSectionGrammar(answer, LIMITS, { edits: true }), `${fix.id}'s answer fits the grammar with edits`).toBe(true);
-        expect(answer).toContain('@@@ EDIT src/routes/items.ts');
-        expect(rules.filter((r) => r.status !== 'passed').map((r) => r.detail), `${fix.id}'s rules`).toEqual([]);
-        ({ report, tests, requirements } = await job.accept(blueprint));
-        rounds.push(counts(report));
-        expect(tests?.status, tests?.summary).toBe('passed');
-        if (name === 'buggy') {
-          expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
-          expect(requirements.filter((r) => r.verdict !== 'passed'), JSON.stringify(requirements, null, 1)).toEqual([]);
-        } else {
-          expect(failedIds(report)).toEqual(['addItem.delete']);
-          expect(requirements.filter((r) => r.verdict === 'failed').length).toBe(2);
+    });
+
+    // t2 and t4 are both ready after t1, and a daemon run integrated t4 first: the items chain goes first here, so
+    // t4's checks (which create lists) must pass on a main without t2, with the scaffold's skeleton lists router.
+    const ORDER = ['t1', 't4', 't5', 't2', 't3', 't6', 't7'];
+
+    it('answers every task with files that pass its own rules, items before lists, each answer within the worker grammar', async () => {
+      expect([...job.tasks.map((t) => t.id)].sort()).toEqual([...ORDER].sort());
+      for (const task of ORDER.map((id) => job.tasks.find((t) => t.id === id) as Task)) {
+        const { rules, answer } = await job.run(task);
+        ruleResults.set(task.id, rules);
+        expect(fitsFileSectionGrammar(answer, LIMITS, { edits: false }), `${task.id}'s answer fits the file-section grammar`).toBe(true);
+        const notPassed = rules.filter((r) => r.status !== 'passed').map((r) => `${r.rule.kind}: ${r.status}: ${r.detail}`);
+        expect(notPassed, `${task.id}'s rules`).toEqual([]);
+      }
+      // The rules that show the app works did run: a started server, the http checks of each backend (in the buggy
+      // recordings too: the planted bug slips past t4's own checks), the contract tests, the Dockerfile, the README.
+      expect(ruleResults.get('t1')?.map((r) => `${r.rule.kind}:${r.status}`)).toEqual(['file_exists:passed', 'json_valid:passed', 'server_starts:passed']);
+      expect(ruleResults.get('t2')?.[0]).toMatchObject({ rule: { kind: 'http', operationIds: ['listLists', 'createList'] }, status: 'passed' });
+      expect(ruleResults.get('t4')?.[0]).toMatchObject({ rule: { kind: 'http', operationIds: ITEM_OPERATIONS }, status: 'passed' });
+      expect(ruleResults.get('t3')?.[0]).toMatchObject({ rule: { kind: 'tests_pass', glob: 'test/lists*.test.*' }, status: 'passed' });
+      expect(ruleResults.get('t5')?.[0]).toMatchObject({ rule: { kind: 'tests_pass', glob: 'test/items*.test.*' }, status: 'passed' });
+      expect(ruleResults.get('t6')?.[0]).toMatchObject({ rule: { kind: 'file_exists', path: 'Dockerfile' }, status: 'passed' });
+      expect(ruleResults.get('t7')?.[0]).toMatchObject({ rule: { kind: 'file_mentions', path: 'README.md' }, status: 'passed' });
+    }, 300_000);
+
+    it(`ends as the ${name} recording should: acceptance, the project's tests, and the integration fixes`, async () => {
+      const rounds: string[] = [];
+      let { report, tests, requirements } = await job.accept(blueprint);
+      rounds.push(counts(report));
+      expect(tests?.status, tests?.summary).toBe('passed');
+      // The app is the one the prompt asked for: TypeScript (tsc passes), Hono imported, SQLite data that survives a restart.
+      expect(report.restart?.map((c) => `${c.id}:${c.status}`)).toEqual(['restart.createList.create_read:passed', 'restart.addItem.create_read:passed']);
+      const stackRequirement = requirements.find((r) => r.text.startsWith('Use Hono for HTTP and SQLite'));
+      expect(stackRequirement?.checks).toEqual(expect.arrayContaining(['stack.framework.hono', 'stack.database.sqlite', 'restart.createList.create_read']));
+      expect(requirements.find((r) => r.text.startsWith('Build a small REST service'))?.checks).toEqual(expect.arrayContaining(['stack.language.typescript']));
+
+      if (name === 'correct') {
+        expect(report.checks.filter((c) => c.status !== 'passed'), JSON.stringify(report.checks.filter((c) => c.status !== 'passed'), null, 1)).toEqual([]);
+        expect(report.total).toBeGreaterThan(30);
+        expect(requirements.filter((r) => r.verdict !== 'passed'), JSON.stringify(requirements, null, 1)).toEqual([]);
+      } else {
+        // The planted bug fails the requirements that name deleting items, and those only.
+        expect(requirements.filter((r) => r.verdict === 'failed').map((r) => r.text), JSON.stringify(requirements, null, 1)).toEqual([
+          'Users create lists, add items with an optional due date, mark items done and delete them.',
+          'DELETE /lists/{listId}/items/{itemId}: Delete an item',
+        ]);
+        // The planted bug: a delete that answers 204 and deletes nothing. Only the stateful sequence sees it.
+        expect(failedIds(report)).toEqual(['addItem.delete']);
+        const ownerChecks = report.checks.filter((c) => ITEM_OPERATIONS.includes(c.operationId) && !SEQUENCE_KINDS.has(c.kind));
+        expect(ownerChecks.length).toBeGreaterThan(10);
+        expect(ownerChecks.filter((c) => c.status !== 'passed')).toEqual([]);
+        // never-fixed: one round more than the daemon's default limit of 3 (which asks for t4-accept1 and -accept2), so every recorded fix is exercised.
+        const fixRounds = name === 'buggy' ? 1 : 3;
+        for (let round = 1; round <= fixRounds; round += 1) {
+          const fixes = routeFixes({ tasks: job.tasks }, report, tests);
+          expect(fixes.map((f) => f.ownerTaskId)).toEqual(['t4']);
+          const owner = job.tasks.find((t) => t.id === 't4') as Task;
+          const fix = acceptanceFixTask(owner, round, fixes[0]?.problems ?? []);
+          expect(fix.id).toBe(`t4-accept${round}`);
+          const { rules, answer } = await job.run(fix);
+          expect(fitsFileSectionGrammar(answer, LIMITS, { edits: true }), `${fix.id}'s answer fits the grammar with edits`).toBe(true);
+          expect(answer).toContain('@@@ EDIT src/routes/items.ts');
+          expect(rules.filter((r) => r.status !== 'passed').map((r) => r.detail), `${fix.id}'s rules`).toEqual([]);
+          ({ report, tests, requirements } = await job.accept(blueprint));
+          rounds.push(counts(report));
+          expect(tests?.status, tests?.summary).toBe('passed');
+          if (name === 'buggy') {
+            expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+            expect(requirements.filter((r) => r.verdict !== 'passed'), JSON.stringify(requirements, null, 1)).toEqual([]);
+          } else {
+            expect(failedIds(report)).toEqual(['addItem.delete']);
+            expect(requirements.filter((r) => r.verdict === 'failed').length).toBe(2);
+          }
         }
       }
-    }
-    console.log(`${name}: acceptance per round: ${rounds.join(' | ')}`);
-  }, 300_000);
-});
+      console.log(`${name}: acceptance per round: ${rounds.join(' | ')}`);
+    }, 300_000);
+  });
+}
