@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    maxWorkers: Number(process.env.AUTODEV_TEST_WORKERS ?? 4),
+    maxWorkers: Number(process.env.AUTODEV_TEST_WORKERS ?? 3),
     projects: [
       {
         test: {

@@ -38,7 +38,7 @@ import { fitsFileSectionGrammar } from './helpers/file-section-grammar.js';
  * bubblewrap sandbox), and the frozen acceptance suite of openapi.yaml plus
  * the project's own tests judge the integrated app, round after round, with
  * the integration fix tasks the Master would create. Only the model is
- * replayed; the daemon-level run is test/replay-pipeline.test.ts.
+ * replayed; the daemon-level run is test/replay-pipeline.ts.
  */
 const EXAMPLE = join(REPO_ROOT, 'examples', 'todo-api');
 const PROMPT = readFileSync(join(EXAMPLE, 'prompt.md'), 'utf8').trim();

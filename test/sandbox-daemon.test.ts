@@ -53,10 +53,10 @@ describe.skipIf(skip)(`the daemon's sandbox${skip ? ` (skipped: ${skip})` : ''}`
         const result = await sandbox.run(['node', '-e', 'require("fs").writeFileSync("ok.txt", "yes")'], { workspace: ws.path });
         expect(result).toMatchObject({ exitCode: 0, timedOut: false, oomKilled: false });
         expect(readFileSync(join(ws.path, 'ok.txt'), 'utf8')).toBe('yes');
-        const mine = await docker.listContainers({ all: true, filters: { label: [`${OWNER_LABEL}=${owner}`] } });
-        expect(mine.map((c) => c.Id)).not.toContain(leftover.id);
-        // The warm pool keeps a started container ready for the next run.
-        expect(mine.some((c) => c.Labels[SANDBOX_LABEL] === 'pool' && c.State === 'running')).toBe(true);
+        const mine = () => docker.listContainers({ all: true, filters: { label: [`${OWNER_LABEL}=${owner}`] } });
+        expect((await mine()).map((c) => c.Id)).not.toContain(leftover.id);
+        // The warm pool keeps a started container ready for the next run: refilled after the run, however loaded the machine.
+        await waitUntil(async () => (await mine()).some((c) => c.Labels[SANDBOX_LABEL] === 'pool' && c.State === 'running'), 60_000, 'a running warm container');
       } finally {
         await daemon.stop();
       }

@@ -22,7 +22,7 @@ const EXAMPLE = join(REPO_ROOT, 'examples', 'todo-api');
  * The page, not the stack, is under test: the plain-JS answers (no build, no
  * dependencies) with a prompt that names no stack finish in a fraction of the
  * TypeScript recording's time, and complete because the prompt asks nothing
- * they do not do (test/replay-pipeline.test.ts holds the stack rules).
+ * they do not do (test/replay-pipeline.ts holds the stack rules).
  */
 const RECORDING = join(REPO_ROOT, 'test', 'fixtures', 'recordings', 'todo-api-plain-js', 'recording.json');
 const PROMPT = [

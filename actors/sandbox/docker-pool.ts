@@ -194,6 +194,11 @@ export class WarmPool {
     this.retiring.add(done);
   }
 
+  private track(retirement: Promise<void>): void {
+    this.retiring.add(retirement);
+    void retirement.finally(() => this.retiring.delete(retirement));
+  }
+
   /** Resolves when the pool holds `size` idle containers (for benchmarks and tests). */
   async ready(): Promise<void> {
     while (!this.closed && this.idle.length < this.options.size) {
@@ -209,7 +214,9 @@ export class WarmPool {
     await this.refilling;
     await Promise.all([...this.recycling]);
     await Promise.all(this.idle.splice(0).map((slot) => this.retire(slot)));
-    await Promise.all([...this.retiring]);
+    // A retirement can add another (its removal) while it runs: wait until none is left, or a container
+    // still alive would hold the mounts the next line must take down.
+    while (this.retiring.size > 0) await Promise.all([...this.retiring]);
     for (const point of await mountsUnder(this.options.dir)) await unmount(point).catch(() => undefined);
   }
 
@@ -221,7 +228,8 @@ export class WarmPool {
       .then(() => this.createOne())
       .then(
         (slot) => {
-          if (this.closed) void this.retire(slot);
+          // Made while the pool closed: its retirement is waited for by close(), which is waiting for this refill.
+          if (this.closed) this.track(this.retire(slot));
           else this.idle.push(slot);
         },
         (error: unknown) => {
