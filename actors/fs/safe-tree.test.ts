@@ -172,6 +172,27 @@ describe('copyTree', () => {
     await copyTree(root, bytes, { maxEntries: 20, maxBytes: 20_000 });
     expect(readdirSync(bytes)).toHaveLength(20);
   });
+
+  it('copies many files at once and still copies every one whole, in every folder, with the links as links', async () => {
+    // More files than copies run at once, at several depths, with a link among them: what parallel copying must not lose.
+    const root = join(temp('many'), 'tree');
+    const expected = new Map<string, string>();
+    for (const folder of ['', 'a', 'a/b', 'a/b/c', 'd']) {
+      mkdirSync(join(root, folder), { recursive: true });
+      for (let i = 0; i < 25; i++) {
+        const path = folder ? `${folder}/f${i}.txt` : `f${i}.txt`;
+        const content = `${path} `.repeat(200 + i * 37);
+        writeFileSync(join(root, path), content);
+        expected.set(path, content);
+      }
+    }
+    symlinkSync('f0.txt', join(root, 'a', 'b', 'link'));
+    const copy = join(temp('many-copy'), 'copy');
+    await copyTree(root, copy);
+    for (const [path, content] of expected) expect(readFileSync(join(copy, path), 'utf8'), path).toBe(content);
+    expect(readlinkSync(join(copy, 'a', 'b', 'link'))).toBe('f0.txt');
+    expect(readdirSync(join(copy, 'a', 'b')).filter((n) => n.endsWith('.txt'))).toHaveLength(25);
+  });
 });
 
 /** Runs `body` with the effective uid and gid of nobody, as a daemon that is not root would. */

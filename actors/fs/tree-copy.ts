@@ -68,6 +68,8 @@ export async function copyOpened(source: FileHandle, from: string, to: string, o
       entries: 0,
       bytes: 0,
       files: [],
+      active: 0,
+      waiting: [],
     };
     const name = basename(target);
     await mkdir(inFolder(parent, name), { mode: 0o700 }).catch((error: unknown) => {

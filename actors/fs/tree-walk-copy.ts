@@ -29,9 +29,22 @@ export interface CopyWalk {
   mount: MountIdentity;
   entries: number;
   bytes: number;
-  /** Relative paths of the regular files copied, in walk order. */
+  /** Relative paths of the regular files copied, in the order their copies finished. */
   files: string[];
+  /** Regular-file copies under way in the whole walk, bounded by PARALLEL_FILES. */
+  active: number;
+  /** Copies waiting for one of those to end. */
+  waiting: Array<() => void>;
 }
+
+/**
+ * Regular files are copied this many at a time across the whole walk (folders
+ * and links one by one, in order): each copy is a handful of thread-pool
+ * calls, and one at a time left the pool idle most of the time (a 30 MB
+ * node_modules of 808 files took 4.5 times as long as `cp -r`). Bounded for
+ * the whole walk, so deep trees do not multiply open descriptors.
+ */
+const PARALLEL_FILES = 8;
 
 const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -44,19 +57,49 @@ export const fileMode = (sourceMode: number): number => (sourceMode & 0o755) | 0
 export async function copyFolderContents(source: FileHandle, target: FileHandle, relative: string, walk: CopyWalk): Promise<void> {
   // opendir streams the listing, so a folder of millions of names is not read whole before the bound stops it.
   const listing = await opendir(folderPath(source));
+  // This folder's file copies still running: all end before its descriptors may be closed.
+  const copies: Array<Promise<void>> = [];
+  let failed: { error: unknown } | undefined;
   try {
     for await (const entry of listing) {
+      if (failed) break;
       const path = relative ? `${relative}/${entry.name}` : entry.name;
       if (walk.skip(path)) continue;
       if (++walk.entries > walk.maxEntries) {
         throw new TreeBoundError('maxEntries', walk.maxEntries, `${shownPath(walk.from, '')} holds more than ${walk.maxEntries} entries (maxEntries)`);
       }
-      await copyEntry(source, target, entry, path, walk);
+      if (!entry.isFile()) {
+        await copyEntry(source, target, entry, path, walk);
+        continue;
+      }
+      await acquire(walk);
+      copies.push(
+        copyEntry(source, target, entry, path, walk)
+          .catch((error: unknown) => void (failed ??= { error }))
+          .finally(() => release(walk)),
+      );
     }
   } finally {
+    await Promise.all(copies);
     // for await closes the listing on a normal end; after a throw it may still be open.
     await listing.close().catch(() => undefined);
   }
+  if (failed) throw failed.error;
+}
+
+async function acquire(walk: CopyWalk): Promise<void> {
+  if (walk.active < PARALLEL_FILES) {
+    walk.active += 1;
+    return;
+  }
+  // The slot is handed over by release(), so the count never exceeds the bound.
+  await new Promise<void>((resolve) => walk.waiting.push(resolve));
+}
+
+function release(walk: CopyWalk): void {
+  const next = walk.waiting.shift();
+  if (next) next();
+  else walk.active -= 1;
 }
 
 /** Copies one entry as what it is when opened; the listing's type only decides what is tried first. */
@@ -64,8 +107,11 @@ async function copyEntry(source: FileHandle, target: FileHandle, entry: Dirent, 
   // Never opened: reading a pipe would hang, and opening a device can act on it.
   if (entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()) return;
   if (entry.isDirectory() && (await copyFolder(source, target, entry.name, path, walk))) return;
-  if (await copyLink(source, target, entry.name, walk)) return;
+  // A listed file is opened first (O_NOFOLLOW): one call fewer for the common case; a link swapped in is then seen by readlink.
+  if (!entry.isFile() && (await copyLink(source, target, entry.name, walk))) return;
   const file = await copyFile(source, target, entry.name, path, walk);
+  // Swapped for a link since it was listed: recreate it as one, never follow it.
+  if (file === 'link') await copyLink(source, target, entry.name, walk);
   // Swapped for a folder since it was listed: copy it as one.
   if (file === 'folder') await copyFolder(source, target, entry.name, path, walk);
 }
@@ -110,14 +156,15 @@ async function copyLink(source: FileHandle, target: FileHandle, name: string, wa
 }
 
 /** Copies a regular file by content, bounded by its size when opened; pipes, sockets and devices are left out. */
-async function copyFile(source: FileHandle, target: FileHandle, name: string, path: string, walk: CopyWalk): Promise<'done' | 'folder'> {
+async function copyFile(source: FileHandle, target: FileHandle, name: string, path: string, walk: CopyWalk): Promise<'done' | 'folder' | 'link'> {
   let from: FileHandle;
   try {
     from = await open(inFolder(source, name), FILE_FLAGS);
   } catch (error) {
     const code = errorCode(error);
-    // ELOOP: a link again since readlink looked; ENXIO: a socket. Neither is copied as a file.
-    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENXIO') return 'done';
+    // ELOOP: a link (O_NOFOLLOW never opens through it); ENXIO: a socket, never copied as a file.
+    if (code === 'ELOOP') return 'link';
+    if (code === 'ENOENT' || code === 'ENXIO') return 'done';
     throw error;
   }
   try {
