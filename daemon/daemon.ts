@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { listen } from './api/listen.js';
 import { connect, type NatsConnection } from 'nats';
 import {
   JobEvent,
@@ -396,11 +396,4 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await stop();
     throw error;
   }
-}
-
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number): Promise<{ server: ServerType; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname: '127.0.0.1', port }, (info) => resolve({ server, port: info.port }));
-    server.once('error', reject);
-  });
 }

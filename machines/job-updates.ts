@@ -137,3 +137,8 @@ export function unverifiedError(task: Task, validation: ValidationReport): WireE
     data: { taskId: task.id, unverified: rules.map((r) => describeRule(r.rule)) },
   };
 }
+
+/** A resumed round's best guess at main: the commit of the task added last that has one. */
+export function latestTaskCommit(tasks: readonly Task[]): string {
+  return tasks.findLast((t) => t.output !== null)?.output?.commit ?? 'unknown';
+}

@@ -1,10 +1,11 @@
 import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
-import { INFRASTRUCTURE_CODES, addUsage, describeRule, isAccepted, toWireError, type JobRecord, type Task, type WireError } from '../proto/index.js';
+import { INFRASTRUCTURE_CODES, addUsage, isAccepted, toWireError, type JobRecord, type Task } from '../proto/index.js';
 import { acceptanceError, acceptanceFixTasks, isAcceptanceFix, startRound, withSummary } from './acceptance-updates.js';
 import { meetsEveryRequirement, requirementsNotice } from './requirement-updates.js';
-import { chargedAttempts, endAttemptTokens, failForGood, failureSignature, findTask, followUpTask, jobTokens, patchTask, settleInFlight, tokensOf, unverifiedError } from './job-updates.js';
+import { chargedAttempts, endAttemptTokens, failForGood, failureSignature, findTask, followUpTask, jobTokens, latestTaskCommit, patchTask, settleInFlight, tokensOf, unverifiedError } from './job-updates.js';
+import { loopError, validationFailure } from './task-errors.js';
 import type { AcceptJobInput, AcceptJobOutput, MasterContext, MasterEvent, MasterInput, MasterNotice, PlanJobInput, RunTaskInput } from './master-types.js';
-import { chainHeights, countRunning, jobOutcome, retryDelayMs } from './scheduler.js';
+import { countRunning, heightsOf, jobOutcome, retryDelayMs } from './scheduler.js';
 import { TaskQueue } from './task-queue.js';
 
 export type * from './master-types.js';
@@ -13,8 +14,6 @@ export { failureSignature } from './job-updates.js';
 const notProvided = (name: string) => () => {
   throw new Error(`master machine: actor "${name}" must be provided by the composition root`);
 };
-
-const heightsOf = (tasks: readonly Task[]) => Object.fromEntries(chainHeights(tasks));
 
 const childId = (taskId: string, attempt: number) => `task:${taskId}:${attempt}`;
 
@@ -93,17 +92,7 @@ export const masterMachine = setup({
       const root = task.fixOf ?? task.id;
       // Integration fix tasks are bounded by the rounds, so they do not use up the task's fix tasks.
       const followUps = context.job.tasks.filter((t) => t.fixOf === root && !isAcceptanceFix(t)).length;
-      const failedRules = (validation.rules ?? [])
-        .filter((r) => r.status === 'failed')
-        .map((r) => `rule failed: ${describeRule(r.rule)}: ${r.detail}`)
-        // A report folds each failed rule into its issues, its log under it; older reports may not have.
-        .filter((line) => !validation.issues.some((issue) => issue === line || issue.startsWith(`${line}\n`)));
-      const problems = [...conflicts.map((p) => `${p}: merge conflict with another task's change`), ...validation.issues, ...failedRules];
-      const error: WireError = {
-        code: 'validation_failed',
-        message: `${task.id} failed validation: ${problems.slice(0, 5).join('; ')}`,
-        data: { taskId: task.id, issues: problems },
-      };
+      const { problems, error } = validationFailure(task, validation, conflicts);
       if (followUps >= context.maxFixTasks) {
         const job = failForGood(patchTask(context.job, task.id, tracked), task, error, enqueue.emit, event.attempt);
         enqueue.assign({ job });
@@ -157,15 +146,8 @@ export const masterMachine = setup({
         enqueue.raise({ type: 'RETRY_DUE', taskId: task.id }, { delay, id: `retry:${task.id}` });
         return;
       }
-      // The same failure twice in a row: retrying would only burn budget, so the task fails now. Nothing else takes it
-      // over (no reassignment, no escalation), and the message must not promise otherwise.
-      const error: WireError = looping
-        ? {
-            code: 'loop_detected',
-            message: `${task.id} failed the same way twice in a row, so its remaining retries were skipped (another attempt would repeat it) and it failed; a clearer prompt or a stronger worker model may get past it: ${event.error.message}`,
-            data: { taskId: task.id, signature },
-          }
-        : event.error;
+      // Out of retries, or looping (task-errors.ts): the task fails now.
+      const error = looping ? loopError(task, signature, event.error) : event.error;
       const job = failForGood(patchTask(context.job, task.id, tracked), task, error, enqueue.emit, event.attempt);
       enqueue.assign({ job });
     }),
@@ -418,9 +400,4 @@ export const masterMachine = setup({
 });
 
 export type MasterMachine = typeof masterMachine;
-
-/** A resumed round's best guess at main: the commit of the task added last that has one. */
-function latestTaskCommit(tasks: readonly Task[]): string {
-  return tasks.findLast((t) => t.output !== null)?.output?.commit ?? 'unknown';
-}
 

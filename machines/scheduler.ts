@@ -37,6 +37,9 @@ export function pickReadyTasks(tasks: readonly Task[], slots: number, heights?: 
 }
 
 /** For each task, its estimate plus the longest chain of estimates among its dependents. */
+/** chainHeights as a plain record, as the Master keeps it in its context. */
+export const heightsOf = (tasks: readonly Task[]): Record<TaskId, number> => Object.fromEntries(chainHeights(tasks));
+
 export function chainHeights(tasks: readonly Task[]): Map<TaskId, number> {
   const dependents = new Map<TaskId, Task[]>();
   for (const t of tasks) {
