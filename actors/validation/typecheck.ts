@@ -35,7 +35,8 @@ function compilerOptions(root: string, hasNodeModules: boolean): { options: ts.C
   if (existsSync(configPath)) {
     const read = ts.readConfigFile(configPath, ts.sys.readFile);
     if (read.error) errors.push(`tsconfig.json: ${ts.flattenDiagnosticMessageText(read.error.messageText, ' ')}`);
-    else options = { ...defaults, ...ts.parseJsonConfigFileContent(read.config, ts.sys, root).options };
+    // Named, so that TypeScript looks for type roots (node_modules/@types) from the project's folder.
+    else options = { ...defaults, ...ts.parseJsonConfigFileContent(read.config, ts.sys, root, undefined, configPath).options };
   }
   // A type check never writes: the checked project may have no dist/ to write to.
   options = { ...options, noEmit: true, skipLibCheck: true, incremental: false, composite: false, declaration: false };
@@ -55,8 +56,11 @@ function isShared(path: string): boolean {
 }
 
 /** The compiler may read only the project, its node_modules, and the daemon's lib and @types. */
-function confinedHost(options: ts.CompilerOptions, allowed: readonly string[]): ts.CompilerHost {
+function confinedHost(options: ts.CompilerOptions, root: string, allowed: readonly string[]): ts.CompilerHost {
   const host = ts.createCompilerHost(options, true);
+  // Relative paths and the default type roots start here: never at the daemon's own working directory, whose
+  // node_modules/@types would stand in for the project's and make the verdict depend on where autodevd started.
+  host.getCurrentDirectory = () => root;
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
     if (!isShared(fileName)) return getSourceFile(fileName, languageVersion, onError, shouldCreate);
@@ -91,7 +95,7 @@ export function runTypecheck(root: string, files: readonly WorkspaceFile[]): Sta
   const absRoot = resolve(root);
   const hasNodeModules = existsSync(join(absRoot, 'node_modules'));
   const { options, errors } = compilerOptions(absRoot, hasNodeModules);
-  const host = confinedHost(options, [absRoot, TS_LIB_DIR, DAEMON_TYPE_ROOTS]);
+  const host = confinedHost(options, absRoot, [absRoot, TS_LIB_DIR, DAEMON_TYPE_ROOTS]);
   const program = ts.createProgram({ rootNames: tsFiles.map((f) => join(absRoot, f.path)), options, host });
   const diagnostics = ts.getPreEmitDiagnostics(program);
   const failures: ValidationFailure[] = [];
