@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/run/sequencer.js';
 
 /**
  * Two tiers in one pool: the pure unit files and the integration files (real
@@ -10,6 +11,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     maxWorkers: Number(process.env.AUTODEV_TEST_WORKERS ?? 3),
+    // Slowest first, in a fresh clone too (test/run/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         test: {
