@@ -1,10 +1,13 @@
 import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AutodevError } from '../proto/index.js';
 
 /** The home folder belongs to another user: its job code, memory and token would be theirs to read or plant. */
-export class HomeFolderError extends Error {
+export class HomeFolderError extends AutodevError {
   override readonly name = 'HomeFolderError';
-  readonly code = 'home_not_ours';
+  constructor(message: string) {
+    super('forbidden', message);
+  }
 }
 
 const PRIVATE = 0o700;

@@ -1,19 +1,19 @@
 import { constants } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AutodevError } from '../proto/index.js';
 import { isProcessAlive } from './daemon-file.js';
 
 export const LOCK_FILE = 'daemon.lock';
 
 /** Another live daemon owns the home folder. */
-export class HomeLockedError extends Error {
+export class HomeLockedError extends AutodevError {
   override readonly name = 'HomeLockedError';
-  readonly code = 'home_locked';
   constructor(
     readonly home: string,
     readonly pid: number,
   ) {
-    super(`another autodevd (pid ${pid}) is running on ${home}; stop it first (autodev daemon stop, or kill ${pid}), or use another --home`);
+    super('conflict', `another autodevd (pid ${pid}) is running on ${home}; stop it first (autodev daemon stop, or kill ${pid}), or use another --home`);
   }
 }
 
@@ -38,7 +38,7 @@ export async function lockHome(home: string, pid: number = process.pid): Promise
     if (holder !== null && (await isLiveDaemon(holder, pid))) throw new HomeLockedError(home, holder);
     await breakStaleLock(path, holder);
   }
-  throw new Error(`could not take ${path}: it keeps reappearing; is another autodevd starting on ${home}?`);
+  throw new AutodevError('conflict', `could not take ${path}: it keeps reappearing; is another autodevd starting on ${home}? Wait for it, or stop it (autodev daemon stop)`);
 }
 
 async function createExclusive(path: string, content: string): Promise<boolean> {

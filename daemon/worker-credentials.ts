@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { connect, type NatsConnection } from 'nats';
+import { AutodevError } from '../proto/errors.js';
 import { NatsCredentials } from '../proto/nats-credentials.js';
 
 export interface WorkerTarget {
@@ -19,17 +20,17 @@ const FETCH_HINT = 'get fresh ones on the daemon\'s machine with: autodev worker
  */
 export async function readWorkerCredentials(file: string): Promise<WorkerTarget> {
   const info = await stat(file).catch((error: Error) => {
-    throw new Error(`cannot read --credentials ${file}: ${error.message}; ${FETCH_HINT}`);
+    throw new AutodevError('bad_request', `cannot read --credentials ${file}: ${error.message}; ${FETCH_HINT}`);
   });
-  if ((info.mode & 0o077) !== 0) throw new Error(`--credentials ${file} can be read by other users; run: chmod 600 ${file}`);
+  if ((info.mode & 0o077) !== 0) throw new AutodevError('forbidden', `--credentials ${file} can be read by other users; run: chmod 600 ${file}`);
   let parsed;
   try {
     parsed = NatsCredentials.safeParse(JSON.parse(await readFile(file, 'utf8')));
   } catch (error) {
-    throw new Error(`--credentials ${file} is not JSON (${(error as Error).message}); ${FETCH_HINT}`);
+    throw new AutodevError('bad_request', `--credentials ${file} is not JSON (${(error as Error).message}); ${FETCH_HINT}`);
   }
-  if (!parsed.success) throw new Error(`--credentials ${file} is not a credentials object; ${FETCH_HINT}`);
-  if (parsed.data.role !== 'worker') throw new Error(`--credentials ${file} holds ${parsed.data.role} credentials, which cannot run workers; ${FETCH_HINT}`);
+  if (!parsed.success) throw new AutodevError('bad_request', `--credentials ${file} is not a credentials object; ${FETCH_HINT}`);
+  if (parsed.data.role !== 'worker') throw new AutodevError('bad_request', `--credentials ${file} holds ${parsed.data.role} credentials, which cannot run workers; ${FETCH_HINT}`);
   const { url, user, password, inboxPrefix } = parsed.data;
   return { url, user, pass: password, ...(inboxPrefix ? { inboxPrefix } : {}) };
 }
@@ -49,7 +50,7 @@ export async function connectWorker(target: WorkerTarget, defaultInbox: string):
     });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'AUTHORIZATION_VIOLATION') throw new Error(`the daemon's NATS refused these credentials; ${FETCH_HINT}`, { cause: error });
+    if (code === 'AUTHORIZATION_VIOLATION') throw new AutodevError('unauthorized', `the daemon's NATS refused these credentials; ${FETCH_HINT}`, { cause: error });
     throw error;
   }
 }

@@ -45,6 +45,8 @@ export const ErrorCode = z.enum([
   'forbidden',
   /** A part the daemon needs (memory, a remote, the sandbox for a tool) cannot serve now. */
   'unavailable',
+  /** The daemon's configuration (config.json, AUTODEV_* or a flag) has a bad value; the message names the field. */
+  'config_invalid',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -1,5 +1,16 @@
-import type { JobRecord } from './job.js';
+import type { AcceptanceState } from './acceptance.js';
+import type { Blueprint } from './blueprint.js';
 import type { RequirementResult } from './requirements.js';
+
+/**
+ * The parts of a `JobRecord` read here, named structurally: job.ts calls
+ * this function, so importing its type back would make an import cycle.
+ */
+export interface JobRequirementsSource {
+  status: string;
+  blueprint: Pick<Blueprint, 'requirements'> | null;
+  acceptance: Pick<AcceptanceState, 'last'> | null;
+}
 
 /**
  * The job's requirements as `status --json` shows them: as the last
@@ -7,7 +18,7 @@ import type { RequirementResult } from './requirements.js';
  * the job runs, and `not_checkable` once it ended without one (its app was
  * never built and judged), with that reason.
  */
-export function jobRequirements(job: JobRecord): RequirementResult[] {
+export function jobRequirements(job: JobRequirementsSource): RequirementResult[] {
   const judged = job.acceptance?.last?.requirements;
   if (judged) return judged;
   const texts = job.blueprint?.requirements ?? [];

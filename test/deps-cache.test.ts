@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DependencyCache } from '../actors/acceptance/deps-cache.js';
+import { DependencyCache } from '../actors/sandbox-app/deps-cache.js';
 import { tempDir } from './helpers/env.js';
 
 /** The dependency cache on a real filesystem, fed what a hostile install could leave in node_modules. */

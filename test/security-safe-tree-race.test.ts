@@ -78,7 +78,7 @@ describe.skipIf(skip)(`removing a workspace while its sandbox swaps folders for 
       );
       if (removal === null) removedUnderAttack += 1;
       // A removal may give up while the attacker still refills the tree; it must say so, and finish once the run has ended.
-      else expect(removal).toMatchObject({ code: 'tree_changing' });
+      else expect(removal).toMatchObject({ reason: 'tree_changing' });
       swapped += Number(/swapped (\d+)/.exec((await run).stdout)?.[1] ?? 0);
       await removeTree(workspace);
       expect(existsSync(workspace)).toBe(false);

@@ -1,14 +1,14 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest, setUpApp, type Manifest } from '../actors/acceptance/app-setup.js';
+import { readManifest, setUpApp, type Manifest } from '../actors/sandbox-app/app-setup.js';
 import { BubblewrapSandbox } from '../actors/sandbox/bubblewrap-sandbox.js';
 import { ensureBaseImage } from '../actors/sandbox/docker-image.js';
 import { DockerSandbox } from '../actors/sandbox/docker-sandbox.js';
 import { RegistryProxy } from '../actors/sandbox/registry-proxy.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
-import { PINNED_NPM_KEYS } from '../actors/validation/npm-config.js';
-import { runRegistryNpm } from '../actors/validation/registry-npm.js';
+import { PINNED_NPM_KEYS } from '../actors/sandbox-app/npm-config.js';
+import { runRegistryNpm } from '../actors/sandbox-app/registry-npm.js';
 import { bwrapSkipReason } from './helpers/bwrap.js';
 import { dockerSkipReason, useSharedDocker, type TestDocker } from './helpers/docker.js';
 import { startFakeNpmRegistry, type FakeNpmRegistry } from './helpers/fake-npm-registry.js';

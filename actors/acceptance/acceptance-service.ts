@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { AcceptanceReport, AcceptBody } from '../../proto/index.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import { acceptApp } from './app-runner.js';
+import { acceptApp, type AcceptAppOptions } from './app-runner.js';
 import { redactReport } from './credential-values.js';
 import { resolveGivenCredentials } from './given-credentials.js';
 import { deriveSuiteFromText } from './derive-checks.js';
-import type { DependencyCache } from './deps-cache.js';
+import type { DependencyCache } from '../sandbox-app/deps-cache.js';
 
 export interface AcceptanceService {
   accept(body: AcceptBody, signal?: AbortSignal): Promise<AcceptanceReport>;
@@ -18,6 +18,8 @@ export function createAcceptanceService(options: {
   workRoot: string;
   /** Installs kept between calls: checking an app again, or its variants, copies its node_modules instead of installing. */
   depsCache?: DependencyCache;
+  /** Config `acceptance.*`; acceptApp's own defaults where absent. */
+  timeouts?: Pick<AcceptAppOptions, 'installTimeoutMs' | 'buildTimeoutMs' | 'startTimeoutMs' | 'checksTimeoutMs' | 'requestTimeoutMs' | 'commandTimeoutMs'>;
 }): AcceptanceService {
   return {
     async accept(body, signal) {
@@ -32,6 +34,7 @@ export function createAcceptanceService(options: {
         appDir: body.appDir,
         workDir: join(options.workRoot, randomUUID()),
         suite,
+        ...options.timeouts,
         ...(body.start !== undefined ? { start: body.start } : {}),
         // `autodev accept` is the one caller whose user can say how the app starts.
         canPassStart: true,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AcceptanceSuite, CommandCheck, JudgeAuth } from '../../proto/index.js';
 import { SandboxError } from '../sandbox/errors.js';
 import type { Sandbox, SandboxResult } from '../sandbox/sandbox.js';
-import { excerpt } from '../validation/stage-result.js';
+import { excerpt } from '../sandbox-app/excerpt.js';
 import { runCommandChecks, type CommandOutcome } from './command-executor.js';
 import type { CheckOutcome } from './http-executor.js';
 import { PLAN_FILE, RUNNER_ENTRY, writeJudge } from './runner-files.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JudgePlan } from '../../proto/index.js';
+import { AutodevError, JudgePlan } from '../../proto/index.js';
 
 /** The compiled modules the judge needs in its sandbox: itself and what it imports. */
 const JUDGE_MODULES = ['in-sandbox-runner.js', 'http-executor.js', 'credential-placement.js', 'form-encoding.js', 'runner-protocol.js'] as const;
@@ -24,7 +24,7 @@ export function runnerSourceDir(from: string = fileURLToPath(import.meta.url)): 
   }
   const built = join(root, 'dist', 'actors', 'acceptance');
   if (!existsSync(join(built, JUDGE_MODULES[0]))) {
-    throw new Error(`the acceptance judge is not built (${join(built, JUDGE_MODULES[0])} is missing): run npm run build`);
+    throw new AutodevError('unavailable', `the acceptance judge is not built (${join(built, JUDGE_MODULES[0])} is missing): run npm run build`);
   }
   return built;
 }

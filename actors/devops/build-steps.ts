@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Blueprint, DevopsStep } from '../../proto/index.js';
 import type { Sandbox, SandboxResult } from '../sandbox/sandbox.js';
-import { runRegistryNpm } from '../validation/registry-npm.js';
-import { excerpt } from '../validation/stage-result.js';
+import { runRegistryNpm } from '../sandbox-app/registry-npm.js';
+import { excerpt } from '../sandbox-app/excerpt.js';
 import { MOBILE_NOT_BUILT } from './capacitor.js';
 
 /** Builds an image from a folder with the engine the daemon uses; absent when no Docker engine answers. */

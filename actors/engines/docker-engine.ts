@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AutodevError } from '../../proto/errors.js';
 import type Dockerode from 'dockerode';
 
 export interface DockerEngineOptions {
@@ -102,7 +103,7 @@ export async function startDockerEngine(options: DockerEngineOptions): Promise<D
   await rm(socketPath, { force: true });
 
   const bin = resolveDockerdBin(options.bin);
-  if (!bin) throw new Error('dockerd is not installed: run scripts/setup.sh (it installs docker.io) or apt-get install docker.io');
+  if (!bin) throw new AutodevError('sandbox_unavailable', 'dockerd is not installed: run scripts/setup.sh (it installs docker.io) or apt-get install docker.io');
   const logPath = join(dir, 'dockerd.log');
   const logFd = openSync(logPath, 'a');
   // setpriv --pdeathsig: the kernel sends dockerd SIGTERM when the daemon dies, even by SIGKILL,
@@ -136,7 +137,7 @@ export async function startDockerEngine(options: DockerEngineOptions): Promise<D
     child.kill('SIGKILL');
     const tail = (await readFile(logPath, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
     const why = outcome instanceof Error ? outcome.message : outcome === 'exited' ? 'it exited' : 'it did not answer in time';
-    throw new Error(`could not start dockerd (${bin}) in ${dir}: ${why}. Its log ends:\n${tail}`);
+    throw new AutodevError('sandbox_unavailable', `could not start dockerd (${bin}) in ${dir}: ${why}. Its log ends:\n${tail}`);
   }
   const pid = child.pid ?? -1;
   return {

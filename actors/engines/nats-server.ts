@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AutodevError } from '../../proto/errors.js';
 
 /** A NATS user with allow lists: it may publish and subscribe only where they say (an empty list: nowhere). */
 export interface RestrictedNatsUser {
@@ -98,7 +99,7 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
     },
     onUnexpectedExit: (listener) => void listeners.push(listener),
     restart: async () => {
-      if (stopping) throw new Error('nats-server is stopping');
+      if (stopping) throw new AutodevError('bus_unavailable', 'nats-server is stopping with the daemon; start the daemon again');
       await stopChild(current.child, current.exited);
       current = await spawnServer(bin, conf, portsDir, timeoutMs);
       watch(current);
@@ -153,7 +154,7 @@ async function spawnServer(bin: string, conf: string, portsDir: string, timeoutM
   if (outcome !== 'ready') {
     child.kill('SIGKILL');
     const why = outcome instanceof Error ? outcome.message : `exited early: ${stderr.trim() || 'see nats.log'}`;
-    throw new Error(`could not start nats-server (${bin}): ${why}. Run scripts/setup.sh to install it.`);
+    throw new AutodevError('unavailable', `could not start nats-server (${bin}): ${why}. Run scripts/setup.sh to install it.`);
   }
   return { child, exited, port: await ready };
 }
@@ -202,7 +203,7 @@ async function waitForPortsFile(dir: string, pid: number, timeoutMs: number): Pr
     if (port !== undefined) return port;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`nats-server did not report its port within ${timeoutMs} ms`);
+  throw new AutodevError('unavailable', `nats-server did not report its port within ${timeoutMs} ms; see nats.log in ${join(dir, '..')}, and start the daemon again`);
 }
 
 /** The port of `{"nats":["nats://127.0.0.1:PORT"]}`; undefined while the file is still being written. */

@@ -87,8 +87,8 @@ describe('removeTree', () => {
     try {
       const removal = removeTree(root);
       await expect(removal).rejects.toThrow(TreeError);
-      await expect(removal).rejects.toMatchObject({ code: 'tree_mount', message: expect.stringContaining('sub/mnt') });
-      await expect(copyTree(root, join(temp('copy-mounted'), 'copy'))).rejects.toMatchObject({ code: 'tree_mount' });
+      await expect(removal).rejects.toMatchObject({ reason: 'tree_mount', message: expect.stringContaining('sub/mnt') });
+      await expect(copyTree(root, join(temp('copy-mounted'), 'copy'))).rejects.toMatchObject({ reason: 'tree_mount' });
       expect(canary.intact()).toBe(true);
     } finally {
       execFileSync('umount', [point]);
@@ -111,7 +111,7 @@ describe('removeTree', () => {
     try {
       // Both writers at work (starting node takes a while on a busy machine) before the removal begins.
       for (let waited = 0; readdirSync(root).length < 100 && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-      await expect(removeTree(root)).rejects.toMatchObject({ code: 'tree_changing', message: expect.stringContaining('kept reappearing') });
+      await expect(removeTree(root)).rejects.toMatchObject({ reason: 'tree_changing', message: expect.stringContaining('kept reappearing') });
     } finally {
       for (const writer of writers) writer.kill('SIGKILL');
     }
@@ -153,8 +153,8 @@ describe('copyTree', () => {
 
     const linked = join(temp('linked-source'), 'app');
     symlinkSync(root, linked);
-    await expect(copyTree(linked, join(temp('from-link'), 'copy'))).rejects.toMatchObject({ code: 'tree_not_folder' });
-    await expect(copyTree(root, copy)).rejects.toMatchObject({ code: 'tree_exists' });
+    await expect(copyTree(linked, join(temp('from-link'), 'copy'))).rejects.toMatchObject({ reason: 'tree_not_folder' });
+    await expect(copyTree(root, copy)).rejects.toMatchObject({ reason: 'tree_exists' });
   });
 
   it('stops at its bounds with an error naming the bound, and leaves no partial copy', async () => {

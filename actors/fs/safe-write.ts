@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { AutodevError } from '../../proto/index.js';
 import { removeTree } from './tree-remove.js';
 
 /**
@@ -12,9 +13,11 @@ import { removeTree } from './tree-remove.js';
  * openat): a symlink swapped in between two checks cannot redirect the write.
  * A symlink as the last component is replaced, never written through.
  */
-export class UnsafeWritePathError extends Error {
+export class UnsafeWritePathError extends AutodevError {
   override readonly name = 'UnsafeWritePathError';
-  readonly code = 'unsafe_write_path';
+  constructor(message: string) {
+    super('forbidden', message);
+  }
 }
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;

@@ -1,4 +1,6 @@
-/** Why a removal or copy of a hostile tree stopped; local errors, never sent over the wire as they are. */
+import { AutodevError, type ErrorCode } from '../../proto/index.js';
+
+/** Why a removal or copy of a hostile tree stopped (`TreeError.reason`). */
 export type TreeErrorCode =
   /** A folder in the tree is another mount: going through it would reach (and delete) its source. */
   | 'tree_mount'
@@ -11,15 +13,25 @@ export type TreeErrorCode =
   /** The target of a copy exists already. */
   | 'tree_exists';
 
-export class TreeError extends Error {
+/** The wire code each reason is answered with: what a client can do about it, not how the walk stopped. */
+const WIRE_CODE: Readonly<Record<TreeErrorCode, ErrorCode>> = {
+  tree_mount: 'forbidden',
+  tree_changing: 'conflict',
+  tree_too_big: 'payload_too_large',
+  tree_not_folder: 'bad_request',
+  tree_exists: 'conflict',
+};
+
+export class TreeError extends AutodevError {
   override readonly name = 'TreeError';
 
   constructor(
-    readonly code: TreeErrorCode,
+    /** Why the walk stopped; `code` is the broader ErrorCode a client sees. */
+    readonly reason: TreeErrorCode,
     message: string,
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(WIRE_CODE[reason], message, options);
   }
 }
 

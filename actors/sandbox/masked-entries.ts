@@ -6,7 +6,7 @@ import { SandboxError } from './errors.js';
  * Workspace files a command must not read, shown to it as an empty,
  * read-only file (bwrap and Docker bind /dev/null over each): npm's project
  * `.npmrc` is the case, since npm reads it whatever flags it is given (see
- * actors/validation/npm-config.ts).
+ * actors/sandbox-app/npm-config.ts).
  *
  * Only a regular file can be masked that way. A bind over a symlink lands
  * on whatever the link points to, and a file cannot be bound over a folder,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ValidationFailure } from '../../proto/index.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import { runRegistryNpm } from './registry-npm.js';
+import { runRegistryNpm } from '../sandbox-app/registry-npm.js';
 import type { WorkspaceFile } from './workspace-files.js';
 
 const AuditReport = z.object({

@@ -1,7 +1,7 @@
 import ts from 'typescript';
 import YAML from 'yaml';
 import type { GeneratedFile, ValidationReport } from '../../proto/index.js';
-import { hasConflictMarkers } from '../integration/conflict-markers.js';
+import { hasConflictMarkers } from './conflict-markers.js';
 
 const SCRIPT_EXTENSIONS = new Set(['ts', 'mts', 'cts', 'tsx', 'js', 'mjs', 'cjs', 'jsx']);
 

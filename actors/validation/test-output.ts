@@ -1,5 +1,5 @@
 import type { ValidationFailure, ValidationStageName } from '../../proto/index.js';
-import { excerpt, excerptAround } from './stage-result.js';
+import { excerpt, excerptAround } from '../sandbox-app/excerpt.js';
 
 /**
  * Paths in tool output appear as the sandbox saw them (/workspace/…) or as the

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { directNodeArgv, projectNpmSetup } from './direct-script.js';
+import { directNodeArgv, projectNpmSetup } from '../sandbox-app/direct-script.js';
 import { isIntegrationTestFile, isTestFile, type WorkspaceFile } from './workspace-files.js';
 
 /** How one test stage runs: a command, or why it cannot. */

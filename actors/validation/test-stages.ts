@@ -1,6 +1,7 @@
 import type { StageResult, ValidationStageName } from '../../proto/index.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/sandbox.js';
-import { excerpt, unverifiedStage, stageResult } from './stage-result.js';
+import { excerpt } from '../sandbox-app/excerpt.js';
+import { unverifiedStage, stageResult } from './stage-result.js';
 import { genericFailure, parseCoverage, parseTapFailures } from './test-output.js';
 import type { TestCommand } from './test-plan.js';
 import type { WorkspaceFile } from './workspace-files.js';

@@ -1,5 +1,5 @@
 import type { RuleResult } from '../../../proto/index.js';
-import { excerpt } from '../stage-result.js';
+import { excerpt } from '../../sandbox-app/excerpt.js';
 import { matchOutput } from './output-pattern.js';
 import type { RuleContext, RuleOf } from './rule-context.js';
 import { NO_SANDBOX, ruleResult } from './rule-result.js';

@@ -1,6 +1,6 @@
 import type { AcceptanceSuite, ValidationRule, ValidationRuleKind } from '../../../proto/index.js';
 import type { Sandbox, SandboxLimits } from '../../sandbox/sandbox.js';
-import type { DependencyCache } from '../../acceptance/deps-cache.js';
+import type { DependencyCache } from '../../sandbox-app/deps-cache.js';
 import type { UnitRun } from './unit-run-reuse.js';
 
 export interface RuleTimeouts {

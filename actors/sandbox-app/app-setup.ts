@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { AppStep } from '../../proto/index.js';
 import { findNodeHeaders, type NodeHeadersLookup } from '../sandbox/node-headers.js';
 import type { Sandbox, SandboxResult } from '../sandbox/sandbox.js';
-import { npmNotRun, npmRunOptions } from '../validation/project-npmrc.js';
-import { runRegistryNpm } from '../validation/registry-npm.js';
-import { excerpt, excerptAround } from '../validation/stage-result.js';
+import { npmNotRun, npmRunOptions } from './project-npmrc.js';
+import { runRegistryNpm } from './registry-npm.js';
+import { excerpt, excerptAround } from './excerpt.js';
 import type { DependencyCache } from './deps-cache.js';
 import { cleanRebuildLog, diagnoseRebuild } from './rebuild-diagnosis.js';
 

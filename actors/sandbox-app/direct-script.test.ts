@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { directNodeArgv, projectNpmSetup } from './direct-script.js';
-import { planTests } from './test-plan.js';
-import type { WorkspaceFile } from './workspace-files.js';
 
 const CLEAN = { hasLocalNodeBin: false, hasNpmrc: false };
 const direct = (script: string, extra: Record<string, string> = {}) => directNodeArgv({ test: script, ...extra }, 'test', CLEAN);
@@ -116,22 +114,5 @@ describe('projectNpmSetup', () => {
         symlinkSync(join(outside, '.bin'), join(d, 'node_modules', '.bin'));
       }).hasLocalNodeBin,
     ).toBe(true);
-  });
-});
-
-describe('planTests with a plain node test script', () => {
-  const manifest = (scripts: Record<string, string>): WorkspaceFile[] => [{ path: 'package.json', content: JSON.stringify({ scripts }) }];
-
-  it('runs the script as node itself, keeping what its output is', () => {
-    expect(planTests('/nowhere', manifest({ test: 'node --test' })).unit).toEqual({ kind: 'run', argv: ['node', '--test'], tap: true, coverage: false });
-    expect(planTests('/nowhere', manifest({ test: 'node --test --experimental-test-coverage' }))).toMatchObject({
-      unit: { argv: ['node', '--test', '--experimental-test-coverage'], tap: true, coverage: true },
-      coverage: null,
-    });
-  });
-
-  it('goes through npm when npm would run more than node', () => {
-    expect(planTests('/nowhere', manifest({ test: 'node --test && echo hi' })).unit).toEqual({ kind: 'run', argv: ['npm', 'run', '--silent', 'test'], tap: true, coverage: false });
-    expect(planTests('/nowhere', manifest({ test: 'node --test', pretest: 'node build.js' })).unit).toMatchObject({ argv: ['npm', 'run', '--silent', 'test'] });
   });
 });

@@ -1,6 +1,6 @@
 import type { StageResult } from '../../proto/index.js';
-import { runTypecheck } from '../validation/typecheck.js';
-import { isScript, isTestFile, readWorkspaceFiles, type WorkspaceFile } from '../validation/workspace-files.js';
+import { runTypecheck } from './typecheck.js';
+import { isScript, isTestFile, readWorkspaceFiles, type WorkspaceFile } from './workspace-files.js';
 
 /**
  * What the app's tree shows about its stack, read once per integration
