@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acceptAppTimeouts, acceptJobTimeouts } from './acceptance-config.js';
 import { ConfigError, loadConfig, resolveHome } from './config.js';
 
 let home: string;
@@ -126,6 +127,29 @@ describe('loadConfig', () => {
   it('rejects a bad value from the environment, naming the field', async () => {
     const error = await configError(loadConfig(home, { AUTODEV_GPU: 'quantum' }, {}));
     expect(error.message).toContain('gpu');
+  });
+
+  it('has the acceptance timeouts the judge had built in, and takes others from config.json for both of its callers', async () => {
+    const defaults = await loadConfig(home, {}, {});
+    expect(acceptJobTimeouts(defaults.acceptance)).toEqual({ installMs: 300_000, buildMs: 180_000, startMs: 30_000, checksMs: 120_000, requestMs: 10_000, commandMs: 30_000, testsMs: 180_000 });
+    writeConfig({ acceptance: { startTimeoutMs: 60_000, requestTimeoutMs: 2000, projectTestsTimeoutMs: 600_000 } });
+    const config = await loadConfig(home, {}, {});
+    expect(acceptJobTimeouts(config.acceptance)).toMatchObject({ startMs: 60_000, requestMs: 2000, testsMs: 600_000, installMs: 300_000 });
+    expect(acceptAppTimeouts(config.acceptance)).toEqual({
+      installTimeoutMs: 300_000,
+      buildTimeoutMs: 180_000,
+      startTimeoutMs: 60_000,
+      checksTimeoutMs: 120_000,
+      requestTimeoutMs: 2000,
+      commandTimeoutMs: 30_000,
+    });
+  });
+
+  it('rejects an acceptance timeout under a second or an unknown acceptance key, naming it', async () => {
+    writeConfig({ acceptance: { startTimeoutMs: 10 } });
+    expect((await configError(loadConfig(home, {}, {}))).message).toContain('acceptance.startTimeoutMs');
+    writeConfig({ acceptance: { startTimeout: 1000 } });
+    expect((await configError(loadConfig(home, {}, {}))).message).toContain('startTimeout');
   });
 });
 

@@ -7,39 +7,49 @@ export type ModelProvider = z.infer<typeof ModelProvider>;
 
 /** US dollars per million tokens; what `autodev status` multiplies token counts by. */
 export const ModelPricing = z
-  .object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() })
+  .object({
+    inputPerMTok: z.number().nonnegative().describe('US dollars per million input (prompt) tokens'),
+    outputPerMTok: z.number().nonnegative().describe('US dollars per million output (generated) tokens'),
+  })
   .strict();
 export type ModelPricing = z.infer<typeof ModelPricing>;
 
 /** One role's model: a local GGUF, or an HTTP API (OpenAI-compatible or Anthropic Messages). */
 export const ModelRoleConfig = z
   .object({
-    provider: ModelProvider.default('local'),
+    provider: ModelProvider.default('local').describe('local GGUF, an OpenAI-compatible or Anthropic HTTP API, or replay: recorded answers for tests and the demo, never for real work'),
     path: z.string().min(1).optional().describe('local GGUF file (falls back to the top-level "model"), or the replay recording\'s JSON'),
     contextSize: z.number().int().min(512).optional().describe('this role\'s context window; falls back to "contextSize"'),
     baseUrl: z.url().optional().describe('API base, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1'),
     model: z.string().min(1).optional().describe('the API\'s model name'),
     apiKey: z.string().min(1).optional().describe('prefer apiKeyEnv: a key in config.json is a key on disk'),
-    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
-    timeoutMs: z.number().int().min(1000).default(120_000),
-    maxRetries: z.number().int().min(0).max(10).default(3),
-    /** Send GBNF grammars to the server (llama.cpp's server, another autodevd); OpenAI itself rejects them. */
-    sendGrammar: z.boolean().default(false),
-    pricing: ModelPricing.optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional()
+      .describe('environment variable that holds the API key; unset: OPENAI_API_KEY or ANTHROPIC_API_KEY by provider'),
+    timeoutMs: z.number().int().min(1000).default(120_000).describe('time one API call may take, in ms'),
+    maxRetries: z.number().int().min(0).max(10).default(3).describe('retries of a failed API call, with exponential backoff, honouring Retry-After'),
+    sendGrammar: z
+      .boolean()
+      .default(false)
+      .describe("send GBNF grammars to the API server (llama.cpp's server, another autodevd); OpenAI itself rejects them"),
+    pricing: ModelPricing.optional().describe('what `autodev status` multiplies token counts by'),
   })
   .strict();
 export type ModelRoleConfig = z.infer<typeof ModelRoleConfig>;
 
 export const ModelsConfig = z
   .object({
-    master: ModelRoleConfig.prefault({}),
-    worker: ModelRoleConfig.prefault({}),
-    /** A transformers.js model folder for memory embeddings; default <dir>/all-MiniLM-L6-v2. */
-    embedding: z.string().min(1).optional(),
-    /** Where `autodev models pull` saves; default <home>/models. */
-    dir: z.string().min(1).optional(),
-    /** Base of `hf:` URIs (a mirror, or a test server); default https://huggingface.co/. */
-    hfEndpoint: z.url().optional(),
+    master: ModelRoleConfig.prefault({}).describe('the model the Master plans with'),
+    worker: ModelRoleConfig.prefault({}).describe('the model workers write code with'),
+    embedding: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('a transformers.js model folder for memory embeddings (also AUTODEV_EMBEDDING_MODEL); unset: `<dir>/all-MiniLM-L6-v2`'),
+    dir: z.string().min(1).optional().describe('where `autodev models pull` saves; unset: `<home>/models`'),
+    hfEndpoint: z.url().optional().describe('base of `hf:` URIs, a mirror or a test server (also AUTODEV_HF_ENDPOINT); unset: https://huggingface.co/'),
   })
   .strict();
 export type ModelsConfig = z.infer<typeof ModelsConfig>;

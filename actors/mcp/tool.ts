@@ -32,37 +32,57 @@ export class ToolError extends AutodevError {
   }
 }
 
-export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
-  description: string;
-  input: I;
-  output: O;
-  annotations?: ToolAnnotations;
+/**
+ * One tool, in the shape of the SDK's registerTool config: what a client
+ * sees (name, description, input and output schemas, annotations)
+ * and what runs, given the dependencies of its server (a workspace, a
+ * database, a store). A test calls it with callTool; a server registers a
+ * list of them with registerTools.
+ */
+export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: I;
+  readonly outputSchema: O;
+  readonly annotations?: ToolAnnotations;
+  /** Gets `args` already parsed with `inputSchema`; what it returns is checked against `outputSchema`. */
+  handler(args: z.output<I>, deps: D): Promise<z.input<O>>;
 }
 
 /**
- * Registers a tool whose answer is both structured (checked against its
- * output schema by the SDK) and a JSON text block, for clients that only
- * read `content`.
+ * The definer for one server's tools: `const tool = toolFor<Deps>()` fixes
+ * the dependencies' type, and each `tool({...})` infers its own schemas.
  */
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
-  server: McpServer,
-  name: string,
-  spec: ToolSpec<I, O>,
-  run: (args: z.output<I>) => Promise<z.input<O>>,
-): void {
-  server.registerTool(
-    name,
-    {
-      description: spec.description,
-      // Widened to the base object type: the SDK's generic inference does not follow a type parameter.
-      inputSchema: spec.input as z.ZodObject,
-      outputSchema: spec.output as z.ZodObject,
-      ...(spec.annotations ? { annotations: spec.annotations } : {}),
-    },
-    async (args: Record<string, unknown>): Promise<CallToolResult> => {
-      // The SDK has already parsed `args` with spec.input.
-      const value = spec.output.parse(await run(args as z.output<I>)) as Record<string, unknown>;
-      return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value };
-    },
-  );
+export function toolFor<D>() {
+  return <I extends z.ZodObject, O extends z.ZodObject>(definition: ToolDefinition<D, I, O>): ToolDefinition<D, I, O> => definition;
+}
+
+/** A tool called as the server calls it (input parsed, defaults applied; output checked), with no MCP client in between. */
+export async function callTool<D, I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<D, I, O>, args: z.input<I>, deps: D): Promise<z.output<O>> {
+  return tool.outputSchema.parse(await tool.handler(tool.inputSchema.parse(args) as z.output<I>, deps)) as z.output<O>;
+}
+
+/**
+ * Registers each tool with an answer that is both structured (checked
+ * against its output schema by the SDK) and a JSON text block, for clients
+ * that only read `content`.
+ */
+export function registerTools<D>(server: McpServer, tools: ReadonlyArray<ToolDefinition<D>>, deps: D): McpServer {
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        ...(tool.annotations ? { annotations: tool.annotations } : {}),
+      },
+      async (args: Record<string, unknown>): Promise<CallToolResult> => {
+        // The SDK has already parsed `args` with tool.inputSchema.
+        const value = tool.outputSchema.parse(await tool.handler(args, deps)) as Record<string, unknown>;
+        return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value };
+      },
+    );
+  }
+  return server;
 }

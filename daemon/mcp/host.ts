@@ -1,7 +1,7 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JobId } from '../../proto/index.js';
+import { AutodevError, JobId } from '../../proto/index.js';
 import type { Logger } from '../../actors/log/logger.js';
 import type { Memory } from '../../actors/memory/memory-store.js';
 import { syncOutsideClone } from '../../actors/mcp/outside-clone.js';
@@ -38,11 +38,11 @@ export interface McpHost {
 const WORKSPACE_SERVERS: ReadonlySet<McpServerName> = new Set(['filesystem', 'git', 'fetch', 'database']);
 
 /** A call named a job that has no `job.json`: answered as not found, with nothing created for it. */
-export class UnknownJobError extends Error {
+export class UnknownJobError extends AutodevError {
   override readonly name = 'UnknownJobError';
-  readonly code = 'not_found';
+  declare readonly code: 'not_found';
   constructor(readonly jobId: string) {
-    super(`no job "${jobId}"; name an existing job (autodev status lists them)`);
+    super('not_found', `no job "${jobId}"; name an existing job (autodev status lists them)`);
   }
 }
 

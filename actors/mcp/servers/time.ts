@@ -1,8 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
-import { TriggerId } from '../../../proto/trigger.js';
-import { defineTool, ToolError } from '../tool.js';
+import { registerTools } from '../tool.js';
 import type { TriggerScheduler } from '../trigger-scheduler.js';
+import { TIME_TOOLS } from '../tools/time.js';
 
 export interface TimeServerOptions {
   jobId: string;
@@ -11,123 +10,7 @@ export interface TimeServerOptions {
   now?: () => Date;
 }
 
-const TimeZone = z
-  .string()
-  .min(1)
-  .max(64)
-  .refine((tz) => isTimeZone(tz), { message: 'is not an IANA time zone such as UTC, Europe/Paris or America/New_York' });
-
-const Trigger = z.object({ triggerId: z.string(), delayMs: z.number(), everyMs: z.number().nullable(), nextAt: z.string(), count: z.number().int(), payload: z.record(z.string(), z.unknown()) });
-
 export function createTimeServer(options: TimeServerOptions): McpServer {
-  const server = new McpServer({ name: 'autodev-time', version: '0.1.0' });
-  const now = options.now ?? (() => new Date());
-  const scheduler = () => {
-    if (!options.scheduler) throw new ToolError('unavailable', 'triggers need the daemon\'s NATS connection; use the time server through autodevd (/mcp/time or a worker)');
-    return options.scheduler;
-  };
-
-  defineTool(
-    server,
-    'now',
-    {
-      description: 'The current time as ISO 8601 UTC, epoch milliseconds, and wall-clock time in a time zone.',
-      input: z.object({ timezone: TimeZone.default('UTC') }).strict(),
-      output: z.object({ iso: z.string(), epochMs: z.number().int(), timezone: z.string(), local: z.string() }),
-      annotations: { readOnlyHint: true },
-    },
-    async ({ timezone }) => {
-      const date = now();
-      return { iso: date.toISOString(), epochMs: date.getTime(), timezone, local: wallClock(date, timezone) };
-    },
-  );
-
-  defineTool(
-    server,
-    'convert_timezone',
-    {
-      description: 'Show an instant (ISO 8601 with offset or Z) as wall-clock time in another time zone.',
-      input: z.object({ time: z.iso.datetime({ offset: true }), to: TimeZone }).strict(),
-      output: z.object({ iso: z.string(), timezone: z.string(), local: z.string(), offsetMinutes: z.number().int() }),
-      annotations: { readOnlyHint: true },
-    },
-    async ({ time, to }) => {
-      const date = new Date(time);
-      return { iso: date.toISOString(), timezone: to, local: wallClock(date, to), offsetMinutes: offsetMinutes(date, to) };
-    },
-  );
-
-  defineTool(
-    server,
-    'schedule_trigger',
-    {
-      description: 'Publish a trigger on NATS (subject <prefix>.trigger.<job>.<triggerId>) after delayMs, and then every everyMs if given. Reusing an id replaces that trigger.',
-      input: z
-        .object({
-          triggerId: TriggerId,
-          delayMs: z.number().int().min(0).max(7 * 86_400_000),
-          everyMs: z.number().int().min(1000).max(7 * 86_400_000).optional(),
-          payload: z.record(z.string(), z.unknown()).default({}),
-        })
-        .strict(),
-      output: z.object({ trigger: Trigger }),
-    },
-    async ({ triggerId, delayMs, everyMs, payload }) => {
-      try {
-        const trigger = scheduler().schedule({ jobId: options.jobId, triggerId, delayMs, everyMs: everyMs ?? null, payload });
-        return { trigger };
-      } catch (error) {
-        if (error instanceof RangeError) throw new ToolError('too_large', error.message, { cause: error });
-        throw error;
-      }
-    },
-  );
-
-  defineTool(
-    server,
-    'cancel_trigger',
-    {
-      description: 'Cancel a scheduled trigger of this job.',
-      input: z.object({ triggerId: TriggerId }).strict(),
-      output: z.object({ cancelled: z.boolean() }),
-    },
-    async ({ triggerId }) => ({ cancelled: scheduler().cancel(options.jobId, triggerId) }),
-  );
-
-  defineTool(
-    server,
-    'list_triggers',
-    {
-      description: "This job's scheduled triggers.",
-      input: z.object({}).strict(),
-      output: z.object({ triggers: z.array(Trigger) }),
-      annotations: { readOnlyHint: true },
-    },
-    async () => ({ triggers: options.scheduler ? options.scheduler.list(options.jobId) : [] }),
-  );
-  return server;
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `YYYY-MM-DD HH:mm:ss` in the zone, from Intl's parts so it never depends on a locale's layout. */
-function wallClock(date: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
-}
-
-function offsetMinutes(date: Date, timeZone: string): number {
-  const local = new Date(`${wallClock(date, timeZone).replace(' ', 'T')}Z`).getTime();
-  return Math.round((local - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  const deps = { jobId: options.jobId, now: options.now ?? (() => new Date()), ...(options.scheduler ? { scheduler: options.scheduler } : {}) };
+  return registerTools(new McpServer({ name: 'autodev-time', version: '0.1.0' }), TIME_TOOLS, deps);
 }
