@@ -6,15 +6,16 @@ import { WebLoginLink } from '../proto/index.js';
 import { buildWeb, type WebBuild } from '../scripts/build-web.js';
 import { runCli } from './helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { REPO_ROOT } from './helpers/env.js';
-import { HOSTILE, HOSTILE_FILE, getWithHost, launchChromium, seedHostileJob } from './web-helpers.js';
+import { REPO_ROOT, tempDir } from './helpers/env.js';
+import { HOSTILE, HOSTILE_FILE, HOSTILE_LIVE_MARKER, combinedRecording, getWithHost, launchChromium, seedHostileJob } from './web-helpers.js';
 
 /**
  * The web view in real Chromium against a real daemon running the todo-api
  * replay job: login through `autodev open`, the graph filling in live, the
- * acceptance table, cancelling a second job, refused requests and a job full
- * of hostile strings. One daemon and one browser for the file; the two jobs
- * run side by side. Screenshots go to dist/test-artifacts/web/ (copied into
+ * acceptance table with the app's log, a task's diff, cancelling a second
+ * job, refused requests, and hostile strings both in a seeded record and
+ * through a live job (test/fixtures/recordings/web-hostile). One daemon and
+ * one browser for the file; the jobs run side by side. Screenshots go to dist/test-artifacts/web/ (copied into
  * docs/screenshots/ for the README).
  */
 const EXAMPLE = join(REPO_ROOT, 'examples', 'todo-api');
@@ -24,7 +25,6 @@ const EXAMPLE = join(REPO_ROOT, 'examples', 'todo-api');
  * TypeScript recording's time, and complete because the prompt asks nothing
  * they do not do (test/replay-pipeline.ts holds the stack rules).
  */
-const RECORDING = join(REPO_ROOT, 'test', 'fixtures', 'recordings', 'todo-api-plain-js', 'recording.json');
 const PROMPT = [
   "Build a small REST service for a team's to-do lists on Node.js.",
   'Users create lists, add items with an optional due date, mark items done and delete them.',
@@ -38,6 +38,30 @@ function inPage<T>(page: Page, expression: string): Promise<T> {
   return page.evaluate<T>(expression);
 }
 
+/** What a payload that ran would leave behind: the flag it sets, a script or image, a javascript: link, an on* attribute. */
+function probeDom(page: Page) {
+  return inPage<{ pwned: string | null; scripts: string[]; images: number; links: string[]; handlers: string[] }>(
+    page,
+    `({
+      pwned: window.__pwned ?? null,
+      scripts: [...document.scripts].map((s) => s.src),
+      images: document.images.length,
+      links: [...document.querySelectorAll('a')].map((a) => a.getAttribute('href') ?? ''),
+      handlers: [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => a.name)),
+    })`,
+  );
+}
+
+/** The payloads web-hostile's answers carry (test/fixtures/recordings/web-hostile), each of which must reach the page as text. */
+const LIVE_PAYLOADS = [
+  "<script>window.__pwned='description'</script>",
+  "<img src=x onerror=window.__pwned='file-name'>.js",
+  `<script>window.__pwned='summary'</script><img src=x onerror="window.__pwned='summary-img'"> javascript:window.__pwned='summary-link'`,
+  "<script>window.__pwned='check'</script> the greeting file exists",
+  "javascript:window.__pwned='check-link' the start script is set",
+  `<script>window.__pwned='app-log'</script><img src=x onerror="window.__pwned='app-log-img'">javascript:window.__pwned='app-log-link'`,
+];
+
 describe('the web view, in Chromium, against a real daemon', () => {
   let daemon: TestDaemon;
   let browser: Browser;
@@ -45,14 +69,19 @@ describe('the web view, in Chromium, against a real daemon', () => {
   let page: Page;
   let build: WebBuild;
   const problems: string[] = [];
+  const recordingDir = tempDir('web-recording');
   let jobA = '';
   let samples: string[][] = [];
   let sampler: NodeJS.Timeout | undefined;
   let navigations = 0;
+  let live: Page;
+  let liveId = '';
 
   const watch = (p: Page) => {
     p.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     p.on('console', (msg) => {
+      // The seeded job names a commit its repository lacks: the diff route's 409 is logged by Chromium, and the page says so (asserted below).
+      if (msg.text().includes('status of 409') && msg.location().url.endsWith('/tasks/t1/diff')) return;
       if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
     });
     p.on('dialog', (dialog) => {
@@ -64,7 +93,7 @@ describe('the web view, in Chromium, against a real daemon', () => {
   beforeAll(async () => {
     build = buildWeb();
     mkdirSync(ARTIFACTS, { recursive: true });
-    const model = { provider: 'replay', path: RECORDING };
+    const model = { provider: 'replay', path: combinedRecording(recordingDir.path) };
     daemon = await startTestDaemon({ gpu: 'cpu', retryBaseMs: 50, maxRetries: 1, acceptanceRounds: 3, models: { master: model, worker: model } });
     seedHostileJob(daemon.home, HOSTILE_ID);
     browser = await launchChromium();
@@ -77,6 +106,7 @@ describe('the web view, in Chromium, against a real daemon', () => {
     clearInterval(sampler);
     await browser?.close();
     await daemon?.cleanup();
+    recordingDir.cleanup();
   });
 
   it('refuses the page and the API to a request without a session, and a spent or made-up login code', async () => {
@@ -159,6 +189,20 @@ describe('the web view, in Chromium, against a real daemon', () => {
     await page.locator('#graph .node').first().waitFor({ timeout: 60_000 });
   }, 90_000);
 
+  it('submits a job whose model answers are full of payloads from a second page, and follows it live', async () => {
+    live = await context.newPage();
+    watch(live);
+    await live.goto(`${daemon.apiUrl}/`);
+    await live.locator('#prompt').fill(`Build a greeting app. ${HOSTILE_LIVE_MARKER} ${HOSTILE}`);
+    await live.getByRole('button', { name: 'Submit job' }).click();
+    await live.waitForURL(/#\/jobs\//);
+    liveId = live.url().split('#/jobs/')[1] ?? '';
+    expect(liveId).not.toBe(jobA);
+    // Opened while the task runs: its diff is asked for again when its commit lands.
+    await live.locator('#tasks details[data-task="t1"] > summary').click();
+    // The job runs on beside job A; the test after job A's checks what reached this page.
+  }, 60_000);
+
   it('cancels a second job, running beside the first, from its page', async () => {
     const second = await context.newPage();
     watch(second);
@@ -198,10 +242,46 @@ describe('the web view, in Chromium, against a real daemon', () => {
     await page.locator('#check-filter').selectOption('failed');
     expect(await rows.count()).toBe(0);
     await page.locator('#check-filter').selectOption('all');
+    // The round's app: how it was set up, and its own output.
+    await page.locator('#app-log [data-step="start"]').waitFor();
+    expect(await page.locator('#app-log [data-step="start"] .badge').textContent()).toContain('passed');
     await page.screenshot({ path: join(ARTIFACTS, 'job-graph.png') });
     await inPage(page, `document.getElementById('acceptance').scrollIntoView()`);
     await page.screenshot({ path: join(ARTIFACTS, 'acceptance-table.png') });
+    // A task's diff, as the API answers it.
+    const diff = (await (await daemon.api(`/jobs/${jobA}/tasks/t2/diff`)).json()) as { state: string; files: Array<{ path: string }> };
+    expect(diff.state).toBe('committed');
+    await page.locator('#tasks details[data-task="t2"] > summary').click();
+    const files = page.locator('#tasks details[data-task="t2"] .diff-file');
+    await files.first().waitFor();
+    expect(await files.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-file')))).toEqual(diff.files.map((f) => f.path));
+    await page.locator('#tasks details[data-task="t2"]').screenshot({ path: join(ARTIFACTS, 'task-diff.png') });
+    await page.locator('#plots').screenshot({ path: join(ARTIFACTS, 'plots.png') });
   }, 420_000);
+
+  it('showed every payload of the live job as text, and ran none of them', async () => {
+    const id = liveId;
+    await live.locator('#job-status[data-status="completed"]').waitFor({ timeout: 120_000 });
+    await live.locator('#tasks .diff-file[data-file="hello.txt"]').waitFor();
+    await live.locator('#app-log .app-output').waitFor();
+    const text = (await live.locator('main').textContent()) ?? '';
+    for (const payload of [...LIVE_PAYLOADS, HOSTILE]) expect(text).toContain(payload);
+    expect(await live.locator('#tasks .diff-file[data-file="hello.txt"] .diff-add').textContent()).toBe(`+<img src=x onerror="window.__pwned='file-content'"> javascript:window.__pwned='file-content-link'\n`);
+    expect(await live.locator('#app-log .app-output').textContent()).toContain("window.__pwned='app-log'");
+    const dom = await probeDom(live);
+    expect(dom.pwned).toBeNull();
+    expect(dom.scripts).toEqual([`${daemon.apiUrl}/web/assets/app.js`]);
+    expect(dom.images).toBe(0);
+    expect(dom.links.every((href) => href.startsWith('#/'))).toBe(true);
+    expect(dom.handlers).toEqual([]);
+    // The plots count what the daemon counts: the failed attempt's tokens, then the committed one's.
+    const view = (await (await daemon.api(`/jobs/${id}`)).json()) as { tasks: Array<{ id: string; tokensUsed: number }> };
+    const tokensRow = live.locator('#plots figure').first().locator('tbody tr');
+    expect(await tokensRow.locator('td').nth(1).textContent()).toBe(view.tasks[0]?.tokensUsed.toLocaleString('en-US'));
+    expect(await live.locator('#plots svg[aria-label^="Model time against machinery time"] .bar-value').first().textContent()).toMatch(/^[\d,]+ \+ [\d,]+ ms$/);
+    expect(problems).toEqual([]);
+    await live.close();
+  }, 150_000);
 
   it('lists the jobs, works from the keyboard and fits a narrow window', async () => {
     await page.goto(`${daemon.apiUrl}/#/`);
@@ -233,16 +313,9 @@ describe('the web view, in Chromium, against a real daemon', () => {
     const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toContain(HOSTILE);
     expect(text).toContain(HOSTILE_FILE);
-    const dom = await inPage<{ pwned: string | null; scripts: string[]; images: number; links: string[]; handlers: string[] }>(
-      page,
-      `({
-        pwned: window.__pwned ?? null,
-        scripts: [...document.scripts].map((s) => s.src),
-        images: document.images.length,
-        links: [...document.querySelectorAll('a')].map((a) => a.getAttribute('href') ?? ''),
-        handlers: [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => a.name)),
-      })`,
-    );
+    // Its commit is not in its (missing) repository: the diff panel says so, as text.
+    await page.locator('#tasks .diff-panel .error').waitFor();
+    const dom = await probeDom(page);
     expect(dom.pwned).toBeNull();
     expect(dom.scripts).toEqual([`${daemon.apiUrl}/web/assets/app.js`]);
     expect(dom.images).toBe(0);

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { JOB_RECORD_VERSION, JobRecord } from '../proto/index.js';
+import { Recording } from '../proto/recording.js';
+import { REPO_ROOT } from './helpers/env.js';
 
 /** Debian's chromium (scripts/setup.sh installs it); Playwright's own download cannot work offline. */
 export function chromiumPath(): string {
@@ -115,4 +117,25 @@ export function getWithHost(url: string, host: string): Promise<number> {
     req.once('error', reject);
     req.end();
   });
+}
+
+const RECORDINGS = join(REPO_ROOT, 'test', 'fixtures', 'recordings');
+
+/** The marker every entry of the web-hostile recording names; a prompt holding it gets that recording's answers. */
+export const HOSTILE_LIVE_MARKER = 'HOSTILE-LIVE-JOB';
+
+/**
+ * One recording for one daemon: web-hostile's entries (each names
+ * HOSTILE_LIVE_MARKER) before todo-api-plain-js's, with both answer folders
+ * copied beside it, so the todo job and the hostile job run side by side.
+ */
+export function combinedRecording(dir: string): string {
+  const parts = ['web-hostile', 'todo-api-plain-js'].map((name) => {
+    cpSync(join(RECORDINGS, name, 'answers'), join(dir, 'answers'), { recursive: true });
+    return Recording.parse(JSON.parse(readFileSync(join(RECORDINGS, name, 'recording.json'), 'utf8')));
+  });
+  const recording: Recording = { type: 'replay.recording', version: 1, answers: parts.flatMap((p) => p.answers) };
+  const path = join(dir, 'recording.json');
+  writeFileSync(path, JSON.stringify(recording));
+  return path;
 }

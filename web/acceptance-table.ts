@@ -40,7 +40,15 @@ function actualCell(check: AcceptanceCheckResult): Child[] {
  * request, expected and actual side by side, filterable by outcome. Without
  * events (a job from before they were kept), the summary's failures stand in.
  */
-export function acceptanceSection(round: number | null, checks: readonly AcceptanceCheckResult[], summary: AcceptanceSummary | null, filter: CheckFilter, onFilter: (f: CheckFilter) => void): Element {
+export function acceptanceSection(
+  round: number | null,
+  checks: readonly AcceptanceCheckResult[],
+  summary: AcceptanceSummary | null,
+  filter: CheckFilter,
+  onFilter: (f: CheckFilter) => void,
+  /** The round's app setup and log, shown between the counts and the checks. */
+  app: Element | null = null,
+): Element {
   if (round === null && !summary) return h('p', { class: 'muted' }, ['No acceptance round yet: it starts when every task is done.']);
   const select = h(
     'select',
@@ -82,5 +90,5 @@ export function acceptanceSection(round: number | null, checks: readonly Accepta
           {},
           (summary?.failures ?? []).map((f) => h('li', {}, [statusBadge(f.status), ` ${f.title} (${f.id}): ${f.problem}`])),
         );
-  return h('div', {}, [h('p', {}, [counts]), h('label', { for: 'check-filter' }, ['Show ']), select, body]);
+  return h('div', {}, [h('p', {}, [counts]), app, h('label', { for: 'check-filter' }, ['Show ']), select, body]);
 }

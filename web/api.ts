@@ -2,6 +2,8 @@ import type { CorruptJobView, JobView } from '../proto/job.js';
 import type { JobEvent } from '../proto/events.js';
 import type { SubmitJobBody } from '../proto/api.js';
 import type { WireError } from '../proto/errors.js';
+import type { TaskDiff } from '../proto/task-diff.js';
+import type { AcceptanceRoundApp } from '../proto/acceptance-app-log.js';
 
 /**
  * The page's only way to the daemon: the API's own routes, on the page's
@@ -44,6 +46,8 @@ export const api = {
   listJobs: () => send<JobList>('GET', '/jobs'),
   getJob: (id: string) => send<JobView>('GET', `/jobs/${encodeURIComponent(id)}`),
   submitJob: (body: SubmitJobBody) => send<JobView>('POST', '/jobs', body),
+  getTaskDiff: (id: string, taskId: string) => send<TaskDiff>('GET', `/jobs/${encodeURIComponent(id)}/tasks/${encodeURIComponent(taskId)}/diff`),
+  getRoundApp: (id: string, round: number) => send<AcceptanceRoundApp>('GET', `/jobs/${encodeURIComponent(id)}/acceptance/rounds/${round}/app`),
   cancelJob: (id: string) => send<JobView>('POST', `/jobs/${encodeURIComponent(id)}/cancel`, { reason: 'cancelled from the web view' }),
 };
 

@@ -3,10 +3,14 @@ import type { JobEvent } from '../proto/events.js';
 import type { AcceptanceCheckResult } from '../proto/acceptance.js';
 import type { StageResult } from '../proto/validation.js';
 import type { ValidationRule } from '../proto/rules.js';
+import type { AcceptanceRoundApp } from '../proto/acceptance-app-log.js';
 import { api, ApiError, readEvents } from './api.js';
 import { h, replaceChildren, rerender, type Child } from './dom.js';
 import { acceptanceSection, type CheckFilter } from './acceptance-table.js';
-import { barChart } from './chart.js';
+import { barChart, lineChart } from './chart.js';
+import { diffView, type DiffState } from './diff-view.js';
+import { appLogView } from './app-log.js';
+import { taskTimes, tokenSeries } from './timeline.js';
 import { eventText } from './event-text.js';
 import { dollars, duration, statusBadge, tokens, when } from './format.js';
 import { taskGraph, type GraphTask } from './graph.js';
@@ -30,6 +34,10 @@ interface JobState {
   stages: Map<string, { attempt: number; stages: StageResult[] }>;
   outputs: Map<string, { commit: string; files: string[]; summary: string }>;
   workers: Map<string, string>;
+  /** Per task: the diff of the commit named by `key` (the commit, or 'none' before one). */
+  diffs: Map<string, { key: string; diff: DiffState }>;
+  /** Per round: the app's setup and log, and the job state it was asked in (asked again when that changes). */
+  roundApps: Map<number, { key: string; answer: AcceptanceRoundApp | undefined }>;
   filter: CheckFilter;
   open: Set<string>;
   confirmingCancel: boolean;
@@ -168,6 +176,8 @@ function taskDetails(state: JobState, onToggle: (id: string, open: boolean) => v
         output
           ? h('div', {}, [h('h4', {}, [`Commit ${output.commit.slice(0, 12)}`]), h('p', {}, [output.summary]), h('ul', { class: 'files' }, output.files.map((f) => h('li', { class: 'mono' }, [f])))])
           : null,
+        // Asked for only once the task is opened: a job's diffs together can be large.
+        state.open.has(t.id) ? diffView(state.diffs.get(t.id)?.diff) : null,
       ]);
       details.addEventListener('toggle', () => onToggle(t.id, details.open));
       return details;
@@ -189,10 +199,19 @@ function requirementsSection(view: JobView | null): Element {
 function plots(state: JobState): Element {
   const tasks = state.view?.tasks ?? [];
   const rounds = [...state.checks.entries()].sort(([a], [b]) => a - b);
-  const stageTime = [...state.stages.entries()].map(([id, s]) => ({ label: id, value: s.stages.reduce((sum, x) => sum + x.durationMs, 0) }));
+  const series = tokenSeries(state.events);
+  const times = taskTimes(state.events);
   return h('div', { class: 'plots' }, [
-    barChart('Tokens per task', tasks.map((t) => ({ label: t.id, value: t.tokensUsed ?? 0 })), 'tokens'),
-    barChart('Validation time per task (latest attempt)', stageTime, 'ms'),
+    lineChart('Tokens over time per task', tasks.map((t) => ({ label: t.id, points: series.get(t.id) ?? [] })), 'tokens'),
+    barChart(
+      'Model time against machinery time per task (finished attempts)',
+      tasks.flatMap((t) => {
+        const time = times.get(t.id);
+        return time ? [{ label: t.id, value: time.modelMs, rest: time.machineryMs }] : [];
+      }),
+      'ms',
+      ['model', 'machinery'],
+    ),
     barChart(
       'Checks per acceptance round',
       rounds.map(([round, checks]) => {
@@ -227,6 +246,8 @@ export function showJob(main: HTMLElement, id: string): () => void {
     stages: new Map(),
     outputs: new Map(),
     workers: new Map(),
+    diffs: new Map(),
+    roundApps: new Map(),
     filter: 'all',
     open: new Set(),
     confirmingCancel: false,
@@ -247,23 +268,74 @@ export function showJob(main: HTMLElement, id: string): () => void {
 
   const render = () => {
     renderTimer = undefined;
+    askForDetails();
     rerender(top, header(state, id, onCancel, onConfirm));
     rerender(graph.body, [taskGraph(graphTasks(state))]);
-    rerender(tasks.body, [taskDetails(state, (task, open) => (open ? state.open.add(task) : state.open.delete(task)))]);
+    rerender(tasks.body, [
+      taskDetails(state, (task, open) => {
+        // A re-rendered <details> fires toggle for its own initial state: only a change asks for a render.
+        if (open === state.open.has(task)) return;
+        if (open) state.open.add(task);
+        else state.open.delete(task);
+        scheduleRender();
+      }),
+    ]);
     const rounds = [...state.checks.keys()];
     const round = rounds.length > 0 ? Math.max(...rounds) : null;
     const summary = state.view?.acceptance ?? null;
     const shownRound = summary?.round ?? round;
     rerender(acceptance.body, [
-      acceptanceSection(shownRound, shownRound === null ? [] : (state.checks.get(shownRound) ?? []), summary, state.filter, (f) => {
-        state.filter = f;
-        render();
-      }),
+      acceptanceSection(
+        shownRound,
+        shownRound === null ? [] : (state.checks.get(shownRound) ?? []),
+        summary,
+        state.filter,
+        (f) => {
+          state.filter = f;
+          render();
+        },
+        summary ? appLogView(state.roundApps.get(summary.round)?.answer, summary.round) : null,
+      ),
     ]);
     rerender(requirements.body, [requirementsSection(state.view)]);
     rerender(charts.body, [plots(state)]);
     rerender(log.body, [eventLog(state.events)]);
   };
+  /**
+   * Starts the fetches the shown parts need: the diff of each open task (again
+   * when its commit changes) and the app log of the latest reported round
+   * (again when the job's state changes, since the report lands at the round's end).
+   */
+  function askForDetails() {
+    for (const taskId of state.open) {
+      const key = state.outputs.get(taskId)?.commit ?? `none:${state.view?.tasks.find((t) => t.id === taskId)?.status ?? ''}`;
+      if (state.diffs.get(taskId)?.key === key) continue;
+      state.diffs.set(taskId, { key, diff: { status: 'loading' } });
+      void api
+        .getTaskDiff(id, taskId)
+        .then((diff): DiffState => ({ status: 'loaded', diff }))
+        .catch((e: unknown): DiffState => ({ status: 'error', message: e instanceof Error ? e.message : String(e) }))
+        .then((diff) => {
+          if (state.diffs.get(taskId)?.key === key) state.diffs.set(taskId, { key, diff });
+          scheduleRender();
+        });
+    }
+    const round = state.view?.acceptance?.round;
+    if (round === undefined) return;
+    const key = `${state.view?.status ?? ''}`;
+    if (state.roundApps.get(round)?.key === key) return;
+    state.roundApps.set(round, { key, answer: undefined });
+    void api
+      .getRoundApp(id, round)
+      .then((answer) => {
+        if (state.roundApps.get(round)?.key === key) state.roundApps.set(round, { key, answer });
+        scheduleRender();
+      })
+      .catch((e: unknown) => {
+        state.notice = `The app log of round ${round} could not be read: ${e instanceof Error ? e.message : String(e)}`;
+        scheduleRender();
+      });
+  }
   const scheduleRender = () => {
     if (renderTimer === undefined) renderTimer = window.setTimeout(render, 100);
   };

@@ -31,6 +31,7 @@ import { mcpCatalogRoutes, type McpCatalogService } from './mcp-catalog-routes.j
 import { sandboxRoutes, type SandboxRunService } from './sandbox-routes.js';
 import { doctorRoutes, type DoctorService } from './doctor-routes.js';
 import { natsCredentialsRoutes } from './nats-credentials-routes.js';
+import { jobDetailRoutes } from './job-detail-routes.js';
 import type { NatsCredentialService } from '../nats-users.js';
 
 /** The slice of the job manager the API needs. */
@@ -77,6 +78,8 @@ export interface AppDeps {
   mcp?: (name: string, jobId: string | undefined, request: Request) => Promise<Response>;
   /** The web view at `/` and its login links (daemon/api/web-routes.ts); absent, the API is the CLI's only. */
   web?: WebDeps;
+  /** `<home>/jobs`, where each job's acceptance round reports are kept (daemon/api/job-detail-routes.ts). */
+  jobsDir?: string;
 }
 
 const JobParams = z.object({ id: JobId });
@@ -105,6 +108,7 @@ export function createApp(deps: AppDeps) {
     .route('/', sandboxRoutes(deps.sandboxRuns))
     .route('/', doctorRoutes(deps.doctor))
     .route('/', natsCredentialsRoutes(deps.natsCredentials))
+    .route('/', jobDetailRoutes({ get: (id) => deps.jobs.get(id), ...(deps.jobsDir ? { jobsDir: deps.jobsDir } : {}) }))
     .all('/mcp/:name', (c) => {
       if (!deps.mcp) throw new ProtocolError('not_found', 'this daemon serves no MCP servers');
       return deps.mcp(c.req.param('name'), c.req.query('job'), c.req.raw);

@@ -16,6 +16,8 @@ const SESSION_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'POST', path: /^\/jobs$/ },
   { method: 'GET', path: /^\/jobs\/[^/]+$/ },
   { method: 'GET', path: /^\/jobs\/[^/]+\/events$/ },
+  { method: 'GET', path: /^\/jobs\/[^/]+\/tasks\/[^/]+\/diff$/ },
+  { method: 'GET', path: /^\/jobs\/[^/]+\/acceptance\/rounds\/[^/]+\/app$/ },
   { method: 'POST', path: /^\/jobs\/[^/]+\/cancel$/ },
   { method: 'POST', path: /^\/web\/logout$/ },
 ];
