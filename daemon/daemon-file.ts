@@ -1,14 +1,30 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonInfo } from '../proto/index.js';
 import { DAEMON_FILE_NAME } from '../proto/home.js';
+import { parseDaemonFile } from '../proto/daemon-file.js';
 import { writeFileAtomically } from '../actors/fs/write-file-atomically.js';
-import { readDaemonFile } from '../cli/daemon-file.js';
-
-// One reader of daemon.json for both sides: the CLI's, which needs nothing but proto.
-export { isProcessAlive, readDaemonFile } from '../cli/daemon-file.js';
 
 export const daemonFilePath = (home: string) => join(home, DAEMON_FILE_NAME);
+
+/** The daemon that daemon.json names, or null when it is missing, unreadable or not a `DaemonInfo` (proto/daemon-file.ts). */
+export async function readDaemonFile(home: string): Promise<DaemonInfo | null> {
+  try {
+    return parseDaemonFile(await readFile(daemonFilePath(home), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Signal 0 checks that a process exists without touching it. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export async function writeDaemonFile(home: string, info: DaemonInfo): Promise<void> {
   await writeFileAtomically(daemonFilePath(home), `${JSON.stringify(DaemonInfo.parse(info), null, 2)}\n`, { mode: 0o600 });

@@ -1,19 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listen } from './api/listen.js';
-import { connect, type NatsConnection } from 'nats';
-import {
-  JobEvent,
-  createSubjects,
-  eventStreamName,
-  isTerminalJobStatus,
-  subjectForEvent,
-  type JobId,
-  type TaskProgress,
-} from '../proto/index.js';
+import { JobEvent, type JobId, type TaskProgress } from '../proto/index.js';
 import { masterMachine } from '../machines/master.machine.js';
 import { masterGuardFault, type Failpoint } from './failpoints.js';
-import { NatsBus, ensureEventStream } from '../actors/bus/nats-bus.js';
 import type { Logger } from '../actors/log/logger.js';
 import { JobManager } from '../actors/master/job-manager.js';
 import { createRunTaskLogic } from '../actors/master/run-task.js';
@@ -29,12 +19,9 @@ import { preparePrivateHome } from './home-folder.js';
 import { lockHome } from './home-lock.js';
 import { createModelRegistry } from './model-registry.js';
 import { createModelService } from './model-service.js';
-import { startEmbeddedNats, type EmbeddedNats } from '../actors/engines/nats-server.js';
-import { NatsSupervisor } from './nats-supervisor.js';
 import { ensureToken } from './secrets.js';
-import { DAEMON_NATS_USER, natsCredentialService, restrictedNatsUsers } from './nats-users.js';
+import { natsCredentialService } from './nats-users.js';
 import { startProgressRelay } from '../actors/bus/progress-relay.js';
-import { splitNatsUrl } from './nats-url.js';
 import { ALL_ROLES, openWorkPlumbing, startWorkerPool } from './worker-runtime.js';
 import { createDeferredMemory } from './memory-setup.js';
 import { TriggerScheduler } from '../actors/mcp/trigger-scheduler.js';
@@ -48,14 +35,18 @@ import { createDoctorService } from './doctor-service.js';
 import { handleMcpHttp } from './mcp/http-route.js';
 import { createWorkerTools } from './mcp/worker-tools.js';
 import { TaskMemory } from '../actors/memory/task-memory.js';
-import { ingestBlueprint } from '../actors/memory/ingest.js';
 import { readFileAt } from '../actors/git/repo.js';
 import type { Sandbox } from '../actors/sandbox/sandbox.js';
-import { UnsafeSandbox } from '../actors/sandbox/unsafe-sandbox.js';
-import { lazySandbox, openSandbox, reclaimSandboxLeftovers } from './sandbox-runtime.js';
-import { createDevopsRuntime } from './devops-runtime.js';
-import { DependencyCache } from '../actors/acceptance/deps-cache.js';
-import { SharedDependencyCache } from '../actors/acceptance/shared-deps-cache.js';
+import { openDaemonBus } from './daemon-bus.js';
+import { openDaemonSandbox } from './daemon-sandbox.js';
+import { optionalSandbox } from './optional-sandbox.js';
+import { prewarmSandbox } from './sandbox-prewarm.js';
+import { createPlanJobActor } from './plan-job-actor.js';
+import { createTaskIntegration } from './task-integration.js';
+import { createJobResults } from './job-results.js';
+import { acceptAppTimeouts, acceptJobTimeouts } from './acceptance-config.js';
+import { DependencyCache } from '../actors/sandbox-app/deps-cache.js';
+import { SharedDependencyCache } from '../actors/sandbox-app/shared-deps-cache.js';
 import { createFileSuiteStore } from '../actors/acceptance/suite-store.js';
 import { VERSION } from './version.js';
 
@@ -87,7 +78,12 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-/** Wires every part together; the only place that knows the concrete implementations. */
+/**
+ * Wires every part together; the only place that knows the concrete
+ * implementations. Each part is built before what uses it, so nothing here
+ * is bound late: a job's path runs one way, from submission through the
+ * Master and its actors to the saved record, its events and its finalization.
+ */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { home, config, log } = options;
   const now = options.now ?? (() => new Date());
@@ -105,6 +101,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   // The lock is released last: nothing may start on this home while our nats-server still runs.
   const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
+  const defer = (cleanup: () => Promise<void> | void) => void cleanups.push(cleanup);
   // Once only: a signal can arrive while the daemon is already stopping itself.
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -119,106 +116,40 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     })());
 
   try {
-    let nats: EmbeddedNats | null = null;
-    if (!options.natsUrl) {
-      // Workers and observers get their own users, limited to their subjects (daemon/nats-permissions.ts).
-      const restrictedUsers = restrictedNatsUsers(token, createSubjects(config.subjectPrefix));
-      nats = await startEmbeddedNats({ dir: join(home, 'nats'), user: DAEMON_NATS_USER, password: token, restrictedUsers, bin: config.natsServerBin });
-      cleanups.push(() => nats?.stop());
-      log.info('started embedded nats-server', { url: nats.url, pid: nats.pid });
-    }
-    const target = nats ? { url: nats.url, user: nats.user, pass: nats.password } : splitNatsUrl(options.natsUrl ?? '');
-    const natsUrl = target.url;
-    // Reconnect forever: a closed connection makes every later publish throw (heartbeats, events), and the
-    // supervisor brings the server back on the same port; giving up is the supervisor's decision, not the client's.
-    const nc: NatsConnection = await connect({
-      servers: natsUrl,
-      name: 'autodevd',
-      user: target.user,
-      pass: target.pass,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-    });
     let failedWith: (reason: string) => void = () => {};
     const failed = new Promise<string>((resolve) => (failedWith = resolve));
-    const supervisor = new NatsSupervisor({
-      connection: nc,
-      server: nats,
-      log,
-      restartDelaysMs: config.natsRestartDelaysMs,
-      now,
+    const { server: nats, url: natsUrl, connection: nc, supervisor, subjects, bus, publish } = await openDaemonBus({
+      home,
+      config,
+      token,
+      ...(options.natsUrl ? { natsUrl: options.natsUrl } : {}),
       onGiveUp: (reason) => {
         log.error('stopping: the message bus cannot come back', { reason });
         void stop().then(() => failedWith(reason));
       },
+      defer,
+      now,
+      log,
     });
-    // Draining needs the server; a connection to a dead one is closed instead.
-    cleanups.push(() => (supervisor.up ? nc.drain() : nc.close()));
-    supervisor.start();
-    cleanups.push(() => supervisor.stop());
-    cleanups.push(() => models.close());
-
-    const subjects = createSubjects(config.subjectPrefix);
-    const stream = eventStreamName(config.subjectPrefix);
-    await ensureEventStream(nc, {
-      name: stream,
-      subjects: [subjects.allJobEvents],
-      maxAgeMs: config.eventRetentionDays * 86_400_000,
-    });
-    const bus = new NatsBus({ connection: nc, stream });
-    const publish = (event: JobEvent) => bus.publishDurable(subjectForEvent(subjects, event), event);
+    defer(() => models.close());
 
     const plumbing = await openWorkPlumbing(nc, subjects, config);
     const registry = new WorkerRegistry({ heartbeatMs: config.heartbeatMs });
     registry.start(bus, subjects.heartbeat);
-    cleanups.push(() => registry.stop());
+    defer(() => registry.stop());
     // What is still loading after the daemon answers (models, memory, the sandbox), for /health.
     const warmUp = new WarmUpBoard();
     const memory = createDeferredMemory(config, home, log, warmUp);
-    if (memory) cleanups.push(() => memory.close());
-    await reclaimSandboxLeftovers(home, log.child({ component: 'sandbox' }));
-    const sandboxes = lazySandbox(() =>
-      warmUp.track(
-        'sandbox',
-        openSandbox({
-          home,
-          config: config.sandbox,
-          unsafeNoSandbox: options.unsafeNoSandbox ?? false,
-          createUnsafe: () => new UnsafeSandbox({ defaultTimeoutMs: config.sandbox.timeoutMs }),
-          log: log.child({ component: 'sandbox' }),
-        }),
-      ),
-    );
-    cleanups.push(async () => {
-      await sandboxes.close();
-      // An engine stopped mid-run can leave container overlays mounted under the home folder.
-      await reclaimSandboxLeftovers(home, log.child({ component: 'sandbox' }));
-    });
-    const sandbox = () => sandboxes.get().then((runtime) => runtime.sandbox);
-    let jobsRef: JobManager | null = null;
-    // A worker's progress is an event, and also the running attempt's spend so far, which the job's Master counts.
-    const publishProgress = (event: TaskProgress) => {
-      jobsRef?.noteProgress(event);
-      return publish(event);
-    };
+    if (memory) defer(() => memory.close());
+    const sandboxLog = log.child({ component: 'sandbox' });
+    const { sandbox, dockerSocket } = await openDaemonSandbox({ home, config: config.sandbox, unsafeNoSandbox: options.unsafeNoSandbox ?? false, warmUp, defer, log: sandboxLog });
+    const store = new FileJobStore({ jobsDir, log, now });
     // Per job, under the job's own folder: see deps-cache.ts for why it is never shared between jobs.
     const depsCacheFor = (jobId: JobId) => new DependencyCache({ dir: join(jobsDir, jobId, 'deps-cache'), log: log.child({ component: 'deps-cache' }) });
-    const devops = createDevopsRuntime({
-      config,
-      jobsDir,
-      depsCacheFor,
-      bus,
-      subjects,
-      publish,
-      sandbox,
-      dockerSocket: () => sandboxes.get().then((rt) => (rt.choice.backend === 'docker' ? (rt.engine?.socketPath ?? config.sandbox.dockerSocket) : null)),
-      memory,
-      suiteStore,
-      getJob: async (id) => (jobsRef ? jobsRef.get(id) : null),
-      now,
-      log: log.child({ component: 'devops' }),
-    });
-    cleanups.push(() => devops.close());
+    const devopsLog = log.child({ component: 'devops' });
+    const integrate = createTaskIntegration({ config, jobsDir, publish, sandbox: optionalSandbox(sandbox, devopsLog), memory, suiteStore, depsCacheFor, now, log: devopsLog });
+    const results = createJobResults({ config, jobsDir, sandbox: optionalSandbox(sandbox, devopsLog), dockerSocket, getJob: (id) => store.get(id), now, log: devopsLog });
+    defer(() => results.close());
     const triggerFile = new TriggerFile({ home, log });
     const triggers = new TriggerScheduler({
       log,
@@ -226,19 +157,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       onChange: (all) => void triggerFile.save(all),
     });
     triggers.restore(await triggerFile.load());
-    cleanups.push(async () => {
+    defer(async () => {
       triggers.stop();
       await triggerFile.idle();
     });
     const thinking = await openPersistentThinking(jobsDir, log);
-    cleanups.push(() => thinking.idle());
+    defer(() => thinking.idle());
     const mcp = createMcpHost({ jobsDir, settings: config.mcp, log: log.child({ component: 'mcp' }), scheduler: triggers, thinking: thinking.store, sandbox, ...(memory ? { memory } : {}) });
-    if (config.localWorkers) {
-      // Started after memory, so a task's tools (its allow-list, in a scratch copy of the snapshot) can reach the job memory.
-      const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, sandbox, scratchDir: join(home, 'scratch'), ...(memory ? { memory } : {}) });
-      const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish: publishProgress, log, now, tools });
-      cleanups.push(() => pool.stop());
-    }
     const taskMemory = memory
       ? new TaskMemory({
           memory,
@@ -253,42 +178,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const machine = masterMachine.provide({
       ...(options.failpoints?.has('master-guard') ? { guards: { allCompleted: masterGuardFault } } : {}),
       actors: {
-        planJob: fromPromise(async ({ input, signal }) => {
-          // Every job's first attempt needs the sandbox: it opens (an engine may start, an image build) while the model plans.
-          sandboxes.get().catch((error: unknown) => log.warn('the sandbox could not be opened ahead of the first validation', { error: String(error) }));
-          // API docs enter memory before planning, so the first tasks can retrieve them.
-          if (memory && input.blueprint) {
-            try {
-              await ingestBlueprint(await memory.forJob(input.jobId), input.blueprint);
-            } catch (error) {
-              log.warn('could not put the API docs into memory', { jobId: input.jobId, error: String(error) });
-            }
-          }
-          // Planning derives the acceptance suite (an OpenAPI parser, samplers, ajv: some 80 modules): loaded with the first plan.
-          const { planJob } = await import('../actors/master/plan-job.js');
-          return planJob(
-            {
-              model: () => models.master.get(),
-              maxTokens: config.planMaxTokens,
-              maxRetries: config.maxRetries,
-              taskBudget: { maxTokens: config.taskMaxTokens, timeoutMs: config.taskTimeoutMs },
-              maxPlanAttempts: config.planAttempts,
-              suites: suiteStore,
-              onUsage: (spent) => jobsRef?.notePlanningUsage(input.jobId, spent),
-              log,
-            },
-            input,
-            signal,
-          );
-        }),
-        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory, integrate: devops.integrate }),
+        planJob: createPlanJobActor({ config, model: models.master, suites: suiteStore, memory, prewarm: () => prewarmSandbox(sandbox, log), log }),
+        runTask: createRunTaskLogic({ bus, subjects, ...plumbing, maxTimeoutMs: config.taskTimeoutMs, memory: taskMemory, integrate }),
         acceptJob: fromPromise(async ({ input, signal }) => {
           const { acceptJob } = await import('../actors/master/accept-job.js');
-          return acceptJob({ jobsDir, suiteStore, sandbox, publish, now, depsCacheFor, log: log.child({ component: 'acceptance' }) }, input, signal);
+          return acceptJob({ jobsDir, suiteStore, sandbox, publish, now, depsCacheFor, timeouts: acceptJobTimeouts(config.acceptance), log: log.child({ component: 'acceptance' }) }, input, signal);
         }),
       },
     });
-    const store = new FileJobStore({ jobsDir, log, now });
     const jobs = new JobManager({
       machine,
       store,
@@ -301,6 +198,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       jobTimeoutMs: config.jobTimeoutMs,
       jobMaxTokens: config.jobMaxTokens,
       maxAcceptanceRounds: config.acceptanceRounds,
+      // A completed job's last step, given its final record in memory, after `job.completed` is out.
+      ...(config.devops.finalizeOnCompletion ? { finalize: results.finalize } : {}),
       assertReady: () => {
         supervisor.assertUp();
         models.master.assertConfigured();
@@ -312,19 +211,28 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       now,
       log,
     });
-    cleanups.push(() => jobs.stopAll());
-    jobsRef = jobs;
+    // A worker's progress is an event, and also the running attempt's spend so far, which the job's Master counts.
+    const publishProgress = (event: TaskProgress) => {
+      jobs.noteProgress(event);
+      return publish(event);
+    };
+    if (config.localWorkers) {
+      // Started after memory, so a task's tools (its allow-list, in a scratch copy of the snapshot) can reach the job memory.
+      const tools = createWorkerTools({ settings: config.mcp, log: log.child({ component: 'worker-tools' }), jobsDir, sandbox, scratchDir: join(home, 'scratch'), ...(memory ? { memory } : {}) });
+      const pool = startWorkerPool({ bus, subjects, plumbing, config, model: models.worker, roles: ALL_ROLES, publish: publishProgress, log, now, tools });
+      defer(() => pool.stop());
+    }
+    // Registered after the pool's, so it runs before it: the Masters stop first, and a task cut short by the pool leaves no record change.
+    defer(() => jobs.stopAll());
     const progressRelay = startProgressRelay({
       bus,
       subjects,
       publish: publishProgress,
-      accepts: async (event) => {
-        const job = await jobs.get(event.jobId);
-        return job !== null && !isTerminalJobStatus(job.status) && job.tasks.some((task) => task.id === event.taskId);
-      },
+      // From the running Masters, not the records on disk: a job that is not running takes no progress.
+      accepts: async (event) => jobs.isLiveTask(event.jobId, event.taskId),
       log: log.child({ component: 'progress-relay' }),
     });
-    cleanups.push(() => progressRelay.stop());
+    defer(() => progressRelay.stop());
 
     const jobEvents = async function* (jobId: JobId, signal: AbortSignal) {
       for await (const msg of bus.replay(subjects.job.all(jobId), signal)) {
@@ -336,6 +244,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const acceptanceOptions = {
       sandbox,
       workRoot: join(home, 'acceptance'),
+      timeouts: acceptAppTimeouts(config.acceptance),
       // One for every `autodev accept`, beside (not in) the per-run folders: shared-deps-cache.ts says why sharing it is safe.
       depsCache: new SharedDependencyCache({ dir: join(home, 'accept-deps-cache'), maxEntries: 12, log: log.child({ component: 'deps-cache' }) }),
     };
@@ -345,6 +254,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       listenPort: () => listenPort,
       maxBodyBytes: config.apiMaxBodyBytes,
       jobs,
+      jobsDir,
       corruptJobs: store,
       jobEvents,
       health: () => ({
@@ -361,7 +271,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }),
       mcp: (name, jobId, request) => handleMcpHttp(mcp, name, jobId, request),
       web: { sessions: new WebSessions(), assetsDir: webAssetsDir() },
-      results: devops.results,
+      results: results.service,
       modelFiles: createModelService(home, config),
       mcpCatalog: () => listCatalog(mcp.catalogContext()),
       doctor: createDoctorService(home, config),
@@ -379,14 +289,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
     const server = await listen(app.fetch, options.apiPort ?? 0);
     listenPort = server.port;
-    cleanups.push(() => new Promise<void>((resolve) => server.server.close(() => resolve())));
+    defer(() => new Promise<void>((resolve) => server.server.close(() => resolve())));
     const apiUrl = `http://127.0.0.1:${server.port}`;
 
     const resumed = await jobs.resumeUnfinished();
     if (resumed.length > 0) log.info('resumed unfinished jobs', { jobs: resumed });
 
     await writeDaemonFile(home, { pid: process.pid, apiUrl, natsUrl, tokenFile });
-    cleanups.push(() => removeDaemonFile(home, process.pid));
+    defer(() => removeDaemonFile(home, process.pid));
     log.info('autodevd ready', { apiUrl, natsUrl, home, master: models.master.name, worker: models.worker.name });
     // Loaded now that the daemon answers, so neither holds up its start; /health shows their progress.
     if (config.warmUpModels) void warmUpModels([models.master, models.worker], log, warmUp);

@@ -24,7 +24,24 @@ removes it on a clean stop. SIGTERM or SIGINT stop it and everything it started.
 
 /** The composition root's entry: the only code that reads argv, the environment and signals. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'worker') return (await import('./worker-main.js')).workerMain(argv.slice(1));
+  if (argv[0] === 'worker') {
+    const io = {
+      env: process.env,
+      stdout: (text: string) => void process.stdout.write(text),
+      stderr: (text: string) => void process.stderr.write(text),
+      onStopSignal: (stop: () => void) => {
+        // One stop for either signal: the second would drain a connection already draining.
+        const once = () => {
+          process.off('SIGTERM', once);
+          process.off('SIGINT', once);
+          stop();
+        };
+        process.once('SIGTERM', once);
+        process.once('SIGINT', once);
+      },
+    };
+    return (await import('./worker-main.js')).workerMain(argv.slice(1), io);
+  }
   let values;
   try {
     ({ values } = parseArgs({

@@ -32,8 +32,17 @@ The worker credential is not the daemon's token: it may pull work, read
 snapshots and send replies, heartbeats and progress, and nothing else (no
 job events, no other jobs' replies).`;
 
+/** What the worker's entry hands it from the process: only daemon/main.ts reads argv, the environment and signals. */
+export interface WorkerProcess {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Calls `stop` once the process is asked to stop (SIGTERM, SIGINT); installed when the workers are ready, as before that the default ends the process. */
+  onStopSignal: (stop: () => void) => void;
+}
+
 /** The worker process's composition root: everything it needs comes over NATS. */
-export async function workerMain(argv: string[]): Promise<number> {
+export async function workerMain(argv: string[], io: WorkerProcess): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -50,33 +59,33 @@ export async function workerMain(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`autodevd worker: ${(error as Error).message}\nRun autodevd worker --help for usage.\n`);
+    io.stderr(`autodevd worker: ${(error as Error).message}\nRun autodevd worker --help for usage.\n`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write(`${WORKER_HELP}\n`);
+    io.stdout(`${WORKER_HELP}\n`);
     return 0;
   }
   if (!values.nats === !values.credentials) {
-    process.stderr.write('autodevd worker: give one of --credentials FILE or --nats URL; get them on the daemon\'s machine with: autodev workers credentials --out FILE\n');
+    io.stderr('autodevd worker: give one of --credentials FILE or --nats URL; get them on the daemon\'s machine with: autodev workers credentials --out FILE\n');
     return 2;
   }
   const roles = (values.roles ?? ROLES.join(',')).split(',').map((r) => r.trim());
   const badRole = roles.find((r) => !Role.safeParse(r).success);
   if (badRole !== undefined) {
-    process.stderr.write(`autodevd worker: unknown role "${badRole}"; roles are ${ROLES.join(', ')}\n`);
+    io.stderr(`autodevd worker: unknown role "${badRole}"; roles are ${ROLES.join(', ')}\n`);
     return 2;
   }
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 16)) {
-    process.stderr.write('autodevd worker: --workers must be an integer from 1 to 16\n');
+    io.stderr('autodevd worker: --workers must be an integer from 1 to 16\n');
     return 2;
   }
 
   const log = createLogger({ fields: { process: 'worker' } });
   try {
-    const home = resolveHome(values.home, process.env);
-    const loaded = await loadConfig(home, process.env, { model: values.model });
+    const home = resolveHome(values.home, io.env);
+    const loaded = await loadConfig(home, io.env, { model: values.model });
     const config = workers === undefined ? loaded : { ...loaded, workersPerRole: workers };
     const model = createModelHandle(config, config.workersPerRole * roles.length);
     model.assertConfigured();
@@ -103,18 +112,17 @@ export async function workerMain(argv: string[]): Promise<number> {
     });
     log.info('workers ready', { nats: target.url, workers: pool.workerIds });
     return await new Promise<number>((resolve) => {
-      const stop = () => {
+      io.onStopSignal(() => {
         pool.stop();
         void model
           .close()
           .then(() => nc.drain())
+          .catch((error: unknown) => log.warn('error while stopping', { error: String(error) }))
           .finally(() => resolve(0));
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      });
     });
   } catch (error) {
-    process.stderr.write(`autodevd worker: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`autodevd worker: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
 }

@@ -2,6 +2,12 @@ import type { AcceptanceSummary, Blueprint, JobEvent, JobRecord, Task, TaskId, T
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/**
+ * The Master's id in its actor system (the runner starts it under it): a child
+ * that reports while it runs, as planning reports its model usage, sends there.
+ */
+export const MASTER_SYSTEM_ID = 'master';
+
 /** A job event before the runner stamps its time: the machine has no clock of its own. */
 export type MasterNotice = DistributiveOmit<JobEvent, 'at'>;
 
@@ -60,7 +66,8 @@ export interface AcceptJobInput {
   repo: string;
   round: number;
   tasks: Task[];
-  job: JobRecord;
+  /** Its requirements are judged on every round. */
+  blueprint: Blueprint | null;
 }
 
 /** Failing checks and project tests of one round, grouped by the task that owns the failing code. */

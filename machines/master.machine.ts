@@ -9,6 +9,7 @@ import { countRunning, heightsOf, jobOutcome, retryDelayMs } from './scheduler.j
 import { TaskQueue } from './task-queue.js';
 
 export type * from './master-types.js';
+export { MASTER_SYSTEM_ID } from './master-types.js';
 export { failureSignature } from './job-updates.js';
 
 const notProvided = (name: string) => () => {
@@ -305,7 +306,7 @@ export const masterMachine = setup({
           repo: context.job.repo,
           round: context.job.acceptance?.rounds ?? 1,
           tasks: context.job.tasks,
-          job: context.job,
+          blueprint: context.job.blueprint,
         }),
         onDone: [
           {

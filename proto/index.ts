@@ -23,3 +23,5 @@ export * from './safe-path.js';
 export * from './rules.js';
 export * from './job-migrate.js';
 export * from './web.js';
+export * from './task-diff.js';
+export * from './acceptance-app-log.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AcceptanceReport, JOB_RECORD_VERSION, isAccepted, type JobEvent, type JobRecord, type Task } from '../proto/index.js';
+import { AcceptanceReport, isAccepted, type JobEvent, type Task } from '../proto/index.js';
 import { acceptJob, type AcceptJobDeps } from '../actors/master/accept-job.js';
 import { deriveSuiteFromText } from '../actors/acceptance/derive-checks.js';
 import { createFileSuiteStore } from '../actors/acceptance/suite-store.js';
@@ -24,12 +24,7 @@ const TASKS: Task[] = [
 ];
 
 function roundInput(jobId: string, repo: string, round = 1) {
-  const at = '2026-01-01T00:00:00.000Z';
-  const job: JobRecord = {
-    schemaVersion: JOB_RECORD_VERSION, id: jobId, prompt: 'a books API', spec: null, blueprint: null, status: 'integrating', repo,
-    createdAt: at, updatedAt: at, tasks: TASKS, error: null, acceptance: { rounds: round, maxRounds: 3, last: null },
-  };
-  return { jobId, repo, round, tasks: TASKS, job };
+  return { jobId, repo, round, tasks: TASKS, blueprint: null };
 }
 
 const PASSING_TEST = `const test = require('node:test');\nconst assert = require('node:assert');\ntest('health is documented', () => assert.ok(true));\n`;

@@ -10,18 +10,20 @@ import { exportTree } from '../git/export-tree.js';
 import { headCommit } from '../git/repo.js';
 import type { Logger } from '../log/logger.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import type { DependencyCache } from '../acceptance/deps-cache.js';
+import type { DependencyCache } from '../sandbox-app/deps-cache.js';
 import { acceptanceOwners } from './acceptance-routing.js';
 import { describeAppLog, describeBlocked, describeCheckFailure, describeSetupFailure, describeTestFailure, failuresOf } from './acceptance-problems.js';
 import { runProjectTests, type ProjectTestOutcome } from './project-tests.js';
 import { judgeRoundRequirements, readRoundStack, requirementFixes, requirementsPlanOf } from './round-requirements.js';
-import type { StackFindings } from '../acceptance/stack-findings.js';
+import type { StackFindings } from '../validation/stack-findings.js';
 
 export interface AcceptJobTimeouts {
   installMs: number;
   buildMs: number;
   startMs: number;
   checksMs: number;
+  requestMs: number;
+  commandMs: number;
   testsMs: number;
 }
 
@@ -40,7 +42,8 @@ export interface AcceptJobDeps {
   depsCacheFor?: (jobId: JobId) => DependencyCache;
 }
 
-const DEFAULT_TIMEOUTS: AcceptJobTimeouts = { installMs: 300_000, buildMs: 180_000, startMs: 30_000, checksMs: 120_000, testsMs: 180_000 };
+/** Config `acceptance.*` (daemon/acceptance-config.ts) has the same defaults. */
+const DEFAULT_TIMEOUTS: AcceptJobTimeouts = { installMs: 300_000, buildMs: 180_000, startMs: 30_000, checksMs: 120_000, requestMs: 10_000, commandMs: 30_000, testsMs: 180_000 };
 
 /**
  * One integration round: main's tree exported to the job's accept/ folder,
@@ -61,7 +64,7 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
   await exportTree(input.repo, commit, tree, new Set(['node_modules']));
 
   const suite = await deps.suiteStore.load(input.jobId);
-  const requirements = requirementsPlanOf(input.job);
+  const requirements = requirementsPlanOf(input.blueprint);
   const depsCache = deps.depsCacheFor?.(input.jobId);
   let sandbox: Sandbox | null = null;
   let noSandbox = '';
@@ -95,6 +98,8 @@ export async function acceptJob(deps: AcceptJobDeps, input: AcceptJobInput, sign
       buildTimeoutMs: timeouts.buildMs,
       startTimeoutMs: timeouts.startMs,
       checksTimeoutMs: timeouts.checksMs,
+      requestTimeoutMs: timeouts.requestMs,
+      commandTimeoutMs: timeouts.commandMs,
       ...(signal ? { signal } : {}),
       ...(depsCache ? { depsCache } : {}),
       restartChecks: requirements.restart,

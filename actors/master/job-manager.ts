@@ -16,7 +16,6 @@ import {
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { JobStore } from './job-store.js';
-import type { ModelUsageEvent } from '../../machines/master.machine.js';
 import { runJob, type JobRunnerDeps, type RunningJob } from './job-runner.js';
 import { reconcileWithRepo } from './reconcile.js';
 
@@ -110,9 +109,9 @@ export class JobManager {
     this.#running.get(event.jobId)?.report({ type: 'TASK_PROGRESS', taskId, tokens, ...(attempt !== undefined ? { attempt } : {}) });
   }
 
-  /** What the Master's model just spent planning the job; counted as it happens. */
-  notePlanningUsage(jobId: JobId, usage: Omit<ModelUsageEvent, 'type'>): void {
-    this.#running.get(jobId)?.report({ type: 'MODEL_USAGE', ...usage });
+  /** Whether a worker's report on this task may stand as an event: its job's Master runs, and the job has the task. */
+  isLiveTask(jobId: JobId, taskId: string): boolean {
+    return this.#running.get(jobId)?.hasLiveTask(taskId) ?? false;
   }
 
   /** Restarts every job a previous daemon left unfinished. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
+import type { Task } from '../../proto/index.js';
 import { JOB_RECORD_VERSION, type JobEvent, type JobRecord } from '../../proto/index.js';
-import { masterMachine, type AcceptJobInput, type AcceptJobOutput, type RunTaskInput } from '../../machines/master.machine.js';
+import { MASTER_SYSTEM_ID, masterMachine, type PlanJobInput, type AcceptJobInput, type AcceptJobOutput, type RunTaskInput } from '../../machines/master.machine.js';
 import { makeTask } from '../../machines/task.fixture.js';
 import { silentLogger } from '../log/logger.js';
 import { runJob } from './job-runner.js';
@@ -169,5 +170,69 @@ describe('runJob', () => {
     expect(saved.at(-1)).toEqual(final);
     expect(published.map((e) => e.type)).toEqual(['job.integrating', 'job.failed']);
   });
-});
+  it('finalizes a completed job from its final record, once job.completed is out, and never a failed one', async () => {
+    const machine = masterMachine.provide({ actors: { planJob: fromPromise(async () => [makeTask('t1')]), runTask: succeeding, acceptJob: accepting } });
+    const order: string[] = [];
+    const finalized: JobRecord[] = [];
+    const saved: JobRecord[] = [];
+    const running = runJob({
+      machine, store: memoryStore(saved), maxParallel: 1, now: () => new Date(at), log: silentLogger,
+      publish: async (e) => void order.push(e.type),
+      finalize: async (job) => {
+        order.push('finalize');
+        finalized.push(job);
+        throw new Error('the build failed');
+      },
+    }, newJob());
+    const final = await running.done;
+    // A finalizer that throws leaves the job completed, and `finalized` still settles.
+    await running.finalized;
+    expect(final.status).toBe('completed');
+    expect(finalized).toEqual([final]);
+    expect(saved.at(-1)).toEqual(final);
+    expect(order.slice(-2)).toEqual(['job.completed', 'finalize']);
 
+    const failing = masterMachine.provide({ actors: { planJob: fromPromise<Task[], PlanJobInput>(async () => { throw new Error('no plan'); }), runTask: succeeding, acceptJob: accepting } });
+    const notFinalized: JobRecord[] = [];
+    const failed = runJob({ machine: failing, store: memoryStore([]), maxParallel: 1, now: () => new Date(at), log: silentLogger, publish: async () => {}, finalize: async (job) => void notFinalized.push(job) }, newJob());
+    expect((await failed.done).status).toBe('failed');
+    await failed.finalized;
+    expect(notFinalized).toEqual([]);
+  });
+
+  it('runs the Master under its system id, so planning reports its usage to it as it is spent', async () => {
+    const machine = masterMachine.provide({
+      actors: {
+        planJob: fromPromise<Task[], PlanJobInput>(async ({ system }) => {
+          system.get(MASTER_SYSTEM_ID)?.send({ type: 'MODEL_USAGE', tokens: 70 });
+          return [makeTask('t1')];
+        }),
+        runTask: succeeding,
+        acceptJob: accepting,
+      },
+    });
+    const final = await runJob({ machine, store: memoryStore([]), maxParallel: 1, now: () => new Date(at), log: silentLogger, publish: async () => {} }, newJob()).done;
+    expect(final.planningUsage).toEqual({ tokens: 70 });
+  });
+  it('says from memory whether a task is live: its Master runs and the job has it', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const machine = masterMachine.provide({
+      actors: {
+        planJob: fromPromise(async () => [makeTask('t1')]),
+        runTask: fromCallback<EventObject, RunTaskInput>(({ input, sendBack }) => {
+          const output = { commit: 'a'.repeat(40), files: ['x'], summary: 's', tokens: 1, validation: { passed: true, issues: [] }, conflicts: [] };
+          void held.then(() => sendBack({ type: 'TASK_SUCCEEDED', taskId: input.task.id, attempt: input.attempt, worker: 'w', output }));
+        }),
+        acceptJob: accepting,
+      },
+    });
+    const running = runJob({ machine, store: memoryStore([]), maxParallel: 1, now: () => new Date(at), log: silentLogger, publish: async () => {} }, newJob());
+    await new Promise((r) => setTimeout(r, 10));
+    expect(running.hasLiveTask('t1')).toBe(true);
+    expect(running.hasLiveTask('t9')).toBe(false);
+    release();
+    expect((await running.done).status).toBe('completed');
+    expect(running.hasLiveTask('t1')).toBe(false);
+  });
+});

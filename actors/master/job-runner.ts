@@ -1,6 +1,6 @@
 import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate';
 import type { JobEvent, JobRecord } from '../../proto/index.js';
-import type { MasterMachine, MasterNotice, ModelUsageEvent, TaskProgressEvent } from '../../machines/master.machine.js';
+import { MASTER_SYSTEM_ID, type MasterMachine, type MasterNotice, type ModelUsageEvent, type TaskProgressEvent } from '../../machines/master.machine.js';
 import type { Logger } from '../log/logger.js';
 import type { JobStore } from './job-store.js';
 import { TransitionWriter, type TransitionWriterDeps } from './transition-writer.js';
@@ -18,6 +18,11 @@ export interface JobRunnerDeps {
   clock?: ActorOptions<AnyActorLogic>['clock'];
   /** Retry timing of failed saves and publishes; tests shorten it. */
   writerRetry?: Pick<TransitionWriterDeps, 'sleep' | 'retryDelayMs' | 'maxRetryDelayMs'>;
+  /**
+   * The job's last step once it completed (tag, builds, RESULT.md): given the
+   * final record as saved, after `job.completed` is published. Absent: nothing runs.
+   */
+  finalize?: (job: JobRecord) => Promise<unknown>;
   now: () => Date;
   log: Logger;
 }
@@ -27,9 +32,13 @@ export interface RunningJob {
   cancel(reason: string): void;
   /** Tells the Master what model calls spent meanwhile: a running attempt's progress, or planning's usage. */
   report(event: TaskProgressEvent | ModelUsageEvent): void;
+  /** Whether the Master is still running and its job has this task: the job's live state, from memory. */
+  hasLiveTask(taskId: string): boolean;
   stop(): void;
   /** Resolves with the final record once it is persisted and its events published. */
   readonly done: Promise<JobRecord>;
+  /** Resolves once a completed job's finalization settled, at once for any other end (never if stopped first); never rejects. */
+  readonly finalized: Promise<void>;
 }
 
 /**
@@ -37,6 +46,8 @@ export interface RunningJob {
  * only then are that transition's events published (`TransitionWriter`), so
  * a subscriber never sees a state the daemon could lose in a crash. If the
  * actor itself fails, the job is saved as `failed` with code `internal`.
+ * A completed job is then finalized from that same record, so nothing reads
+ * it back or waits for its own `job.completed` to come round.
  */
 export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
   // The wall-time budget counts from submission, so a resumed job keeps what it had left.
@@ -51,6 +62,8 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
       ...(deps.maxAcceptanceRounds !== undefined ? { maxAcceptanceRounds: deps.maxAcceptanceRounds } : {}),
     },
     ...(deps.clock ? { clock: deps.clock } : {}),
+    // Lets the Master's children report to it (planning's model usage) through the actor system.
+    systemId: MASTER_SYSTEM_ID,
   });
   const log = deps.log.child({ jobId: job.id });
   const writer = new TransitionWriter({ store: deps.store, publish: deps.publish, log, ...(deps.writerRetry ?? {}) });
@@ -77,6 +90,15 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
     },
   });
   actor.start();
+  const finalized = writer.finished.then(async (record) => {
+    if (record.status !== 'completed' || !deps.finalize) return;
+    try {
+      await deps.finalize(record);
+    } catch (error) {
+      // The job stays completed: `autodev result` finalizes again on demand and reports what failed.
+      log.warn('could not finalize a completed job', { error: String(error) });
+    }
+  });
 
   return {
     id: job.id,
@@ -87,11 +109,16 @@ export function runJob(deps: JobRunnerDeps, job: JobRecord): RunningJob {
     report: (event) => {
       if (actor.getSnapshot().status === 'active') actor.send(event);
     },
+    hasLiveTask: (taskId) => {
+      const snapshot = actor.getSnapshot();
+      return snapshot.status === 'active' && snapshot.context.job.tasks.some((task) => task.id === taskId);
+    },
     stop: () => {
       writer.stop();
       actor.stop();
     },
     done: writer.finished,
+    finalized,
   };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AcceptanceCheckResult, AcceptanceReport, StageResult } from '../../proto/index.js';
 import type { RequirementPlan } from '../analysis/requirement-plan.js';
 import { stackRulesOf } from '../analysis/stack-rules.js';
-import type { StackFindings } from '../acceptance/stack-findings.js';
+import type { StackFindings } from '../validation/stack-findings.js';
 import { judgeRequirements } from './judge-requirements.js';
 
 const PROMPT = 'Build it in TypeScript on Node.js. Use Hono for HTTP and SQLite for storage.';

@@ -1,7 +1,7 @@
 import type { AcceptanceCheckResult, AcceptanceReport, AcceptanceSuite, RequirementCheck, RequirementResult } from '../../proto/index.js';
 import type { RequirementPlan, RequirementRule } from '../analysis/requirement-plan.js';
 import { describeStackRule, stackCheckId, type StackRule } from '../analysis/stack-rules.js';
-import type { StackFindings } from '../acceptance/stack-findings.js';
+import type { StackFindings } from '../validation/stack-findings.js';
 import { isScript, isTestFile } from '../validation/workspace-files.js';
 
 /** What one round found, which the requirements are judged by. */

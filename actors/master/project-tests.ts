@@ -1,6 +1,6 @@
 import type { StageResult, ValidationFailure } from '../../proto/index.js';
-import { readManifest, setUpApp } from '../acceptance/app-setup.js';
-import type { DependencyCache } from '../acceptance/deps-cache.js';
+import { readManifest, setUpApp } from '../sandbox-app/app-setup.js';
+import type { DependencyCache } from '../sandbox-app/deps-cache.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { planTests } from '../validation/test-plan.js';
 import { runTestStage } from '../validation/test-stages.js';

@@ -1,8 +1,8 @@
-import type { JobRecord, RequirementCheck, RequirementResult } from '../../proto/index.js';
+import type { Blueprint, RequirementCheck, RequirementResult } from '../../proto/index.js';
 import type { AcceptanceFix, AcceptJobInput } from '../../machines/master-types.js';
 import { planRequirements, type RequirementPlan } from '../analysis/requirement-plan.js';
-import type { DependencyCache } from '../acceptance/deps-cache.js';
-import { readStackFindings, type StackFindings } from '../acceptance/stack-findings.js';
+import type { DependencyCache } from '../sandbox-app/deps-cache.js';
+import { readStackFindings, type StackFindings } from '../validation/stack-findings.js';
 import type { Logger } from '../log/logger.js';
 import { acceptanceOwners } from './acceptance-routing.js';
 import { judgeRequirements, type RequirementEvidence } from './judge-requirements.js';
@@ -16,8 +16,8 @@ export interface RoundRequirements {
   typecheck: boolean;
 }
 
-export function requirementsPlanOf(job: JobRecord): RoundRequirements {
-  const plans = job.blueprint ? planRequirements(job.blueprint) : [];
+export function requirementsPlanOf(blueprint: Blueprint | null): RoundRequirements {
+  const plans = blueprint ? planRequirements(blueprint) : [];
   const rules = plans.flatMap((p) => p.rules);
   return {
     plans,
