@@ -29,7 +29,7 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   },
   { name: 'AUTODEV_SHARED_MODELS', meaning: "the folder of the test models (tiny random GGUF and embedder); default `../shared/models` beside the checkout", readBy: 'test/helpers/env.ts', internal: true },
   { name: 'AUTODEV_TEST_NATIVE', meaning: '`1` runs the opt-in native-module acceptance test (minutes of compiling)', readBy: 'test/acceptance-native.test.ts', internal: true },
-  { name: 'AUTODEV_TEST_WORKERS', meaning: 'test files vitest runs at once (default 3)', readBy: 'vitest.config.ts', internal: true },
+  { name: 'AUTODEV_TEST_WORKERS', meaning: 'test files vitest runs at once (default 4)', readBy: 'vitest.config.ts', internal: true },
   { name: 'AUTODEV_BENCH_KEEP', meaning: 'keep the memory benchmark\'s database folder instead of removing it', readBy: 'scripts/bench/memory.ts', internal: true },
   {
     name: 'AUTODEV_CGROUP_PROCS',

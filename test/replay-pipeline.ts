@@ -95,7 +95,7 @@ export function describePipeline(names: readonly JobName[]): void {
     await Promise.all(
       names.map((name) => (name === 'plain-js' ? startRun(name, replayConfig(PLAIN_JS, 1)) : startRun(name, replayConfig(recording(name), name === 'never-fixed' ? NEVER_FIXED_ROUNDS : 3)))),
     );
-  }, 420_000);
+  }, 600_000);
   afterAll(async () => {
     await Promise.all(daemons.map((daemon) => daemon.cleanup()));
   });

@@ -17,10 +17,31 @@ export interface SuiteStore {
   saveReport(jobId: JobId, round: number, report: AcceptanceReport): Promise<string>;
 }
 
+/** Suites kept in memory: the jobs running at once, with room to spare. */
+const KEPT_SUITES = 16;
+
+/**
+ * A frozen suite never changes, so it is read and checked once per job, not
+ * once per attempt and round: the store keeps the last few it saved or
+ * loaded, frozen so that no caller can change what the next one gets.
+ * A job with no suite yet is asked about again, as planning may still write one.
+ */
 export function createFileSuiteStore(jobsDir: string): SuiteStore {
   const folder = (jobId: JobId) => join(jobsDir, jobId, 'acceptance');
+  const kept = new Map<JobId, AcceptanceSuite>();
+  const keep = (jobId: JobId, suite: AcceptanceSuite) => {
+    kept.delete(jobId);
+    kept.set(jobId, deepFreeze(suite));
+    for (const oldest of kept.keys()) {
+      if (kept.size <= KEPT_SUITES) break;
+      kept.delete(oldest);
+    }
+    return suite;
+  };
   return {
     async load(jobId) {
+      const known = kept.get(jobId);
+      if (known) return known;
       let text: string;
       try {
         text = await readFile(join(folder(jobId), 'suite.json'), 'utf8');
@@ -35,11 +56,13 @@ export function createFileSuiteStore(jobsDir: string): SuiteStore {
       }
       const parsed = AcceptanceSuite.safeParse(raw);
       if (!parsed.success) throw new Error(`the acceptance suite of job ${jobId} does not match its schema; resubmit the job`);
-      return parsed.data;
+      return keep(jobId, parsed.data);
     },
     async save(jobId, suite) {
+      const checked = AcceptanceSuite.parse(suite);
       await mkdir(folder(jobId), { recursive: true, mode: 0o700 });
-      await writeFileAtomically(join(folder(jobId), 'suite.json'), `${JSON.stringify(AcceptanceSuite.parse(suite))}\n`);
+      await writeFileAtomically(join(folder(jobId), 'suite.json'), `${JSON.stringify(checked)}\n`);
+      keep(jobId, checked);
     },
     async saveReport(jobId, round, report) {
       await mkdir(folder(jobId), { recursive: true, mode: 0o700 });
@@ -48,4 +71,10 @@ export function createFileSuiteStore(jobsDir: string): SuiteStore {
       return file;
     },
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const inner of Object.values(value)) deepFreeze(inner);
+  return Object.freeze(value);
 }
