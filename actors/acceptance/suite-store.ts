@@ -1,6 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AcceptanceSuite, type AcceptanceReport, type JobId } from '../../proto/index.js';
+import { readJsonAs } from '../fs/read-json-as.js';
 import { writeFileAtomically } from '../fs/write-file-atomically.js';
 
 /**
@@ -42,21 +43,10 @@ export function createFileSuiteStore(jobsDir: string): SuiteStore {
     async load(jobId) {
       const known = kept.get(jobId);
       if (known) return known;
-      let text: string;
-      try {
-        text = await readFile(join(folder(jobId), 'suite.json'), 'utf8');
-      } catch {
-        return null;
-      }
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        raw = null;
-      }
-      const parsed = AcceptanceSuite.safeParse(raw);
-      if (!parsed.success) throw new Error(`the acceptance suite of job ${jobId} does not match its schema; resubmit the job`);
-      return keep(jobId, parsed.data);
+      const read = await readJsonAs(join(folder(jobId), 'suite.json'), AcceptanceSuite);
+      if (!read) return null;
+      if (!read.ok) throw new Error(`the acceptance suite of job ${jobId} does not match its schema; resubmit the job`);
+      return keep(jobId, read.value);
     },
     async save(jobId, suite) {
       const checked = AcceptanceSuite.parse(suite);

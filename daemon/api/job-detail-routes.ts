@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { readJsonAs } from '../../actors/fs/read-json-as.js';
 import type { commitDiff } from '../../actors/git/commit-diff.js';
 import {
   AcceptanceReport,
@@ -32,21 +32,9 @@ async function jobOr404(deps: JobDetailDeps, id: string): Promise<JobRecord> {
 }
 
 async function readRoundReport(file: string): Promise<AcceptanceReport | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return null;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    raw = null;
-  }
-  const parsed = AcceptanceReport.safeParse(raw);
-  if (!parsed.success) throw new ProtocolError('internal', `the round's report (${file}) does not match its schema`);
-  return parsed.data;
+  const read = await readJsonAs(file, AcceptanceReport);
+  if (read && !read.ok) throw new ProtocolError('internal', `the round's report (${file}) does not match its schema`);
+  return read?.value ?? null;
 }
 
 /**
