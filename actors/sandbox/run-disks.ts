@@ -69,7 +69,7 @@ export class RunDisks {
    * reason when run disks cannot be made here.
    */
   static async open(options: RunDisksOptions): Promise<RunDisks> {
-    if (!isRoot()) throw new Error('loop-mounted volumes need root, and the daemon does not run as root');
+    if (!isRoot()) throw new SandboxError('sandbox_unavailable', 'loop-mounted volumes need root, and the daemon does not run as root: without root, sandbox runs keep only the /tmp and per-file limits (sandbox.limits.tmpfsBytes)');
     await mkdir(options.parent, { recursive: true, mode: 0o700 });
     const dir = join(options.parent, `${process.pid}-${randomBytes(4).toString('hex')}`);
     await mkdir(dir, { mode: 0o700 });
