@@ -281,7 +281,15 @@ describe('executable validation rules on a candidate tree, with the bubblewrap s
     it("says so when the job's frozen suite cannot be read, leaving its http rule unverified", async () => {
       const input = await candidate('job-corrupt', booksFiles(), [{ kind: 'http', operationIds: ['getBook'] }]);
       writeFileSync(join(jobsDir, 'job-corrupt', 'acceptance', 'suite.json'), '{"type": "not a suite"}');
-      const report = await validate(input);
+      // The store that froze the suite keeps it in memory: a restarted daemon's store reads the damaged file.
+      const afterRestart = createTaskValidator({
+        sandbox: async () => sandbox,
+        workspaceFor: (jobId) => join(jobsDir, jobId, 'validate'),
+        suiteFor: (jobId) => createFileSuiteStore(jobsDir).load(jobId),
+        audit: false,
+        testTimeoutMs: 30_000,
+      });
+      const report = await afterRestart(input);
       expect(report).toMatchObject({ verdict: 'unverified', passed: false });
       expect(report.rules?.[0]?.detail).toMatch(/^the job's acceptance suite could not be read: .*does not match its schema/);
     });
