@@ -9,9 +9,9 @@
 export const FILE_WEIGHTS_S: Readonly<Record<string, number>> = {
   'test/replay-pipeline-buggy.test.ts': 170,
   'test/replay-pipeline-never-fixed.test.ts': 150,
-  'test/replay-pipeline-correct.test.ts': 140,
   'test/acceptance-corpus.test.ts': 77,
   'test/cli-e2e.test.ts': 44,
+  'test/replay-pipeline-plain-js.test.ts': 30,
   'test/security-sandbox-npmrc.test.ts': 33,
   'test/daemon-api.test.ts': 33,
   'test/crash-resume.test.ts': 33,

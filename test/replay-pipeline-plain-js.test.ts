@@ -1,4 +1,4 @@
 import { describePipeline } from './replay-pipeline.js';
 
 // The harness and what it checks: test/replay-pipeline.ts.
-describePipeline(['correct', 'plain-js']);
+describePipeline(['plain-js']);
