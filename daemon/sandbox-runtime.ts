@@ -234,14 +234,19 @@ export async function reclaimSandboxLeftovers(home: string, log?: Logger): Promi
  */
 export function lazySandbox(open: () => Promise<SandboxRuntime>): { get(): Promise<SandboxRuntime>; close(): Promise<void> } {
   let opening: Promise<SandboxRuntime> | undefined;
+  let closed = false;
   return {
     get() {
+      // Once closed, nothing opens it again: an open begun by work still winding down would mount and start
+      // what the daemon's stop has already cleaned up, and leave it behind.
+      if (closed) return Promise.reject(new SandboxError('sandbox_unavailable', 'the daemon is stopping: the sandbox is closed'));
       opening ??= open();
       // A failed open is retried on the next use, after the user fixed the cause.
       opening.catch(() => (opening = undefined));
       return opening;
     },
     async close() {
+      closed = true;
       const current = opening;
       opening = undefined;
       if (current) await (await current.catch(() => undefined))?.close();

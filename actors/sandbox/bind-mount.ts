@@ -18,7 +18,13 @@ export async function makeSharedMount(path: string): Promise<void> {
   await run('mount', ['--make-rshared', path]);
 }
 
-const BUSY_RETRIES = 8;
+/**
+ * How long a busy mount is retried: a holder that is still exiting (a
+ * container being removed) lets go within milliseconds on a quiet machine,
+ * but took over the old 360 ms at a load average of 10, which left the pool
+ * mounted and the home folder unremovable (EBUSY).
+ */
+const BUSY_RETRY_MS = 5_000;
 
 /**
  * Never lazy: a lazy unmount only hides the mount, and a process still
@@ -29,14 +35,15 @@ const BUSY_RETRIES = 8;
  * the mount stays and the caller must remove nothing under it (rmdir only).
  */
 export async function unmount(target: string): Promise<void> {
+  const deadline = performance.now() + BUSY_RETRY_MS;
   for (let attempt = 0; ; attempt++) {
     try {
       await run('umount', [target]);
       return;
     } catch (error) {
       const busy = /busy/i.test(String((error as { stderr?: unknown }).stderr ?? ''));
-      if (!busy || attempt >= BUSY_RETRIES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1)));
+      if (!busy || performance.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200, 10 * (attempt + 1))));
     }
   }
 }
