@@ -1,10 +1,11 @@
 import { gitFs as fs } from '../git/git-fs.js';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { DevopsReport, type DevopsStep, type JobRecord } from '../../proto/index.js';
 import { copyRegularFiles } from '../fs/copy-tree.js';
 import { removeTree } from '../fs/safe-tree.js';
+import { writeFileAtomically } from '../fs/write-file-atomically.js';
 import { exportTree } from '../git/export-tree.js';
 import { headCommit } from '../git/repo.js';
 import { tagVersion } from '../git/task-branch.js';
@@ -130,9 +131,10 @@ export class JobFinalizer {
       notes,
       finishedAt: (this.options.now?.() ?? new Date()).toISOString(),
     };
-    await writeFile(join(artifacts, 'RESULT.md'), resultNotes(job, report));
+    // Atomically: RESULT.md's appearance is what a reader waits for, and it must never see half of it.
+    await writeFileAtomically(join(artifacts, 'RESULT.md'), resultNotes(job, report));
     report.artifacts = [...report.artifacts, 'RESULT.md', REPORT].sort();
-    await writeFile(join(artifacts, REPORT), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFileAtomically(join(artifacts, REPORT), `${JSON.stringify(report, null, 2)}\n`);
     this.options.log?.info('job finalized', { jobId: job.id, tag, steps: steps.map((s) => `${s.name}:${s.status}`).join(' ') });
     return report;
   }
