@@ -4,32 +4,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFiles, initJobRepo } from '../../actors/git/repo.js';
 import { AcceptanceRoundApp, JOB_RECORD_VERSION, JobRecord, TASK_DIFF_LIMITS, TaskDiff, type Task } from '../../proto/index.js';
+import { makeTask } from '../../machines/task.fixture.js';
 import { createApp } from './app.js';
 
 /** The diff and round routes, mounted in the API, against a real isomorphic-git repository and real report files. */
 function task(id: string, commit: string | null): Task {
-  return {
-    id,
-    type: 'backend',
-    description: `task ${id}`,
-    dependencies: [],
-    priority: 5,
-    estimatedTime: 5,
+  return makeTask(id, {
     attempts: commit ? 1 : 0,
     maxRetries: 1,
     status: commit ? 'completed' : 'pending',
-    assignedWorker: null,
     prompt: '',
-    tools: [],
-    context: [],
     output: commit ? { commit, files: [], summary: '', tokens: 1, validation: { passed: true, issues: [] }, conflicts: [] } : null,
     validationRules: [{ kind: 'file_exists', path: 'a.txt' }],
-    lastError: null,
-    failureSignatures: [],
-    fixOf: null,
-    budget: { maxTokens: 1000, timeoutMs: 60_000 },
     tokensUsed: 1,
-  };
+  });
 }
 
 describe('job detail routes', () => {
