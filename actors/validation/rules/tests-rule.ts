@@ -5,7 +5,7 @@ import { isScript, readWorkspaceFiles, type WorkspaceFile } from '../workspace-f
 import { matchGlob } from './glob.js';
 import type { RuleContext, RuleOf } from './rule-context.js';
 import { NO_SANDBOX, ruleResult } from './rule-result.js';
-import { unitRunCovers } from './unit-run-reuse.js';
+import { unitRunCovers, unitRunWas } from './unit-run-reuse.js';
 
 const JS = /\.(m|c)?js$/i;
 
@@ -53,6 +53,13 @@ export async function testsPass(rule: RuleOf<'tests_pass'>, ctx: RuleContext): P
   }
   const command = testCommandFor(ctx.workspace, files, matched);
   if (command.kind === 'skip') return ruleResult(rule, 'unverified', `${matched.length} test file(s) match ${rule.glob}, but they cannot run: ${command.reason}`, started);
+  if (unitRunWas(ctx.unitRun, command.argv)) {
+    // The same command ran on this tree in the unit_tests stage and passed; only the rule's own check of its output is left.
+    if (command.tap && declaredTests(ctx.unitRun.output, matched, ctx.workspace) === 0) {
+      return ruleResult(rule, 'failed', `${matched.length} file(s) match ${rule.glob}, but they declare no tests (the unit_tests run of ${command.argv.join(' ')})`, started);
+    }
+    return ruleResult(rule, 'passed', `${matched.length} test file(s) matching ${rule.glob}: ${command.argv.join(' ')} passed in this tree's unit_tests run, the command this rule runs`, started);
+  }
   const { result, output } = await runTestStage('unit_tests', command, {
     sandbox: ctx.sandbox,
     root: ctx.workspace,

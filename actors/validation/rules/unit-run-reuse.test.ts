@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unitRunCovers, type UnitRun } from './unit-run-reuse.js';
+import { unitRunCovers, unitRunWas, type UnitRun } from './unit-run-reuse.js';
 
 const TAP = ['TAP version 13', '# Subtest: adds', 'ok 1 - adds', '# Subtest: /workspace/test/empty.test.js', 'ok 2 - /workspace/test/empty.test.js', '1..2', '# pass 2', '# fail 0'].join('\n');
 const run = (argv: string[], passed = true, output = TAP): UnitRun => ({ argv, passed, output });
@@ -32,5 +32,20 @@ describe('a tests_pass rule answered by the unit_tests run', () => {
     expect(unitRunCovers(run(['node', '--test']), ['test/add.test.js', 'test/empty.test.js'], '/w')).toBe(false);
     const onHost = TAP.replace('/workspace/test/empty.test.js', '/host/ws/test/empty.test.js');
     expect(unitRunCovers(run(['node', '--test'], true, onHost), ['test/empty.test.js'], '/host/ws/')).toBe(false);
+  });
+});
+
+describe('a tests_pass rule whose command the unit_tests stage already ran', () => {
+  const npmTest = ['npm', 'run', '--silent', 'test'];
+  it('is that run when the argv is the same, word for word, and it passed', () => {
+    expect(unitRunWas(run(npmTest), npmTest)).toBe(true);
+  });
+
+  it('is not when the run failed, ran another script or other arguments, or did not run', () => {
+    expect(unitRunWas(run(npmTest, false), npmTest)).toBe(false);
+    expect(unitRunWas(run(['npm', 'run', '--silent', 'test:unit']), npmTest)).toBe(false);
+    expect(unitRunWas(run([...npmTest, '--', 'x']), npmTest)).toBe(false);
+    expect(unitRunWas(run(npmTest.slice(0, 3)), npmTest)).toBe(false);
+    expect(unitRunWas(undefined, npmTest)).toBe(false);
   });
 });

@@ -49,3 +49,14 @@ export function unitRunCovers(run: UnitRun | undefined, files: readonly string[]
   if (!ranByNodeTest(run.argv, files)) return false;
   return files.every((f) => !listedByName(run.output, f, hostRoot));
 }
+
+/**
+ * Whether the unit_tests run was this very command on this tree, and passed.
+ * A tests_pass rule whose files need the project's own test script runs that
+ * script (all the project's tests), so when the unit_tests stage already ran
+ * the same argv, running it again would repeat the same run: for a
+ * TypeScript project a whole `tsc` and test run, seconds each task.
+ */
+export function unitRunWas(run: UnitRun | undefined, argv: readonly string[]): run is UnitRun {
+  return run?.passed === true && run.argv.length === argv.length && run.argv.every((arg, i) => arg === argv[i]);
+}
