@@ -99,6 +99,19 @@ describe('acceptJob: one integration round of the books app', () => {
     expect(events.filter((e) => e.type === 'acceptance.check' && e.jobId === 'job-accept-bug' && e.round === 2)).toHaveLength(summary.total);
   });
 
+  it("builds once for the project's tests when its test script builds first (tsc && node --test), and the tests see that build", async () => {
+    // Each build leaves a line in build-runs.txt; the test reads the build's output, so it passes only after a build.
+    const build = "const fs = require('node:fs'); fs.appendFileSync('build-runs.txt', 'built\\n'); fs.mkdirSync('dist', { recursive: true }); fs.writeFileSync('dist/version.txt', '1');\n";
+    const test = "const test = require('node:test');\nconst assert = require('node:assert');\ntest('the build ran first', () => assert.strictEqual(require('node:fs').readFileSync('dist/version.txt', 'utf8'), '1'));\n";
+    const manifest = { ...JSON.parse(read('package.json')), scripts: { start: 'node server.js', build: 'node build.js', test: 'node build.js && node --test' } };
+    const repo = await jobWith('job-accept-builds-once', [{ path: 'build.js', content: build }, { path: 'test/version.test.js', content: test }], manifest);
+    const { summary } = await acceptJob(deps, roundInput('job-accept-builds-once', repo));
+    expect(summary).toMatchObject({ failed: 0, projectTests: { status: 'passed' } });
+    expect(summary.projectTests?.summary).toContain('1 passed');
+    // The tests ran in the exported tree: the test script's own build is the only one there (the app's ran in its own copy).
+    expect(readFileSync(join(jobsDir, 'job-accept-builds-once', 'accept', 'tree', 'build-runs.txt'), 'utf8')).toBe('built\n');
+  });
+
   it("routes a failing project test to the testing task whose glob matches it, with the test's output", async () => {
     const repo = await jobWith('job-accept-tests', [{ path: 'test/books.test.js', content: FAILING_TEST }]);
     const { summary, fixes } = await acceptJob(deps, roundInput('job-accept-tests', repo));

@@ -1,5 +1,6 @@
 import type { StageResult, ValidationFailure } from '../../proto/index.js';
 import { readManifest, setUpApp } from '../sandbox-app/app-setup.js';
+import { buildInTestScript } from './build-in-test-script.js';
 import type { DependencyCache } from '../sandbox-app/deps-cache.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { planTests } from '../validation/test-plan.js';
@@ -47,6 +48,7 @@ export async function runProjectTests(options: ProjectTestOptions): Promise<Proj
       buildTimeoutMs: options.testTimeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.depsCache ? { depsCache: options.depsCache } : {}),
+      buildNotNeeded: buildInTestScript(scripts, files.map((f) => f.path)),
     });
     const failed = steps.find((s) => s.status === 'failed');
     if (failed) return { status: 'unverified', summary: `could not run: ${failed.name} failed: ${failed.reason ?? 'see its log'}`, failures: [] };

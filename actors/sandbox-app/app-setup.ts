@@ -21,6 +21,8 @@ export interface SetupOptions {
   rebuildTimeoutMs?: number;
   /** Installed and rebuilt node_modules kept per dependency set: a hit skips the install and the rebuild. */
   depsCache?: DependencyCache;
+  /** Why the build step is not needed (what runs next builds first): it is then skipped, with this reason. */
+  buildNotNeeded?: string | null;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function setUpApp(manifest: Manifest, options: SetupOptions): Promi
     }
   }
   if (!manifest.scripts.build) steps.push(skip('build', 'package.json has no build script'));
+  else if (options.buildNotNeeded) steps.push(skip('build', options.buildNotNeeded));
   else {
     // npm's config is the daemon's here too: the project's .npmrc could name the shell, node options or node-gyp.
     const npm = await npmRunOptions(workspace);
