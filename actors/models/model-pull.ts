@@ -78,13 +78,28 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     if (expected) verifiedBy = 'sidecar';
   }
   let path: string;
+  // The abort is handled here, not by download({ signal }): node-llama-cpp would start the cancel without awaiting
+  // it and return at once, while ipull still closes the temp file and writes its progress record. A pull run again
+  // at once (a resume) then finished and renamed the file, and the first pull's late write made a new `.ipull` file
+  // beside it. Awaiting the cancel means nothing of this pull writes once it has returned.
+  let closing: Promise<void> | null = null;
+  const onAbort = () => {
+    closing = downloader.cancel({ deleteTempFile: false });
+  };
   try {
-    path = await downloader.download(options.signal ? { signal: options.signal } : {});
+    options.signal?.throwIfAborted();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    path = await downloader.download();
     // A cancelled ipull download can resolve instead of rejecting; the file is then incomplete.
     options.signal?.throwIfAborted();
   } catch (error) {
-    if (options.signal?.aborted) throw new ProtocolError('cancelled', `download of ${options.uri} interrupted; run the same pull again to resume`, undefined, { cause: error });
+    if (options.signal?.aborted) {
+      await (closing ?? downloader.cancel({ deleteTempFile: false })).catch(() => undefined);
+      throw new ProtocolError('cancelled', `download of ${options.uri} interrupted; run the same pull again to resume`, undefined, { cause: error });
+    }
     throw new ProtocolError('model_unavailable', `download of ${options.uri} failed: ${(error as Error).message}; run the same pull again to resume`, undefined, { cause: error });
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
   // ipull can leave its progress record appended to a finished file; size every file before hashing.
   for (const file of downloader.filesInfo) await settleDownloadedFile(file.filePath, file.totalSize);
