@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { pullModel } from '../actors/models/model-pull.js';
+import { countDownloadWrites } from '../actors/models/download-writes.js';
+import { loadLlamaCpp } from '../actors/llm/llama-cpp.js';
 import { listModels, removeModel } from '../actors/models/model-store.js';
 import { stopDaemon } from '../cli/daemon-process.js';
 import { ProtocolError } from '../proto/index.js';
@@ -144,6 +146,17 @@ describe('autodev models pull through node-llama-cpp\'s downloader, against a lo
     expect(existsSync(`${dir.path}/bad.gguf`)).toBe(false);
     const flagged = await pullModel({ uri: `${server.url}/files/tiny.gguf`, dir: dir.path, fileName: 'again.gguf', sha256: WRONG }).catch((e: unknown) => e);
     expect((flagged as ProtocolError).code).toBe('checksum_mismatch');
+  });
+
+  it("counts the writes of node-llama-cpp's downloader, so an interrupted pull can wait for them (download-writes.ts)", async () => {
+    const { createModelDownloader } = await loadLlamaCpp();
+    const downloader = await createModelDownloader({ modelUri: `${server.url}/files/tiny.gguf`, dirPath: dir.path, fileName: 'counted.gguf' });
+    const writes = countDownloadWrites(downloader);
+    // Zero would mean node-llama-cpp or ipull changed shape, and an interrupted pull no longer waits for its writes.
+    expect(writes.files).toBe(1);
+    await downloader.download();
+    await writes.settled();
+    expect(readFileSync(join(dir.path, 'counted.gguf')).equals(FIXTURE)).toBe(true);
   });
 
   it('resumes an interrupted download from where it stopped', async () => {

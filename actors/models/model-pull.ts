@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { ProtocolError } from '../../proto/index.js';
 import { loadLlamaCpp } from '../llm/llama-cpp.js';
 import { settleDownloadedFile } from './download-size.js';
+import { countDownloadWrites } from './download-writes.js';
 import { fetchHfManifestSha256, fetchSidecar, SHA256_HEX, sha256File } from './model-checksum.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co/';
@@ -78,10 +79,9 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     if (expected) verifiedBy = 'sidecar';
   }
   let path: string;
-  // The abort is handled here, not by download({ signal }): node-llama-cpp would start the cancel without awaiting
-  // it and return at once, while ipull still closes the temp file and writes its progress record. A pull run again
-  // at once (a resume) then finished and renamed the file, and the first pull's late write made a new `.ipull` file
-  // beside it. Awaiting the cancel means nothing of this pull writes once it has returned.
+  // The abort is handled here, not by download({ signal }), which starts the cancel without awaiting it: an
+  // interrupted pull returns only once ipull has closed the file and no write of its is in flight (download-writes.ts).
+  const writes = countDownloadWrites(downloader);
   let closing: Promise<void> | null = null;
   const onAbort = () => {
     closing = downloader.cancel({ deleteTempFile: false });
@@ -95,6 +95,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   } catch (error) {
     if (options.signal?.aborted) {
       await (closing ?? downloader.cancel({ deleteTempFile: false })).catch(() => undefined);
+      await writes.settled();
       throw new ProtocolError('cancelled', `download of ${options.uri} interrupted; run the same pull again to resume`, undefined, { cause: error });
     }
     throw new ProtocolError('model_unavailable', `download of ${options.uri} failed: ${(error as Error).message}; run the same pull again to resume`, undefined, { cause: error });
