@@ -1,12 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-
-// Node's fetch parses HTTP with a WebAssembly module, and V8 optimises such a module on background
-// threads that exit waits for: about 70 ms on every command that talks to the daemon. A CLI's few
-// requests gain nothing from optimised code, so it runs on the baseline compiler only. Set before
-// the first fetch compiles the module; it affects WebAssembly only.
-setFlagsFromString('--liftoff-only');
+import { fileURLToPath } from 'node:url';
 
 /**
  * The bundled CLI (scripts/bundle-cli.ts) loads in a fraction of the time, but only while it was made
@@ -23,5 +17,8 @@ function bundleIsFresh() {
   }
 }
 
-const { main } = await import(bundleIsFresh() ? '../dist/cli-bundle/main.js' : '../dist/cli/main.js');
+// The bundle is CommonJS with V8's code cache (scripts/bundle-cli.ts), loaded by dist/cli/bundle-loader.js.
+const { main } = bundleIsFresh()
+  ? (await import('../dist/cli/bundle-loader.js')).bundleLoader()(fileURLToPath(new URL('../dist/cli-bundle/main.cjs', import.meta.url)))
+  : await import('../dist/cli/main.js');
 process.exit(await main(process.argv.slice(2)));

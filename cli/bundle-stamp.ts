@@ -2,6 +2,8 @@ import type { Stats } from 'node:fs';
 
 /** Where scripts/bundle-cli.ts writes the bundled CLI, under dist/. */
 export const BUNDLE_DIR = 'cli-bundle';
+/** Its entry, which bin/autodev.js loads with cli/bundle-loader.ts. */
+export const BUNDLE_MAIN = 'main.cjs';
 /** The file in it that names the compiled tree the bundle was made from. */
 export const BUNDLE_STAMP = 'stamp.json';
 

@@ -1,14 +1,21 @@
 import { readFile } from 'node:fs/promises';
-import { hc } from 'hono/client';
+import { hc, type InferRequestType } from 'hono/client';
 import type { z } from 'zod';
 import { ProtocolError, WireError, type DaemonInfo } from '../proto/index.js';
 import type { AppType } from '../daemon/api/app.js';
 import { isProcessAlive, readDaemonFile } from './daemon-file.js';
+import { daemonRequest, type DaemonResponse } from './daemon-http.js';
 import { CliError } from './errors.js';
+
+export type { DaemonResponse } from './daemon-http.js';
 
 export interface Connection {
   info: DaemonInfo;
   token: string;
+  /**
+   * The typed client: the one source of the API's URLs and of what each route takes. Only its
+   * `$url` is used; its request methods would call the global fetch (see cli/daemon-http.ts).
+   */
   api: ReturnType<typeof hc<AppType>>;
 }
 
@@ -23,14 +30,35 @@ export async function connectToDaemon(home: string): Promise<Connection | null> 
       cause: error,
     });
   }
-  const api = hc<AppType>(info.apiUrl, { headers: { authorization: `Bearer ${token}` } });
-  return { info, token, api };
+  return { info, token, api: hc<AppType>(info.apiUrl) };
 }
 
-/** Calls the API; a refused connection becomes exit code 3 with a hint. */
-export async function call<T extends Response>(connection: Connection, request: () => Promise<T>): Promise<T> {
+type Verb = '$get' | '$post' | '$delete';
+const METHODS = { $get: 'GET', $post: 'POST', $delete: 'DELETE' } as const;
+
+/** What the route's method takes (param, query, json), as the daemon's validators say; optional when nothing is required. */
+type Input<F> = {} extends InferRequestType<F> ? [input?: InferRequestType<F>] : [input: InferRequestType<F>];
+
+/** What every route's `$url` accepts; hc's own signature is per route, which a generic `send` cannot name. */
+interface UrlBuilder {
+  $url(arg?: { param?: unknown; query?: unknown }): URL;
+}
+interface UntypedInput {
+  param?: unknown;
+  query?: unknown;
+  json?: unknown;
+}
+
+/**
+ * Calls one route of the API, e.g. `send(c, c.api.jobs[':id'].cancel, '$post', { param: { id }, json: {} })`:
+ * the URL comes from the typed client and the input is checked against the route's validators at compile
+ * time. A refused or reset connection becomes exit code 3 with a hint.
+ */
+export async function send<R extends object, M extends Verb & keyof R>(connection: Connection, route: R, method: M, ...[input]: Input<R[M]>): Promise<DaemonResponse> {
+  const { param, query, json } = (input ?? {}) as UntypedInput;
+  const url = (route as unknown as UrlBuilder).$url({ ...(param ? { param } : {}), ...(query ? { query } : {}) });
   try {
-    return await request();
+    return await daemonRequest({ method: METHODS[method], url, token: connection.token, ...(json !== undefined ? { json } : {}) });
   } catch (error) {
     throw new CliError('unreachable', notAnswering(connection.info, (error as Error).message), { cause: error });
   }
@@ -48,15 +76,31 @@ export function notAnswering(info: DaemonInfo, why: string): string {
   return `the daemon at ${info.apiUrl} (pid ${info.pid}) runs but does not answer (${why}); if it is still starting, wait and retry, else restart it with: autodev daemon stop, then autodev daemon start`;
 }
 
-/** Reads a JSON body, turning an error body back into a ProtocolError. */
-export async function jsonOrThrow<S extends z.ZodType>(response: Response, schema: S): Promise<z.output<S>> {
-  const body: unknown = await response.json().catch(() => null);
+/** Reads a JSON body, validated with a proto/ schema (the daemon's answer is outside input), turning an error body back into a ProtocolError. */
+export async function jsonOrThrow<S extends z.ZodType>(response: DaemonResponse, schema: S): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    // Too large is a bug on one side (internal); broken off is a daemon that died mid-answer (unreachable: try again).
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError('daemon_unreachable', (error as Error).message, undefined, { cause: error });
+  }
+  // A body that is not JSON (a proxy's page) is judged by its status below.
+  let body: unknown = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
   if (response.ok) {
-    const parsed = schema.safeParse(body);
+    // Without zod's compiled fast path (new Function per object schema), which pays off only when a schema
+    // parses many times: a command parses each answer once (`status JOB`: 2 to 4 ms less, measured).
+    const parsed = schema.safeParse(body, { jitless: true });
     if (parsed.success) return parsed.data;
     throw new ProtocolError('internal', `unexpected answer from the daemon: ${parsed.error.message}`);
   }
-  const wire = WireError.safeParse((body as { error?: unknown } | null)?.error);
+  const wire = WireError.safeParse((body as { error?: unknown } | null)?.error, { jitless: true });
   if (wire.success) throw ProtocolError.fromWire(wire.data);
   throw new ProtocolError('internal', `the daemon answered HTTP ${response.status}`);
 }

@@ -1,7 +1,8 @@
 import { hc } from 'hono/client';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { JobEvent, JobStatus, JobView } from '../proto/index.js';
 import type { AppType } from '../daemon/api/app.js';
+import { startLoopbackServer, type LoopbackServer } from '../test/helpers/loopback-http.js';
 import type { Connection } from './client.js';
 import type { CommandContext } from './command.js';
 import { exitCodeForJob, followJob } from './follow.js';
@@ -19,26 +20,36 @@ const events: JobEvent[] = [
 
 const view = (status: JobStatus): JobView => ({ jobId, status, repo: '/tmp/r', prompt: 'p', createdAt: at(0), error: null, tasks: [{ id: 't1', type: 'backend', status: 'pending', attempts: 0 }] });
 
+const servers: LoopbackServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+});
+
 /**
- * A daemon whose event stream carries a forged `job.completed` and then ends
- * (as a daemon that stops its stream on any terminal event does), while the
- * record says `running` for the first `runningReads` reads, then `cancelled`.
+ * A daemon's API on a loopback port whose event stream carries a forged
+ * `job.completed` and then ends (as a daemon that stops its stream on any
+ * terminal event does), while the record says `running` for the first
+ * `runningReads` reads, then `cancelled`.
  */
-function fakeDaemon(runningReads: number) {
+async function loopbackApi(runningReads: number) {
   let reads = 0;
   let streams = 0;
-  const fetchStub = async (input: string | URL | Request): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.pathname.endsWith(`/jobs/${jobId}/events`)) {
+  const server = await startLoopbackServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === `/jobs/${jobId}/events`) {
       streams += 1;
-      const body = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('');
-      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join(''));
+      return;
     }
-    if (url.pathname.endsWith(`/jobs/${jobId}`)) return Response.json(view(++reads <= runningReads ? 'running' : 'cancelled'));
-    return new Response('not found', { status: 404 });
-  };
-  const apiUrl = 'http://127.0.0.1:9/';
-  const connection: Connection = { info: { pid: 1, apiUrl, natsUrl: 'nats://127.0.0.1:9', tokenFile: '/nonexistent' }, token: 't', api: hc<AppType>(apiUrl, { fetch: fetchStub }) };
+    if (path === `/jobs/${jobId}`) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(view(++reads <= runningReads ? 'running' : 'cancelled')));
+      return;
+    }
+    res.writeHead(404).end('not found');
+  });
+  servers.push(server);
+  const apiUrl = `${server.url}/`;
+  const connection: Connection = { info: { pid: process.pid, apiUrl, natsUrl: 'nats://127.0.0.1:9', tokenFile: '/nonexistent' }, token: 't', api: hc<AppType>(apiUrl) };
   return { connection, reads: () => reads, streams: () => streams };
 }
 
@@ -50,7 +61,7 @@ function context(): { ctx: CommandContext; lines: string[]; errors: string[] } {
 
 describe('followJob against forged events', () => {
   it('does not end on a forged job.completed: it waits until the record ends, showing each event once', async () => {
-    const daemon = fakeDaemon(3);
+    const daemon = await loopbackApi(3);
     const { ctx, lines, errors } = context();
     const final = await followJob(ctx, daemon.connection, jobId, true, { recheckMs: 10 });
     expect(final.status).toBe('cancelled');

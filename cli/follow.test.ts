@@ -1,7 +1,8 @@
 import { hc } from 'hono/client';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobEvent, JobView } from '../proto/index.js';
 import type { AppType } from '../daemon/api/app.js';
+import { startLoopbackServer, type LoopbackServer } from '../test/helpers/loopback-http.js';
 import type { Connection } from './client.js';
 import type { CommandContext } from './command.js';
 import { describeEvent, followJob } from './follow.js';
@@ -21,32 +22,37 @@ const finalView: JobView = {
   error: { code: 'task_failed', message: 'task t1 failed' }, tasks: [{ id: 't1', type: 'backend', status: 'failed', attempts: 1 }],
 };
 
+const servers: LoopbackServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+});
+
 /**
- * A daemon whose event stream, like the real one, stays open after the
- * job's last event: the watcher must stop on the terminal event itself.
+ * A daemon's API on a loopback port whose event stream, like the real one,
+ * stays open after the job's last event: the watcher must stop on the
+ * terminal event itself, and close the stream.
  */
-function fakeDaemon(): { connection: Connection; streamCancelled: () => boolean } {
-  let cancelled = false;
-  const fetchStub = async (input: string | URL | Request): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.pathname.endsWith(`/jobs/${jobId}/events`)) {
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (const event of events) controller.enqueue(new TextEncoder().encode(`data: ${JSON.stringify(event)}\n\n`));
-        },
-        cancel() {
-          cancelled = true;
-        },
-      });
-      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+async function loopbackApi(): Promise<{ connection: Connection; streamClosed: () => boolean }> {
+  let closed = false;
+  const server = await startLoopbackServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === `/jobs/${jobId}/events`) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const event of events) res.write(`data: ${JSON.stringify(event)}\n\n`);
+      res.once('close', () => (closed = true));
+      return;
     }
-    if (url.pathname.endsWith(`/jobs/${jobId}`)) return Response.json(finalView);
-    return new Response('not found', { status: 404 });
-  };
-  const apiUrl = 'http://127.0.0.1:9/';
+    if (path === `/jobs/${jobId}`) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(finalView));
+      return;
+    }
+    res.writeHead(404).end('not found');
+  });
+  servers.push(server);
+  const apiUrl = `${server.url}/`;
   return {
-    connection: { info: { pid: 1, apiUrl, natsUrl: 'nats://127.0.0.1:9', tokenFile: '/nonexistent' }, token: 't', api: hc<AppType>(apiUrl, { fetch: fetchStub }) },
-    streamCancelled: () => cancelled,
+    connection: { info: { pid: process.pid, apiUrl, natsUrl: 'nats://127.0.0.1:9', tokenFile: '/nonexistent' }, token: 't', api: hc<AppType>(apiUrl) },
+    streamClosed: () => closed,
   };
 }
 
@@ -58,7 +64,7 @@ function context(interactive: boolean): { ctx: CommandContext; lines: string[]; 
 
 describe('followJob', () => {
   it('prints one line per event and returns the final view once the job ends, though the stream stays open', async () => {
-    const daemon = fakeDaemon();
+    const daemon = await loopbackApi();
     const { ctx, lines } = context(false);
     const view = await followJob(ctx, daemon.connection, jobId, true);
     expect(view).toEqual(finalView);
@@ -68,12 +74,12 @@ describe('followJob', () => {
       `${at(2)} t1 task.dispatched`,
       `${at(3)} job.failed: task t1 failed`,
     ]);
-    expect(daemon.streamCancelled()).toBe(true);
+    await vi.waitFor(() => expect(daemon.streamClosed()).toBe(true));
   });
 
   it('redraws the task tree from the watch store on a terminal', async () => {
     const { ctx, written } = context(true);
-    await followJob(ctx, fakeDaemon().connection, jobId, true);
+    await followJob(ctx, (await loopbackApi()).connection, jobId, true);
     expect(written.at(-1)).toContain(`job ${jobId}: failed`);
     expect(written.at(-1)).toContain('▶ t1 [backend] API  dispatched');
     expect(written.at(-1)).toContain('error: task t1 failed');

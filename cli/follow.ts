@@ -1,15 +1,13 @@
 import { JobView, isTerminalJobEvent, isTerminalJobStatus, type JobEvent, type StageResult } from '../proto/index.js';
-import { call, jsonOrThrow, type Connection } from './client.js';
+import { jsonOrThrow, send, type Connection } from './client.js';
 import type { CommandContext } from './command.js';
-import { EXIT } from './errors.js';
+import { fetchJob } from './job-read.js';
 import { printable, renderTree } from './render.js';
 import { createWatchStore, initialWatchState, type WatchState } from './watch-store.js';
 import { readJobEvents } from './sse.js';
 
-export async function fetchJob(connection: Connection, jobId: string): Promise<JobView> {
-  const res = await call(connection, () => connection.api.jobs[':id'].$get({ param: { id: jobId } }));
-  return jsonOrThrow(res, JobView);
-}
+// Where `watch` and `submit --wait` have always found them.
+export { exitCodeForJob, fetchJob } from './job-read.js';
 
 export function describeEvent(event: JobEvent): string {
   const subject = 'taskId' in event ? `${event.taskId} ` : '';
@@ -71,8 +69,8 @@ export async function followJob(ctx: CommandContext, connection: Connection, job
   const store = createWatchStore(initialWatchState(jobId));
   let shown = 0;
   for (;;) {
-    const res = await call(connection, () => connection.api.jobs[':id'].events.$get({ param: { id: jobId } }));
-    if (!res.ok || !res.body) return jsonOrThrow(res, JobView);
+    const res = await send(connection, connection.api.jobs[':id'].events, '$get', { param: { id: jobId } });
+    if (!res.ok) return jsonOrThrow(res, JobView);
     let seen = 0;
     try {
       for await (const event of readJobEvents(res.body)) {
@@ -94,9 +92,4 @@ export async function followJob(ctx: CommandContext, connection: Connection, job
     store.send({ type: 'record.read', status: view.status });
     await new Promise((resolve) => setTimeout(resolve, options.recheckMs ?? 1000));
   }
-}
-
-/** Only a record that says `completed` is a success; a job still running is not one. */
-export function exitCodeForJob(view: JobView): number {
-  return view.status === 'completed' ? EXIT.ok : EXIT.jobFailed;
 }

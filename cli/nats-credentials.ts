@@ -1,9 +1,9 @@
 import { NatsCredentials, type NatsRole } from '../proto/nats-credentials.js';
-import { call, jsonOrThrow, type Connection } from './client.js';
+import { jsonOrThrow, send, type Connection } from './client.js';
 
 /** Asks the daemon for one role's NATS credentials; the API wants the token, which the CLI reads from the home. */
 export async function fetchNatsCredentials(connection: Connection, role: NatsRole): Promise<NatsCredentials> {
-  const res = await call(connection, () => connection.api.nats.credentials[':role'].$get({ param: { role } }));
+  const res = await send(connection, connection.api.nats.credentials[':role'], '$get', { param: { role } });
   return jsonOrThrow(res, NatsCredentials);
 }
 

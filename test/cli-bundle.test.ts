@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { buildStamp } from '../cli/bundle-stamp.js';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,8 @@ function packageCopy(): { root: string; info: string } {
   for (const entry of ['cli', 'proto']) symlinkSync(join(REPO_ROOT, 'dist', entry), join(dir.path, 'dist', entry));
   const bundle = join(dir.path, 'dist', 'cli-bundle');
   cpSync(join(REPO_ROOT, 'dist', 'cli-bundle'), bundle, { recursive: true });
+  // The bundle is CommonJS, which the loader hook does not see: its main names itself (and so no longer matches its code cache, which must not matter).
+  appendFileSync(join(bundle, 'main.cjs'), `\nrequire('node:fs').writeSync(2, '[main] ' + require('node:url').pathToFileURL(__filename).href + '\\n');\n`);
   const info = join(dir.path, 'dist', '.tsbuildinfo');
   copyFileSync(join(REPO_ROOT, 'dist', '.tsbuildinfo'), info);
   writeFileSync(join(bundle, 'stamp.json'), JSON.stringify(buildStamp(statSync(info))));
@@ -50,11 +52,26 @@ describe('the bundled CLI', () => {
 
   it('runs while its stamp matches the compiled tree, and the compiled modules run once tsc changed that tree', () => {
     const { root, info } = packageCopy();
-    expect(mainThatRan(root)).toBe(join(root, 'dist', 'cli-bundle', 'main.js'));
+    expect(mainThatRan(root)).toBe(join(root, 'dist', 'cli-bundle', 'main.cjs'));
     // What any later tsc does: it rewrites the build info.
     writeFileSync(info, `${readFileSync(info, 'utf8')} `);
     // The compiled modules are linked in: node names them by their real path.
     expect(mainThatRan(root)).toBe(join(REPO_ROOT, 'dist', 'cli', 'main.js'));
+  });
+
+  it('carries a V8 code cache for every chunk that a plain node accepts as it is', () => {
+    const bundle = join(REPO_ROOT, 'dist', 'cli-bundle');
+    const chunks = readdirSync(bundle).filter((f) => f.endsWith('.cjs'));
+    expect(chunks).toContain('main.cjs');
+    // What cli/bundle-loader.ts compiles (the CommonJS wrapper around each chunk, with its cache), in a node
+    // started as `autodev` is: V8 checks a cache against its flags, and this worker's may differ.
+    const check = `const{readFileSync:r}=require('node:fs');const M=require('node:module');const{Script:S}=require('node:vm');
+      for(const f of JSON.parse(process.argv[1]))console.log(f+' '+new S(M.wrap(r(f,'utf8')),{filename:f,cachedData:r(f+'.v8cache')}).cachedDataRejected)`;
+    const files = chunks.map((chunk) => join(bundle, chunk));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_OPTIONS'));
+    const run = spawnSync(process.execPath, ['-e', check, JSON.stringify(files)], { encoding: 'utf8', env });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual(files.map((file) => `${file} false`));
   });
 
   it('falls back to the compiled modules where no bundle was made', () => {

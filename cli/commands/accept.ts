@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { AcceptanceReport } from '../../proto/index.js';
 import { acceptSourceFrom } from '../accept-source.js';
 import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, credentialsFromOptions } from '../accept-credentials.js';
-import { call, jsonOrThrow } from '../client.js';
+import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
@@ -69,7 +69,7 @@ what it documents). Reports show credentials as placeholders, never values.`,
     const connection = await daemonFor(ctx);
     if (!ctx.json) ctx.err(`checking ${appDir} against ${source.what} in the sandbox…`);
     const json = { appDir, ...source.body, ...(typeof values.start === 'string' ? { start: values.start } : {}), ...(credentials ? { credentials } : {}) };
-    const res = await call(connection, () => connection.api.acceptance.$post({ json }));
+    const res = await send(connection, connection.api.acceptance, '$post', { json });
     const report = await jsonOrThrow(res, AcceptanceReport);
     if (ctx.json) ctx.out(JSON.stringify(report));
     else for (const line of renderReport(report)) ctx.out(line);

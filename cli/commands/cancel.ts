@@ -1,5 +1,5 @@
 import { JobView } from '../../proto/index.js';
-import { call, jsonOrThrow } from '../client.js';
+import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
@@ -20,9 +20,7 @@ ${COMMON_HELP}`,
     if (positionals.length !== 1 || !jobId) throw new CliError('usage', 'cancel takes exactly one JOB argument');
     const connection = await daemonFor(ctx);
     const reason = typeof values.reason === 'string' ? values.reason : undefined;
-    const res = await call(connection, () =>
-      connection.api.jobs[':id'].cancel.$post({ param: { id: jobId }, json: reason === undefined ? {} : { reason } }),
-    );
+    const res = await send(connection, connection.api.jobs[':id'].cancel, '$post', { param: { id: jobId }, json: reason === undefined ? {} : { reason } });
     const view = await jsonOrThrow(res, JobView);
     if (ctx.json) ctx.out(JSON.stringify(view));
     else ctx.out(`job ${view.jobId}: ${view.status}`);

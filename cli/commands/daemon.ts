@@ -1,5 +1,5 @@
 import { HealthResponse } from '../../proto/index.js';
-import { call, connectToDaemon, jsonOrThrow, notAnswering } from '../client.js';
+import { connectToDaemon, jsonOrThrow, notAnswering, send } from '../client.js';
 import { isProcessAlive } from '../daemon-file.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { ensureDaemon, stopDaemon } from '../daemon-process.js';
@@ -56,7 +56,7 @@ ${COMMON_HELP}`,
       else ctx.out(notAnswering(connection.info, 'its process has exited'));
       return EXIT.unreachable;
     }
-    const res = await call(connection, () => connection.api.health.$get());
+    const res = await send(connection, connection.api.health, '$get');
     const health = await jsonOrThrow(res, HealthResponse);
     if (ctx.json) ctx.out(JSON.stringify({ running: true, ...connection.info, health }));
     else {

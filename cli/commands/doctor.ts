@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DoctorAnswer, type DoctorCheck } from '../../proto/index.js';
-import { call, jsonOrThrow } from '../client.js';
+import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { ensureDaemon } from '../daemon-process.js';
 import { EXIT } from '../errors.js';
@@ -33,7 +33,7 @@ ${COMMON_HELP}`,
           if (!ctx.json) ctx.err('starting autodevd in the background…');
         },
       });
-      answer = await jsonOrThrow(await call(connection, () => connection.api.doctor.$get()), DoctorAnswer);
+      answer = await jsonOrThrow(await send(connection, connection.api.doctor, '$get'), DoctorAnswer);
       daemonCheck = { name: 'daemon', ok: true, required: false, detail: `running: pid ${connection.info.pid}, ${connection.info.apiUrl}` };
     } catch (error) {
       // The daemon refusing to start is what doctor is often run for: report it as the failed check.

@@ -1,7 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JobId, MCP_SERVER_NAMES, McpCatalogAnswer, McpServerName } from '../../proto/index.js';
-import { call, connectToDaemon, jsonOrThrow, type Connection } from '../client.js';
+import { connectToDaemon, jsonOrThrow, send, type Connection } from '../client.js';
 import { ensureDaemon } from '../daemon-process.js';
 import { bridgeStdioToHttp } from '../stdio-http-bridge.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
@@ -33,7 +33,7 @@ ${COMMON_HELP}`,
       const connection = await daemonFor(ctx.home, (message) => {
         if (!ctx.json) ctx.err(`autodev mcp: ${message}`);
       });
-      const { servers: catalog } = await jsonOrThrow(await call(connection, () => connection.api.mcp.$get()), McpCatalogAnswer);
+      const { servers: catalog } = await jsonOrThrow(await send(connection, connection.api.mcp, '$get'), McpCatalogAnswer);
       if (ctx.json) ctx.out(JSON.stringify({ servers: catalog }));
       else
         for (const entry of catalog) {
@@ -52,6 +52,10 @@ ${COMMON_HELP}`,
       // stdout carries the protocol: every message for the user goes to stderr.
       const warn = (message: string) => process.stderr.write(`autodev mcp: ${message}\n`);
       const connection = await daemonFor(ctx.home, warn);
+      // The one command still on Node's fetch (the MCP SDK's HTTP transport). fetch parses HTTP with a
+      // WebAssembly module that V8 optimises on background threads, which exit then waits for (about
+      // 70 ms); a relay's few messages gain nothing from optimised code. Set before the first fetch.
+      (await import('node:v8')).setFlagsFromString('--liftoff-only');
       const url = new URL(`/mcp/${server.data}`, connection.info.apiUrl);
       url.searchParams.set('job', job.data);
       await bridgeStdioToHttp({ url, token: connection.token, stdin: process.stdin, stdout: process.stdout, warn });
@@ -73,7 +77,7 @@ async function daemonFor(home: string, warn: (message: string) => void): Promise
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const connection = await connectToDaemon(home).catch(() => null);
-      if (connection && (await connection.api.health.$get().then((res) => res.ok).catch(() => false))) return connection;
+      if (connection && (await send(connection, connection.api.health, '$get').then((res) => res.text().then(() => res.ok)).catch(() => false))) return connection;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw error;

@@ -8,7 +8,7 @@ import {
   RemoveModelAnswer,
   type PullModelBody,
 } from '../../proto/index.js';
-import { call, jsonOrThrow, type Connection } from '../client.js';
+import { jsonOrThrow, send, type Connection } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, type CommandContext } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
@@ -84,7 +84,7 @@ ${COMMON_HELP}`,
     if (action === 'rm' && !target) throw new CliError('usage', 'models rm needs a NAME from: autodev models list');
     const connection = await connect(ctx);
     if (action === 'list') {
-      const { dir, models } = await jsonOrThrow(await call(connection, () => connection.api.models.$get()), ModelListAnswer);
+      const { dir, models } = await jsonOrThrow(await send(connection, connection.api.models, '$get'), ModelListAnswer);
       if (ctx.json) ctx.out(JSON.stringify({ dir, models }));
       else if (models.length === 0) ctx.out(`no models in ${dir}; download one with: autodev models pull worker`);
       else {
@@ -96,7 +96,7 @@ ${COMMON_HELP}`,
       return EXIT.ok;
     }
     if (action === 'rm') {
-      const res = await call(connection, () => connection.api.models[':name'].$delete({ param: { name: target ?? '' } }));
+      const res = await send(connection, connection.api.models[':name'], '$delete', { param: { name: target ?? '' } });
       const { removed } = await jsonOrThrow(res, RemoveModelAnswer);
       if (ctx.json) ctx.out(JSON.stringify({ removed }));
       else ctx.out(`removed ${removed.path}`);
@@ -139,10 +139,10 @@ async function connect(ctx: CommandContext): Promise<Connection> {
 
 /** Streams `POST /models/pull`: progress to `onProgress`, then the final line; an `error` line is thrown as the daemon's error. */
 async function pull(connection: Connection, body: PullModelBody, onProgress: (p: PullProgress) => void): Promise<PullEvent> {
-  const res = await call(connection, () => connection.api.models.pull.$post({ json: body }));
-  if (!res.ok || !res.body) {
+  const res = await send(connection, connection.api.models.pull, '$post', { json: body });
+  if (!res.ok) {
     await jsonOrThrow(res, PullEvent);
-    throw new ProtocolError('internal', `the daemon answered HTTP ${res.status} without a body`);
+    throw new ProtocolError('internal', `the daemon answered HTTP ${res.status}`);
   }
   for await (const event of readNdjson(res.body, PullEvent)) {
     if (event.type === 'progress') onProgress(event);

@@ -1,5 +1,5 @@
 import { WebLoginLink } from '../../proto/index.js';
-import { call, jsonOrThrow } from '../client.js';
+import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
@@ -23,7 +23,7 @@ ${COMMON_HELP}`,
   async run(ctx, values, positionals) {
     if (positionals.length > 0) throw new CliError('usage', 'open takes no arguments');
     const connection = await daemonFor(ctx);
-    const res = await call(connection, () => connection.api.web['login-codes'].$post());
+    const res = await send(connection, connection.api.web['login-codes'], '$post');
     const link = await jsonOrThrow(res, WebLoginLink);
     const opened = values['no-browser'] === true ? false : await openInBrowser(link.url, ctx.env ?? {});
     if (ctx.json) ctx.out(JSON.stringify({ ...link, opened }));

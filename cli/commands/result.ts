@@ -2,7 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { mkdirUnder, writeFileUnder } from '../../actors/fs/safe-write.js';
 import { ResultBundle, isTerminalJobStatus, type ResultFile } from '../../proto/index.js';
-import { call, jsonOrThrow } from '../client.js';
+import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
@@ -74,7 +74,7 @@ ${COMMON_HELP}`,
     const out = resolve(values.out);
     if (!(await isEmptyOrMissing(out))) throw new CliError('usage', `${out} is not empty; pick a new folder so nothing there is overwritten`);
     const connection = await daemonFor(ctx);
-    const res = await call(connection, () => connection.api.jobs[':id'].result.$get({ param: { id: jobId } }));
+    const res = await send(connection, connection.api.jobs[':id'].result, '$get', { param: { id: jobId } });
     const bundle = await jsonOrThrow(res, ResultBundle);
     // The status is the record's, sent with the bundle; a job not ended has no result to export yet.
     if (!isTerminalJobStatus(bundle.status)) throw new CliError('usage', `job ${bundle.jobId} is still ${bundle.status}; wait for it (autodev watch ${bundle.jobId}) and ask again`);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ProtocolError, SandboxRunAnswer, type SandboxRunBody } from '../../proto/index.js';
-import { call, jsonOrThrow } from '../client.js';
+import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
@@ -81,7 +81,7 @@ ${COMMON_HELP}`,
     const connection = await daemonFor(ctx);
     let result: SandboxRunAnswer;
     try {
-      result = await jsonOrThrow(await call(connection, () => connection.api.sandbox.run.$post({ json: body })), SandboxRunAnswer);
+      result = await jsonOrThrow(await send(connection, connection.api.sandbox.run, '$post', { json: body }), SandboxRunAnswer);
     } catch (error) {
       // The sandbox, not the command, failed: a bad workspace or cwd is the caller's mistake.
       if (error instanceof ProtocolError && error.code === 'sandbox_bad_request') throw new CliError('usage', error.message, { cause: error });

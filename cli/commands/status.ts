@@ -1,10 +1,10 @@
 import { CorruptJobView, JobView, isTerminalJobStatus } from '../../proto/index.js';
 import { z } from 'zod';
-import { call, jsonOrThrow } from '../client.js';
+import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
-import { daemonFor } from '../daemon-process.js';
+import { readFromDaemon } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
-import { exitCodeForJob, fetchJob } from '../follow.js';
+import { exitCodeForJob, fetchJob } from '../job-read.js';
 import { renderCorruptJob, renderJobLine, renderJobView } from '../render.js';
 import { formatTokens, timeLine, usageLine } from '../render-usage.js';
 
@@ -24,10 +24,9 @@ ${COMMON_HELP}`,
   options: { ...COMMON_OPTIONS },
   async run(ctx, _values, positionals) {
     if (positionals.length > 1) throw new CliError('usage', 'status takes at most one JOB argument');
-    const connection = await daemonFor(ctx);
     const jobId = positionals[0];
     if (jobId) {
-      const view = await fetchJob(connection, jobId);
+      const view = await readFromDaemon(ctx, (connection) => fetchJob(connection, jobId));
       if (ctx.json) ctx.out(JSON.stringify(view));
       else {
         for (const line of renderJobView(view)) ctx.out(line);
@@ -37,8 +36,7 @@ ${COMMON_HELP}`,
       }
       return isTerminalJobStatus(view.status) ? exitCodeForJob(view) : EXIT.ok;
     }
-    const res = await call(connection, () => connection.api.jobs.$get());
-    const { jobs, corrupt = [] } = await jsonOrThrow(res, JobList);
+    const { jobs, corrupt = [] } = await readFromDaemon(ctx, async (connection) => jsonOrThrow(await send(connection, connection.api.jobs, '$get'), JobList));
     if (ctx.json) ctx.out(JSON.stringify({ jobs, corrupt }));
     else if (jobs.length === 0 && corrupt.length === 0) ctx.out('no jobs yet; submit one with: autodev submit "PROMPT"');
     else {

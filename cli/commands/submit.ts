@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { JobView } from '../../proto/index.js';
-import { call, jsonOrThrow } from '../client.js';
+import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
@@ -39,9 +39,7 @@ ${COMMON_HELP}`,
       });
     }
     const connection = await daemonFor(ctx, typeof values.model === 'string' ? resolve(values.model) : undefined);
-    const res = await call(connection, () =>
-      connection.api.jobs.$post({ json: spec === undefined ? { prompt } : { prompt, spec } }),
-    );
+    const res = await send(connection, connection.api.jobs, '$post', { json: spec === undefined ? { prompt } : { prompt, spec } });
     const submitted = await jsonOrThrow(res, JobView);
     if (!values.wait) {
       if (ctx.json) ctx.out(JSON.stringify(submitted));
