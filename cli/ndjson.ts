@@ -1,4 +1,8 @@
 import type { z } from 'zod';
+import { ProtocolError } from '../proto/errors.js';
+
+/** The likely cause of an answer this CLI cannot read: a daemon from another version. */
+const RESTART = 'this CLI and the running daemon may be different versions: restart the daemon (autodev daemon stop, then autodev daemon start)';
 
 /**
  * Reads an NDJSON body and yields each line parsed with a proto/ schema. A
@@ -13,10 +17,10 @@ export async function* readNdjson<S extends z.ZodType>(body: ReadableStream<Uint
     try {
       value = JSON.parse(line);
     } catch {
-      throw new Error('the daemon sent a line that is not JSON');
+      throw new ProtocolError('internal', `the daemon sent a line that is not JSON; ${RESTART}`);
     }
     const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new Error(`the daemon sent an unexpected line: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (!parsed.success) throw new ProtocolError('internal', `the daemon sent an unexpected line (${parsed.error.issues[0]?.message ?? 'invalid'}); ${RESTART}`);
     return parsed.data;
   };
   const reader = body.getReader();

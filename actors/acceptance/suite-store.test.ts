@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AcceptanceSuite } from '../../proto/index.js';
+import { ProtocolError, type AcceptanceSuite } from '../../proto/index.js';
 import { createFileSuiteStore } from './suite-store.js';
 
 const SUITE: AcceptanceSuite = { type: 'acceptance.suite', title: 'todo', checks: [], commands: [], schemas: {}, dialect: '2020-12' };
@@ -28,7 +28,9 @@ describe('createFileSuiteStore', () => {
     expect(await store.load('j1')).toBe(first);
     expect(Object.isFrozen(first?.checks)).toBe(true);
     // A second store (a restarted daemon) reads the file again, and says what is wrong with it.
-    await expect(createFileSuiteStore(dir).load('j1')).rejects.toThrow('does not match its schema');
+    const damaged = createFileSuiteStore(dir).load('j1');
+    await expect(damaged).rejects.toThrow('does not match its schema; resubmit the job');
+    await expect(damaged).rejects.toBeInstanceOf(ProtocolError);
   });
 
   it('asks again about a job with no suite yet, since planning may still freeze one', async () => {

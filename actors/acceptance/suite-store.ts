@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AcceptanceSuite, type AcceptanceReport, type JobId } from '../../proto/index.js';
+import { AcceptanceSuite, ProtocolError, type AcceptanceReport, type JobId } from '../../proto/index.js';
 import { readJsonAs } from '../fs/read-json-as.js';
 import { writeFileAtomically } from '../fs/write-file-atomically.js';
 
@@ -45,7 +45,7 @@ export function createFileSuiteStore(jobsDir: string): SuiteStore {
       if (known) return known;
       const read = await readJsonAs(join(folder(jobId), 'suite.json'), AcceptanceSuite);
       if (!read) return null;
-      if (!read.ok) throw new Error(`the acceptance suite of job ${jobId} does not match its schema; resubmit the job`);
+      if (!read.ok) throw new ProtocolError('internal', `the acceptance suite of job ${jobId} does not match its schema; resubmit the job`, { jobId });
       return keep(jobId, read.value);
     },
     async save(jobId, suite) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ValidationFailure } from '../../proto/index.js';
+import { ProtocolError, type ValidationFailure } from '../../proto/index.js';
 import type { WorkspaceFile } from './workspace-files.js';
 
 /** secretlint's json formatter; sourceContent is dropped so a secret never reaches a log. */
@@ -41,7 +41,7 @@ export async function scanSecrets(root: string, files: readonly WorkspaceFile[])
     const { ok, output } = await engine.executeOnContent({ content: file.content, filePath: join(root, file.path) });
     if (ok) continue;
     const parsed = SecretlintOutput.safeParse(JSON.parse(output));
-    if (!parsed.success) throw new Error(`secretlint printed output this version does not understand: ${parsed.error.message}`);
+    if (!parsed.success) throw new ProtocolError('internal', `secretlint printed output this version of autodev does not understand (${parsed.error.issues[0]?.message ?? 'invalid'}); reinstall autodev's dependencies (npm install) so secretlint is the version it was built with`);
     for (const result of parsed.data) {
       for (const m of result.messages) {
         failures.push({
