@@ -65,7 +65,7 @@ async function readHolder(path: string): Promise<number | null> {
 }
 
 /** Our own pid counts (a second start inside one process); otherwise the command line must name autodevd. */
-async function isLiveDaemon(pid: number, self: number): Promise<boolean> {
+export async function isLiveDaemon(pid: number, self: number): Promise<boolean> {
   if (!isProcessAlive(pid)) return false;
   if (pid === self) return true;
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);

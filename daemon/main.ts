@@ -74,10 +74,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // Imported once the arguments ask for a daemon: `--help` and a usage error answer without loading it.
-  const [{ createLogger }, { ConfigError, loadConfig, resolveHome }, { isProcessAlive, readDaemonFile }, { startDaemon }, { parseFailpoints }] = await Promise.all([
+  const [{ createLogger }, { ConfigError, loadConfig, resolveHome }, { readDaemonFile }, { isLiveDaemon }, { startDaemon }, { parseFailpoints }] = await Promise.all([
     import('../actors/log/logger.js'),
     import('./config.js'),
     import('./daemon-file.js'),
+    import('./home-lock.js'),
     import('./daemon.js'),
     import('./failpoints.js'),
   ]);
@@ -85,7 +86,9 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ level: process.env.AUTODEV_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
 
   const existing = await readDaemonFile(home);
-  if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
+  // A live pid alone is not a daemon: after a crash or a reboot another program may have it, and refusing
+  // would leave the home unusable until someone deleted daemon.json. The home lock's own test is used.
+  if (existing && existing.pid !== process.pid && (await isLiveDaemon(existing.pid, process.pid))) {
     process.stderr.write(`autodevd: already running for ${home} (pid ${existing.pid}, ${existing.apiUrl})\n`);
     return 1;
   }

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TINY_CONFIG, TINY_MODEL, tempDir, writeConfig } from './helpers/env.js';
 import { runCli } from './helpers/cli.js';
+import { DaemonInfo } from '../proto/index.js';
 
 /** What a user is told when something is wrong: what, and what to do next, through the real CLI process. */
 describe('the CLI says what is wrong and what to do', () => {
@@ -70,6 +71,25 @@ describe('the CLI says what is wrong and what to do', () => {
     } finally {
       await runCli(['daemon', 'stop'], { AUTODEV_HOME: stale.path });
       stale.cleanup();
+    }
+  });
+
+  it('with a daemon.json whose process lives but does not answer, status starts a daemon that does and reads from it', async () => {
+    const silent = tempDir('cli-silent');
+    const recordedPid = () => DaemonInfo.parse(JSON.parse(readFileSync(join(silent.path, 'daemon.json'), 'utf8'))).pid;
+    try {
+      // This test's own process: alive, and listening on no port of daemon.json's.
+      writeFileSync(join(silent.path, 'token'), 'x\n');
+      writeFileSync(join(silent.path, 'daemon.json'), JSON.stringify({ pid: process.pid, apiUrl: 'http://127.0.0.1:9/', natsUrl: 'nats://127.0.0.1:9', tokenFile: join(silent.path, 'token') }));
+      const jobs = await runCli(['status'], { AUTODEV_HOME: silent.path });
+      expect(jobs.code, jobs.stderr).toBe(0);
+      expect(jobs.stderr).toContain('starting autodevd in the background');
+      expect(jobs.stdout).toContain('no jobs yet');
+      expect(recordedPid()).not.toBe(process.pid);
+    } finally {
+      // `daemon stop` signals daemon.json's pid: never while that is still this test's own.
+      if (recordedPid() !== process.pid) await runCli(['daemon', 'stop'], { AUTODEV_HOME: silent.path });
+      silent.cleanup();
     }
   });
 
