@@ -78,14 +78,8 @@ export function notAnswering(info: DaemonInfo, why: string): string {
 
 /** Reads a JSON body, validated with a proto/ schema (the daemon's answer is outside input), turning an error body back into a ProtocolError. */
 export async function jsonOrThrow<S extends z.ZodType>(response: DaemonResponse, schema: S): Promise<z.output<S>> {
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (error) {
-    // Too large is a bug on one side (internal); broken off is a daemon that died mid-answer (unreachable: try again).
-    if (error instanceof ProtocolError) throw error;
-    throw new ProtocolError('daemon_unreachable', (error as Error).message, undefined, { cause: error });
-  }
+  // Rejects with a ProtocolError of its own: too large (internal) or broken off (daemon_unreachable).
+  const text = await response.text();
   // A body that is not JSON (a proxy's page) is judged by its status below.
   let body: unknown = null;
   try {

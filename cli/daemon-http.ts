@@ -76,7 +76,6 @@ function answer(res: IncomingMessage, maxBytes: number): DaemonResponse {
   };
 }
 
-
 async function readText(res: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -105,4 +104,4 @@ async function readText(res: IncomingMessage, maxBytes: number): Promise<string>
 
 /** Over the buffering bound: a bug on one side (or not autodevd), never worth a retry. */
 const tooLarge = (maxBytes: number) =>
-  new ProtocolError('internal', `the daemon's answer is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, more than the CLI buffers; this is a bug or not autodevd`);
+  new ProtocolError('internal', `the daemon's answer is larger than the ${maxBytes} bytes the CLI buffers; this is a bug, or what answers is not autodevd`);

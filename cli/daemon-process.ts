@@ -20,7 +20,8 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
   return dir;
 }
 
-async function healthy(connection: Connection): Promise<boolean> {
+/** Whether the daemon answers /health with a success. */
+export async function healthy(connection: Connection): Promise<boolean> {
   try {
     const res = await send(connection, connection.api.health, '$get');
     // Read to the end, so the connection closes now rather than when the process exits.

@@ -5,7 +5,8 @@ import type { AppType } from '../daemon/api/app.js';
 import { startLoopbackServer, type LoopbackServer } from '../test/helpers/loopback-http.js';
 import type { Connection } from './client.js';
 import type { CommandContext } from './command.js';
-import { exitCodeForJob, followJob } from './follow.js';
+import { followJob } from './follow.js';
+import { exitCodeForJob } from './job-read.js';
 
 const jobId = 'jforged1';
 const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;

@@ -6,9 +6,6 @@ import { printable, renderTree } from './render.js';
 import { createWatchStore, initialWatchState, type WatchState } from './watch-store.js';
 import { readJobEvents } from './sse.js';
 
-// Where `watch` and `submit --wait` have always found them.
-export { exitCodeForJob, fetchJob } from './job-read.js';
-
 export function describeEvent(event: JobEvent): string {
   const subject = 'taskId' in event ? `${event.taskId} ` : '';
   const detail =

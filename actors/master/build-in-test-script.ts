@@ -19,8 +19,8 @@ export function buildInTestScript(scripts: Readonly<Record<string, string>>, pat
   if (!build || !test) return null;
   if (['test:unit', 'test:integration', 'test:e2e'].some((name) => scripts[name] !== undefined)) return null;
   if (paths.some(isIntegrationTestFile)) return null;
-  const first = test.split(' && ');
-  if (first.length < 2) return null;
-  const builds = test.startsWith(`${build} && `) || NPM_RUN_BUILD.test(first[0] ?? '');
+  const commands = test.split(' && ');
+  if (commands.length < 2) return null;
+  const builds = test.startsWith(`${build} && `) || NPM_RUN_BUILD.test(commands[0] ?? '');
   return builds ? `the test script builds first (${test.slice(0, 120)})` : null;
 }

@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JobId, MCP_SERVER_NAMES, McpCatalogAnswer, McpServerName } from '../../proto/index.js';
 import { connectToDaemon, jsonOrThrow, send, type Connection } from '../client.js';
-import { ensureDaemon } from '../daemon-process.js';
+import { ensureDaemon, healthy } from '../daemon-process.js';
 import { bridgeStdioToHttp } from '../stdio-http-bridge.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { CliError, EXIT } from '../errors.js';
@@ -77,7 +77,7 @@ async function daemonFor(home: string, warn: (message: string) => void): Promise
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const connection = await connectToDaemon(home).catch(() => null);
-      if (connection && (await send(connection, connection.api.health, '$get').then((res) => res.text().then(() => res.ok)).catch(() => false))) return connection;
+      if (connection && (await healthy(connection))) return connection;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw error;

@@ -5,7 +5,8 @@ import { jsonOrThrow, send } from '../client.js';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError, EXIT } from '../errors.js';
-import { exitCodeForJob, followJob } from '../follow.js';
+import { followJob } from '../follow.js';
+import { exitCodeForJob } from '../job-read.js';
 import { renderJobView } from '../render.js';
 
 export const submitCommand: Command = {

@@ -1,7 +1,8 @@
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from '../command.js';
 import { daemonFor } from '../daemon-process.js';
 import { CliError } from '../errors.js';
-import { exitCodeForJob, followJob } from '../follow.js';
+import { followJob } from '../follow.js';
+import { exitCodeForJob } from '../job-read.js';
 import { renderJobView } from '../render.js';
 
 export const watchCommand: Command = {
